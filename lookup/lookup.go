@@ -1,0 +1,78 @@
+// Package lookup holds cidproxy's domain types for caller identification:
+// the query a SIP request turns into, the result a source returns, the
+// Source interface, and the Chain that asks sources in order. It also owns
+// number normalisation and the in-memory number index. It imports none of
+// sip, store or crm.
+package lookup
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned by a Source that has no name for the number; the
+// Chain then asks the next source.
+var ErrNotFound = errors.New("lookup: not found")
+
+// Source names reported in Result.Source.
+const (
+	SourceExtension = "extension"
+	SourcePersonal  = "personal"
+	SourceCompany   = "company"
+	SourcePrefix    = "prefix"
+	SourceCRM       = "crm"
+)
+
+// Query is one caller-identification request.
+type Query struct {
+	// Number is the caller's number as received (SIP user part or tel URI).
+	Number string
+	// Callee is the called extension or number (Request-URI/To user), used by
+	// sources whose answers depend on who is called (personal contacts,
+	// phonebook visibility).
+	Callee string
+}
+
+// Result is a match.
+type Result struct {
+	Name      string // display name, not yet sanitised for SIP
+	Source    string // one of the Source* constants
+	ContactID string // store id of the matched contact or rule, if any
+}
+
+// Source is one place names come from.
+type Source interface {
+	// Name identifies the source in metrics and logs.
+	Name() string
+	// Lookup returns a match or ErrNotFound. Other errors are reported by
+	// the chain and treated as no match from this source.
+	Lookup(ctx context.Context, q Query) (Result, error)
+}
+
+// Chain asks its sources in order; the first match wins.
+type Chain []Source
+
+// Lookup implements Source. It returns ErrNotFound when no source matches;
+// if a source failed and none matched, the first such error is joined in.
+func (c Chain) Lookup(ctx context.Context, q Query) (Result, error) {
+	var firstErr error
+	for _, s := range c {
+		r, err := s.Lookup(ctx, q)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, ErrNotFound) && firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if firstErr != nil {
+		return Result{}, errors.Join(ErrNotFound, firstErr)
+	}
+	return Result{}, ErrNotFound
+}
+
+// Name implements Source.
+func (c Chain) Name() string { return "chain" }
