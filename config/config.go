@@ -1,0 +1,97 @@
+// Package config defines cidproxy's YAML configuration: its types, the
+// embedded defaults, strict loading (unknown keys and bad values are errors
+// naming file, line and key) and validation.
+package config
+
+// Config is the whole daemon configuration.
+type Config struct {
+	Log    Log    `yaml:"log"`
+	SIP    SIP    `yaml:"sip"`
+	Events Events `yaml:"events"`
+	Store  Store  `yaml:"store"`
+	Lookup Lookup `yaml:"lookup"`
+	Admin  Admin  `yaml:"admin"`
+	CRM    CRM    `yaml:"crm"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// SIP configures the proxy.
+type SIP struct {
+	// Listen holds transport URLs: udp://IP:PORT, tcp://IP:PORT, tls://IP:PORT.
+	Listen []string `yaml:"listen"`
+	// Upstream is the next hop for initial requests (sip:HOST:PORT[;transport=tcp]).
+	// Empty routes by Request-URI.
+	Upstream string `yaml:"upstream"`
+	// Hostname is the host written into Via and Record-Route. Empty uses the
+	// IP of the first listen address.
+	Hostname string `yaml:"hostname"`
+	// TLS certificate and key (PEM files); required when a tls:// listener is configured.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// TrustPAI makes the P-Asserted-Identity user the caller number when present.
+	TrustPAI bool `yaml:"trust_pai"`
+	// NameWithheld also names callers that asked for privacy (Privacy: id, anonymous From).
+	// Even then they are never looked up outside the daemon (no CRM).
+	NameWithheld bool `yaml:"name_withheld"`
+	// SourceHeader adds X-Cid-Source: personal|company|prefix|crm|extension.
+	SourceHeader bool `yaml:"source_header"`
+	// MaxNameLength caps the display name, in characters (runes).
+	MaxNameLength int `yaml:"max_name_length"`
+	// LookupBudget bounds the time an INVITE waits for a name.
+	LookupBudget Duration `yaml:"lookup_budget"`
+	// RingTimeout is Timer C: an INVITE without a final answer after this is
+	// cancelled downstream, answered 408 upstream and reported missed.
+	RingTimeout Duration `yaml:"ring_timeout"`
+	// DialogExpiry forgets answered dialogs whose BYE was lost.
+	DialogExpiry Duration `yaml:"dialog_expiry"`
+	// ShutdownGrace bounds how long shutdown waits for open transactions.
+	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// Extensions lists the numbering of local extensions as patterns:
+	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
+	// It decides call direction (inbound, outbound, internal).
+	Extensions []string `yaml:"extensions"`
+}
+
+// Events configures the lifecycle event bus.
+type Events struct {
+	// QueueSize is each subscriber's buffer; a full queue drops and counts.
+	QueueSize int `yaml:"queue_size"`
+	// Log emits every event to the log at info level.
+	Log bool `yaml:"log"`
+}
+
+// Store configures the Badger store.
+type Store struct {
+	Dir string `yaml:"dir"`
+	// MemTableSize and BlockCacheSize tune Badger's memory footprint.
+	MemTableSize   Size `yaml:"memtable_size"`
+	BlockCacheSize Size `yaml:"block_cache_size"`
+	IndexCacheSize Size `yaml:"index_cache_size"`
+	// SyncWrites makes every write durable before it returns.
+	SyncWrites bool `yaml:"sync_writes"`
+}
+
+// Lookup configures number matching.
+type Lookup struct {
+	// DefaultRegion is the ISO 3166 region for numbers without a country code.
+	DefaultRegion string `yaml:"default_region"`
+	// MatchLastDigits enables a fallback match on the last N digits (0 = off).
+	MatchLastDigits int `yaml:"match_last_digits"`
+}
+
+// Admin configures the HTTP listener for /metrics, /healthz and the API.
+type Admin struct {
+	Listen string `yaml:"listen"`
+}
+
+// CRM configures CRM integrations.
+type CRM struct {
+	// KeyFile holds the AES key that encrypts tokens and secrets at rest;
+	// created with mode 0600 on first start when missing. Empty: DIR/secret.key.
+	KeyFile string `yaml:"key_file"`
+}

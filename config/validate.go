@@ -1,0 +1,145 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Listener is a parsed sip.listen entry.
+type Listener struct {
+	Transport string // udp, tcp or tls
+	Addr      string // host:port
+}
+
+// ParseListen parses "udp://127.0.0.1:5060".
+func ParseListen(s string) (Listener, error) {
+	tr, addr, ok := strings.Cut(s, "://")
+	if !ok {
+		return Listener{}, fmt.Errorf("%q: want transport://ip:port, e.g. udp://127.0.0.1:5060", s)
+	}
+	tr = strings.ToLower(tr)
+	switch tr {
+	case "udp", "tcp", "tls":
+	default:
+		return Listener{}, fmt.Errorf("%q: transport %q is not udp, tcp or tls", s, tr)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return Listener{}, fmt.Errorf("%q: %v", s, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return Listener{}, fmt.Errorf("%q: bad port %q", s, port)
+	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		return Listener{}, fmt.Errorf("%q: %q is not an IP address", s, host)
+	}
+	return Listener{Transport: tr, Addr: addr}, nil
+}
+
+// Listeners returns the parsed sip.listen entries (valid after Validate).
+func (s SIP) Listeners() []Listener {
+	out := make([]Listener, 0, len(s.Listen))
+	for _, l := range s.Listen {
+		if p, err := ParseListen(l); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var (
+	reRegion    = regexp.MustCompile(`^[A-Z]{2}$`)
+	reExtension = regexp.MustCompile(`^(\d+-\d+|[0-9Xx]+)$`)
+	reUpstream  = regexp.MustCompile(`^sips?:[^\s@]+$`)
+)
+
+// Validate checks every value; the errors are *FieldError values joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, &FieldError{Key: key, Msg: fmt.Sprintf(format, a...)})
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "%q is not text or json", c.Log.Format)
+	}
+	c.validateSIP(bad)
+	if c.Events.QueueSize < 1 || c.Events.QueueSize > 1<<20 {
+		bad("events.queue_size", "%d is out of range 1..1048576", c.Events.QueueSize)
+	}
+	if strings.TrimSpace(c.Store.Dir) == "" {
+		bad("store.dir", "must not be empty")
+	}
+	if c.Store.MemTableSize < 1<<20 {
+		bad("store.memtable_size", "must be at least 1MiB")
+	}
+	if !reRegion.MatchString(c.Lookup.DefaultRegion) {
+		bad("lookup.default_region", "%q is not a two-letter ISO 3166 region such as DE or US", c.Lookup.DefaultRegion)
+	}
+	if c.Lookup.MatchLastDigits != 0 && (c.Lookup.MatchLastDigits < 4 || c.Lookup.MatchLastDigits > 15) {
+		bad("lookup.match_last_digits", "%d: use 0 (off) or 4..15", c.Lookup.MatchLastDigits)
+	}
+	if _, _, err := net.SplitHostPort(c.Admin.Listen); c.Admin.Listen != "" && err != nil {
+		bad("admin.listen", "%q: %v", c.Admin.Listen, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
+	s := c.SIP
+	if len(s.Listen) == 0 {
+		bad("sip.listen", "at least one listener is required")
+	}
+	tls := false
+	for _, l := range s.Listen {
+		p, err := ParseListen(l)
+		if err != nil {
+			bad("sip.listen", "%v", err)
+			continue
+		}
+		tls = tls || p.Transport == "tls"
+	}
+	if tls && (s.TLSCert == "" || s.TLSKey == "") {
+		bad("sip.tls_cert", "a tls:// listener needs tls_cert and tls_key")
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		bad("sip.tls_key", "tls_cert and tls_key go together")
+	}
+	if s.Upstream != "" && !reUpstream.MatchString(s.Upstream) {
+		bad("sip.upstream", "%q is not a SIP URI such as sip:10.0.0.5:5060", s.Upstream)
+	}
+	if s.MaxNameLength < 1 || s.MaxNameLength > 256 {
+		bad("sip.max_name_length", "%d is out of range 1..256", s.MaxNameLength)
+	}
+	if s.LookupBudget.D() <= 0 || s.LookupBudget.D() > 10e9 {
+		bad("sip.lookup_budget", "%s: use a value between 1ms and 10s", s.LookupBudget.D())
+	}
+	if s.RingTimeout.D() < 1e9 {
+		bad("sip.ring_timeout", "must be at least 1s")
+	}
+	if s.DialogExpiry.D() < 60e9 {
+		bad("sip.dialog_expiry", "must be at least 1m")
+	}
+	for _, e := range s.Extensions {
+		if !reExtension.MatchString(e) {
+			bad("sip.extensions", "%q: use a number (1001), a range (1000-1999) or a pattern (2XXX)", e)
+			continue
+		}
+		if lo, hi, ok := strings.Cut(e, "-"); ok {
+			a, _ := strconv.ParseUint(lo, 10, 64)
+			b, _ := strconv.ParseUint(hi, 10, 64)
+			if a > b || len(lo) != len(hi) {
+				bad("sip.extensions", "%q: range bounds must have equal length and low <= high", e)
+			}
+		}
+	}
+}
