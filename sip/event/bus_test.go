@@ -1,6 +1,11 @@
 package event
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,5 +74,30 @@ func TestTerminal(t *testing.T) {
 		if k.Terminal() != want {
 			t.Errorf("%s.Terminal()=%v", k, k.Terminal())
 		}
+	}
+}
+
+func TestLogWritesOneRecordPerEvent(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	b := NewBus()
+	sub := b.Subscribe("log", 4)
+	b.Publish(Event{Kind: Ended, CallID: "abc", Caller: Party{Number: "+4930"}, Talk: 1500 * time.Millisecond, Reason: "bye-callee", Source: "company", ContactName: "Ann"})
+	b.Publish(Event{Kind: Busy, CallID: "def", Code: 486})
+	b.Close()
+	Log(context.Background(), sub, log)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines: %s", len(lines), buf.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["msg"] != "call event" || rec["kind"] != "ended" || rec["call_id"] != "abc" || rec["talk_ms"] != 1500.0 || rec["reason"] != "bye-callee" || rec["contact_name"] != "Ann" {
+		t.Errorf("record %v", rec)
+	}
+	if !strings.Contains(lines[1], `"code":486`) {
+		t.Errorf("second record %s", lines[1])
 	}
 }
