@@ -1,0 +1,55 @@
+# cidproxy — see README.md. Every target works from a clean clone.
+GO       ?= go
+BIN      ?= bin/cidproxy
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.Version=$(VERSION)
+PKGS     := ./...
+# Fuzz time per target in `make fuzz`.
+FUZZTIME ?= 30s
+
+.PHONY: all build run test unit e2e bench bench-go bench-load lint fuzz deps clean
+
+all: build
+
+## build: compile the daemon into bin/cidproxy
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cidproxy
+
+## run: run the daemon on its embedded default configuration
+run: build
+	./$(BIN) serve
+
+## deps: install the external test peers (SIPp, Kamailio) when missing
+deps:
+	bash scripts/install-deps.sh
+
+## test: the whole suite — vet, unit tests with the race detector, SIPp end-to-end tests
+test: deps
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -v /e2e)
+	$(GO) test -count=1 -timeout 8m ./e2e/...
+
+## bench: Go benchmarks plus the SIPp load comparison (direct / cidproxy / Kamailio)
+bench: deps bench-go bench-load
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 20m $(PKGS)
+
+bench-load: build
+	bash bench/sipp-load.sh
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin
