@@ -1,0 +1,251 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+var _ Source = (*Index)(nil)
+
+// ErrAmbiguous is returned when no exact number matched and the last-N
+// digits fallback found several different contacts (and no prefix rule
+// matched): the index reports rather than guesses. It does not wrap
+// ErrNotFound, so a Chain reports it (errors.Is(err, ErrAmbiguous) holds
+// on the chain's error) while still asking the next sources.
+var ErrAmbiguous = errors.New("lookup: ambiguous match")
+
+// ErrPrefixTaken is returned by PutRule when another rule already has the
+// same normalised prefix.
+var ErrPrefixTaken = errors.New("lookup: another prefix rule has this prefix")
+
+// IndexEntry is what the index keeps of a contact: its id, display name
+// and normalised number keys (Normalizer.Keys). The store persists Keys
+// with the contact so a rebuild does not normalise again.
+type IndexEntry struct {
+	ID   string
+	Name string
+	Keys []string
+}
+
+// EntryOf builds the IndexEntry of c with z.
+func EntryOf(c *Contact, z *Normalizer) IndexEntry {
+	return IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: z.Keys(c)}
+}
+
+// Index is the in-memory caller index: exact numbers of contacts, an
+// optional last-N-digits table and longest-prefix rules. It is safe for
+// concurrent use: lookups share a read lock, writes take the write lock
+// for a few map operations.
+//
+// Resolution order: exact number, then the last N digits (when enabled),
+// then the longest prefix rule. When several contacts share an exact
+// number, the contact with the lexicographically smallest ID wins; the
+// choice does not depend on insertion order and survives restarts.
+type Index struct {
+	norm  *Normalizer
+	lastN int
+
+	mu    sync.RWMutex
+	slots []contactSlot
+	free  []uint32
+	byID  map[string]uint32
+	exact multiMap
+	tail  multiMap
+	rules ruleTrie
+}
+
+type contactSlot struct {
+	id, name string
+	keys     []key
+}
+
+// NewIndex returns an empty index that normalises queries with z. lastN > 0
+// enables the fallback match on the last lastN digits.
+func NewIndex(z *Normalizer, lastN int) *Index {
+	ix := &Index{norm: z, lastN: lastN, byID: make(map[string]uint32), rules: newRuleTrie()}
+	less := func(a, b uint32) bool { return ix.slots[a].id < ix.slots[b].id }
+	ix.exact = newMultiMap(less)
+	ix.tail = newMultiMap(less)
+	return ix
+}
+
+// Normalizer returns the index's normaliser.
+func (ix *Index) Normalizer() *Normalizer { return ix.norm }
+
+// LastDigits returns N of the last-N-digits fallback (0 = off).
+func (ix *Index) LastDigits() int { return ix.lastN }
+
+// PutContact inserts or replaces the contact e.ID.
+func (ix *Index) PutContact(e IndexEntry) {
+	keys := make([]key, 0, len(e.Keys))
+	for _, s := range e.Keys {
+		if k, ok := packKeyString(s); ok {
+			keys = append(keys, k)
+		}
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(e.ID)
+	var s uint32
+	if n := len(ix.free); n > 0 {
+		s = ix.free[n-1]
+		ix.free = ix.free[:n-1]
+	} else {
+		ix.slots = append(ix.slots, contactSlot{})
+		s = uint32(len(ix.slots) - 1)
+	}
+	ix.slots[s] = contactSlot{id: e.ID, name: e.Name, keys: keys}
+	ix.byID[e.ID] = s
+	for _, k := range keys {
+		ix.exact.add(k, s)
+		if t, ok := k.tail(ix.lastN); ok {
+			ix.tail.add(t, s)
+		}
+	}
+}
+
+// DeleteContact removes contact id; it reports whether it was indexed.
+func (ix *Index) DeleteContact(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.removeLocked(id)
+}
+
+func (ix *Index) removeLocked(id string) bool {
+	s, ok := ix.byID[id]
+	if !ok {
+		return false
+	}
+	for _, k := range ix.slots[s].keys {
+		ix.exact.remove(k, s)
+		if t, ok := k.tail(ix.lastN); ok {
+			ix.tail.remove(t, s)
+		}
+	}
+	ix.slots[s] = contactSlot{}
+	ix.free = append(ix.free, s)
+	delete(ix.byID, id)
+	return true
+}
+
+// PutRule inserts or replaces prefix rule r. It fails when the prefix has
+// no digits or another rule already has the same normalised prefix.
+func (ix *Index) PutRule(r PrefixRule) error {
+	p, err := ix.norm.NormalizePrefix(r.Prefix)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if owner := ix.rules.owner(p); owner != "" && owner != r.ID {
+		return fmt.Errorf("%w: %s (rule %s)", ErrPrefixTaken, p, owner)
+	}
+	ix.rules.put(r.ID, r.Name, p)
+	return nil
+}
+
+// RuleOwner returns the id of the rule whose prefix normalises like
+// prefix, or "".
+func (ix *Index) RuleOwner(prefix string) string {
+	p, err := ix.norm.NormalizePrefix(prefix)
+	if err != nil {
+		return ""
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.rules.owner(p)
+}
+
+// DeleteRule removes rule id; it reports whether it was indexed.
+func (ix *Index) DeleteRule(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.rules.remove(id)
+}
+
+// Contacts returns the number of indexed contacts.
+func (ix *Index) Contacts() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.byID)
+}
+
+// Rules returns the number of indexed prefix rules.
+func (ix *Index) Rules() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.rules.count
+}
+
+// Candidates returns the ids of every contact with exactly this number,
+// sorted; the first one is the one Lookup names. Later sources (per-callee
+// phonebook visibility) filter this list.
+func (ix *Index) Candidates(number string) []string {
+	var buf [40]byte
+	k, ok := packKey(ix.norm.appendKey(buf[:0], number))
+	if !ok {
+		return nil
+	}
+	ix.mu.RLock()
+	slots := ix.exact.all(k)
+	ids := make([]string, len(slots))
+	for i, s := range slots {
+		ids[i] = ix.slots[s].id
+	}
+	ix.mu.RUnlock()
+	sort.Strings(ids)
+	return ids
+}
+
+// Name implements Source.
+func (ix *Index) Name() string { return SourceCompany }
+
+// Lookup implements Source: it resolves q.Number (q.Callee is not used
+// yet). A hit does not allocate.
+func (ix *Index) Lookup(_ context.Context, q Query) (Result, error) {
+	return ix.LookupNumber(q.Number)
+}
+
+// LookupNumber resolves a number as received: exact contact number
+// (Source company), last N digits (company; ErrAmbiguous when several
+// contacts share them and no rule matches), longest prefix rule (Source
+// prefix, ContactID = rule id). Otherwise ErrNotFound.
+func (ix *Index) LookupNumber(number string) (Result, error) {
+	var buf [40]byte
+	b := ix.norm.appendKey(buf[:0], number)
+	if len(b) == 0 {
+		return Result{}, ErrNotFound
+	}
+	k, packed := packKey(b)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	ambiguous := 0
+	if packed {
+		if s, n := ix.exact.get(k); n > 0 {
+			return ix.contactResult(s), nil
+		}
+		if t, ok := k.tail(ix.lastN); ok {
+			s, n := ix.tail.get(t)
+			if n == 1 {
+				return ix.contactResult(s), nil
+			}
+			ambiguous = n
+		}
+	}
+	if r := ix.rules.longest(b); r >= 0 {
+		rs := &ix.rules.rules[r]
+		return Result{Name: rs.name, Source: SourcePrefix, ContactID: rs.id}, nil
+	}
+	if ambiguous > 0 {
+		return Result{}, fmt.Errorf("%w: %d contacts share the last %d digits", ErrAmbiguous, ambiguous, ix.lastN)
+	}
+	return Result{}, ErrNotFound
+}
+
+func (ix *Index) contactResult(s uint32) Result {
+	sl := &ix.slots[s]
+	return Result{Name: sl.name, Source: SourceCompany, ContactID: sl.id}
+}

@@ -1,0 +1,314 @@
+package lookup
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// DefaultShortMax is the default longest number (in digits) that is kept as
+// plain digits: internal extensions and short codes are never turned into
+// E.164.
+const DefaultShortMax = 6
+
+// maxKeyDigits is the longest key the index accepts (E.164 allows 15
+// digits; plain digit strings may be a little longer).
+const maxKeyDigits = 17
+
+// ErrNoNumber is returned by NormalizePrefix when the input holds no digit.
+var ErrNoNumber = errors.New("lookup: no digits in number")
+
+// Normalizer turns numbers as written or received into canonical keys:
+// "+E164" for anything that parses as a phone number with more than
+// ShortMax digits, plain digits for short numbers/extensions and for
+// anything phonenumbers cannot parse. It never rejects a number for being
+// "invalid" in its region (it uses Parse + Format(E164), never
+// IsValidNumber).
+//
+// Normalisation has a fast path that avoids phonenumbers (~9 µs a parse)
+// for the forms a PBX sends: "+digits", the region's international (IDD)
+// prefix and national (trunk) prefix forms. The fast path's rules are
+// derived from phonenumbers' metadata and probed against it at
+// construction; every other input goes to phonenumbers. A Normalizer is
+// immutable and safe for concurrent use.
+type Normalizer struct {
+	region   string
+	cc       string // country calling code of region, digits
+	idd      string // literal international prefix ("00", "011"), "" = no fast IDD path
+	np       string // literal national prefix ("0", "1"), "" = no fast national path
+	fastNat  [10]bool
+	shortMax int
+}
+
+// NormalizerOption configures a Normalizer.
+type NormalizerOption func(*Normalizer)
+
+// WithShortMax sets the longest number kept as plain digits (default 6).
+func WithShortMax(n int) NormalizerOption {
+	return func(z *Normalizer) { z.shortMax = n }
+}
+
+// NewNormalizer returns a Normalizer for the ISO 3166 default region
+// (e.g. "DE").
+func NewNormalizer(region string, opts ...NormalizerOption) (*Normalizer, error) {
+	region = strings.ToUpper(strings.TrimSpace(region))
+	cc := phonenumbers.GetCountryCodeForRegion(region)
+	if cc == 0 {
+		return nil, fmt.Errorf("lookup: unknown region %q", region)
+	}
+	z := &Normalizer{region: region, cc: strconv.Itoa(cc), shortMax: DefaultShortMax}
+	for _, o := range opts {
+		o(z)
+	}
+	z.idd = probeIDD(region, cc)
+	if np := phonenumbers.GetNddPrefixForRegion(region, true); isDigits(np) {
+		z.np = np
+		for d := range z.fastNat {
+			in := np + strconv.Itoa(d) + "23456789"
+			z.fastNat[d] = slowE164(in, region) == "+"+z.cc+in[len(np):]
+		}
+	}
+	return z, nil
+}
+
+// probeIDD finds the region's international prefix when it is a literal
+// digit string and phonenumbers agrees with using it.
+func probeIDD(region string, cc int) string {
+	foreign := "+442079460000"
+	if cc == 44 {
+		foreign = "+4930123456"
+	}
+	num, err := phonenumbers.Parse(foreign, "ZZ")
+	if err != nil {
+		return ""
+	}
+	out := phonenumbers.FormatOutOfCountryCallingNumber(num, region)
+	fcc := " " + strconv.Itoa(int(num.GetCountryCode())) + " "
+	i := strings.Index(out, fcc)
+	if i <= 0 || !isDigits(out[:i]) {
+		return ""
+	}
+	idd := out[:i]
+	if slowE164(idd+foreign[1:], region) != foreign {
+		return ""
+	}
+	return idd
+}
+
+// Region returns the default region.
+func (z *Normalizer) Region() string { return z.region }
+
+// Normalize returns the canonical key of s, or "" when s holds no digits.
+func (z *Normalizer) Normalize(s string) string {
+	var buf [32]byte
+	return string(z.appendKey(buf[:0], s))
+}
+
+// appendKey appends the key of s to dst. It does not allocate on the fast
+// path.
+func (z *Normalizer) appendKey(dst []byte, s string) []byte {
+	s = stripURI(s)
+	var digits [40]byte
+	nd, plus, paren, other := scanNumber(s, &digits)
+	switch {
+	case nd == 0:
+		return dst
+	case nd <= z.shortMax:
+		return append(dst, digits[:nd]...)
+	case other || nd > len(digits):
+		return z.slow(dst, s)
+	}
+	d := digits[:nd]
+	if plus {
+		if paren {
+			return z.slow(dst, s)
+		}
+		if out, ok := appendCanonical(dst, d); ok {
+			return out
+		}
+		return z.slow(dst, s)
+	}
+	if z.idd != "" && hasPrefix(d, z.idd) {
+		if out, ok := appendCanonical(dst, d[len(z.idd):]); ok {
+			return out
+		}
+		return z.slow(dst, s)
+	}
+	if z.np != "" && hasPrefix(d, z.np) && len(d) > len(z.np) && z.fastNat[d[len(z.np)]-'0'] {
+		rest := d[len(z.np):]
+		if n := len(z.cc) + len(rest); n >= 8 && n <= 15 {
+			dst = append(dst, '+')
+			dst = append(dst, z.cc...)
+			return append(dst, rest...)
+		}
+	}
+	return z.slow(dst, s)
+}
+
+// slow normalises with phonenumbers; anything it cannot parse keeps its
+// digits.
+func (z *Normalizer) slow(dst []byte, s string) []byte {
+	if e := slowE164(s, z.region); e != "" {
+		return append(dst, e...)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func slowE164(s, region string) string {
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.Format(num, phonenumbers.E164)
+}
+
+// appendCanonical appends "+"+d when d (the digits after a "+" or IDD) is
+// a plausible E.164 number that phonenumbers would leave as it is: 8 to
+// 15 digits, a known country code, and no trunk prefix after it.
+func appendCanonical(dst, d []byte) ([]byte, bool) {
+	if len(d) < 8 || len(d) > 15 {
+		return dst, false
+	}
+	ccLen := countryCodeLen(d)
+	if ccLen == 0 || trunkAfterCC(d, ccLen) {
+		return dst, false
+	}
+	dst = append(dst, '+')
+	return append(dst, d...), true
+}
+
+// stripURI removes angle brackets, a sip:/sips:/tel: scheme, the host part
+// and URI parameters (";ext=", ";user=phone", "?headers").
+func stripURI(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 0 && s[0] == '<' {
+		s = s[1:]
+		if i := strings.IndexByte(s, '>'); i >= 0 {
+			s = s[:i]
+		}
+	}
+	for _, scheme := range [...]string{"sip:", "sips:", "tel:"} {
+		if len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			s = s[len(scheme):]
+			break
+		}
+	}
+	if i := strings.IndexAny(s, "@;?"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// scanNumber collects the digits of s into digits and classifies the rest:
+// a leading "+", parentheses, or other characters (visual separators
+// are skipped)
+// (letters, "*", "#", ...). nd may exceed len(digits).
+func scanNumber(s string, digits *[40]byte) (nd int, plus, paren, other bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if nd < len(digits) {
+				digits[nd] = c
+			}
+			nd++
+		case c == '+' && nd == 0 && !plus:
+			plus = true
+		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '\t':
+			// visual separator
+		case c == '(' || c == ')':
+			paren = true
+		default:
+			other = true
+		}
+	}
+	return
+}
+
+func hasPrefix(d []byte, p string) bool {
+	return len(d) >= len(p) && string(d[:len(p)]) == p
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizePrefix turns a prefix rule as written ("+4930123*", "030123",
+// "0049 30 123", "1") into the key prefix it matches. It applies the
+// region's literal international and national prefixes but never
+// phonenumbers, which would mangle a partial number; write prefixes in "+"
+// form for regions whose prefixes are not literal digit strings.
+func (z *Normalizer) NormalizePrefix(s string) (string, error) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "*")
+	var digits [40]byte
+	nd, plus, _, other := scanNumber(s, &digits)
+	switch {
+	case nd == 0:
+		return "", ErrNoNumber
+	case other || nd > maxKeyDigits:
+		return "", fmt.Errorf("lookup: prefix %q: only digits, a leading + and a trailing * are allowed", s)
+	}
+	d := string(digits[:nd])
+	switch {
+	case plus:
+		return "+" + d, nil
+	case z.idd != "" && strings.HasPrefix(d, z.idd) && len(d) > len(z.idd):
+		return "+" + d[len(z.idd):], nil
+	case z.np != "" && strings.HasPrefix(d, z.np):
+		return "+" + z.cc + d[len(z.np):], nil
+	}
+	return d, nil
+}
+
+// Keys returns the distinct keys of c's numbers, in field order. Numbers
+// without digits or with more than 17 digits yield no key.
+func (z *Normalizer) Keys(c *Contact) []string {
+	var out []string
+	for _, p := range c.NumberFields() {
+		if *p == "" {
+			continue
+		}
+		k := z.Normalize(*p)
+		if _, ok := packKeyString(k); ok && !containsString(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// CheckNumber reports whether s normalises to a key the index can hold.
+func (z *Normalizer) CheckNumber(s string) error {
+	k := z.Normalize(s)
+	if k == "" {
+		return ErrNoNumber
+	}
+	if _, ok := packKeyString(k); !ok {
+		return fmt.Errorf("lookup: number has more than %d digits", maxKeyDigits)
+	}
+	return nil
+}
+
+func containsString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
