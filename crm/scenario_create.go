@@ -1,0 +1,67 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cidproxy/crm/template"
+)
+
+// NewContact is a contact to create in the CRM (CreateNewContact).
+type NewContact struct {
+	Type      string // request name (Contacts, Leads); "" = Settings.CreateType or the first
+	FirstName string
+	LastName  string // the CRMs require it; "" = the number
+	Number    string // BusinessNumber
+}
+
+// CreateContact creates a contact or lead for an unknown number and returns
+// it with the id the CRM assigned (outputs ContactsId or ContactId, if the
+// template maps one).
+func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contact, error) {
+	sc := it.tpl.Scenario(template.ScenarioCreateNewContact)
+	if sc == nil || len(sc.Requests) == 0 {
+		return Contact{}, errors.New("crm: template has no CreateNewContact scenario")
+	}
+	typ := firstNonEmpty(nc.Type, it.settings.CreateType)
+	r := sc.Requests[0]
+	if typ != "" {
+		if r = sc.Request(typ); r == nil {
+			return Contact{}, fmt.Errorf("crm: CreateNewContact has no request %q", typ)
+		}
+	}
+	if nc.FirstName == "" && nc.LastName == "" {
+		nc.LastName = nc.Number
+	}
+	vars := it.baseVars().merge(Vars{
+		"FirstName": nc.FirstName, "LastName": nc.LastName, "BusinessNumber": nc.Number,
+		"Phone": nc.Number, "ContactSyncType": r.Name,
+	})
+	resp, err := it.do(ctx, sc.ID, r, vars)
+	if err != nil {
+		return Contact{}, err
+	}
+	c := Contact{Type: r.Name, FirstName: nc.FirstName, LastName: nc.LastName, Business: nc.Number}
+	if recs, err := it.extractFirst(r, resp.Body); err == nil {
+		c.ID = cleanValue(firstNonEmpty(recs["ContactsId"], recs["ContactId"]), maxFieldLen)
+	}
+	c.URL = it.ContactURL(c)
+	return c, nil
+}
+
+// extractFirst returns the first output record of a response ("" values if
+// there is none).
+func (it *Integration) extractFirst(r *template.Request, body []byte) (map[string]string, error) {
+	if len(r.OutputList()) == 0 || len(body) == 0 {
+		return map[string]string{}, nil
+	}
+	recs, err := it.eng.Extract(r, body)
+	if err != nil {
+		return map[string]string{}, err
+	}
+	if len(recs) == 0 {
+		return map[string]string{}, nil
+	}
+	return recs[0], nil
+}

@@ -1,0 +1,232 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+
+	"cidproxy/crm/template"
+)
+
+// Contact URL types (SyncContactAuto ContactUrlType).
+const (
+	URLTypeFormat      = "specify_url_format"
+	URLTypeFromContact = "retrieve_from_contact"
+)
+
+// maxChain bounds Outputs Next chaining (Common requests calling Common
+// requests).
+const maxChain = 4
+
+// SearchContact looks phone up with every contact type of SyncContactAuto
+// (one request per type, run concurrently; Settings.SyncTypes narrows the
+// set) and returns the contacts found, in request order. No match is an
+// empty slice and a nil error. If some types fail and others answer, the
+// contacts found are returned with a nil error and the failures are logged;
+// if every type fails, the error is returned.
+func (it *Integration) SearchContact(ctx context.Context, phone string) ([]Contact, error) {
+	sc := it.tpl.Scenario(template.ScenarioSyncContactAuto)
+	if sc == nil {
+		return nil, errors.New("crm: template has no SyncContactAuto scenario")
+	}
+	return it.search(ctx, sc, Vars{"Phone": phone, "SearchValue": phone, "CallerNumber": phone})
+}
+
+// DialSearch runs the SearchContact scenario (dial search by name or number)
+// with SearchValue=query; templates without it fall back to SearchContact.
+func (it *Integration) DialSearch(ctx context.Context, query string) ([]Contact, error) {
+	sc := it.tpl.Scenario(template.ScenarioSearchContact)
+	if sc == nil {
+		return it.SearchContact(ctx, query)
+	}
+	return it.search(ctx, sc, Vars{"Phone": query, "SearchValue": query})
+}
+
+func (it *Integration) search(ctx context.Context, sc *template.Scenario, extra Vars) ([]Contact, error) {
+	var reqs []*template.Request
+	for _, r := range sc.Requests {
+		if len(it.settings.SyncTypes) == 0 || slices.Contains(it.settings.SyncTypes, r.Name) {
+			reqs = append(reqs, r)
+		}
+	}
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	results := make([][]Contact, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		wg.Go(func() {
+			results[i], errs[i] = it.searchType(ctx, sc, r, extra)
+		})
+	}
+	wg.Wait()
+	var out []Contact
+	failed := 0
+	for i := range reqs {
+		if errs[i] != nil {
+			failed++
+			it.log.Warn("crm contact search failed", "type", reqs[i].Name, "err", it.redact.String(errs[i].Error()))
+			continue
+		}
+		out = append(out, results[i]...)
+	}
+	if failed == len(reqs) {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// searchType runs one contact-type request and maps its records.
+func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r *template.Request, extra Vars) ([]Contact, error) {
+	vars := it.baseVars().merge(extra)
+	vars["ContactSyncType"] = r.Name
+	resp, err := it.do(ctx, sc.ID, r, vars)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			return nil, nil // some CRMs answer a search without match with 404
+		}
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusNoContent || len(strings.TrimSpace(string(resp.Body))) == 0 {
+		return nil, nil // Zoho: no match = 204 with an empty body
+	}
+	if !gjson.ValidBytes(resp.Body) {
+		return nil, fmt.Errorf("crm: %s/%s: response is not valid JSON", sc.ID, r.Name)
+	}
+	records, err := it.eng.Extract(r, resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
+	}
+	urls := it.urlsFromContact(sc, resp.Body, len(records))
+	var out []Contact
+	for i, rec := range records {
+		if next := r.Next(); next != "" {
+			if err := it.follow(ctx, next, vars, rec, 0); err != nil {
+				it.log.Warn("crm chained request failed", "type", r.Name, "next", next, "err", it.redact.String(err.Error()))
+			}
+		}
+		c := it.mapContact(sc, r.Name, rec)
+		if c.ID == "" && c.FirstName == "" && c.LastName == "" && len(c.Numbers()) == 0 {
+			continue // an empty record (no match shaped as an object)
+		}
+		if urls != nil {
+			c.URL = cleanURL(urls[i])
+		} else {
+			c.URL = it.ContactURL(c)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// mapContact turns one output record into a Contact, honouring the *Enable
+// switches and cleaning hostile values.
+func (it *Integration) mapContact(sc *template.Scenario, typ string, rec map[string]string) Contact {
+	c := Contact{Type: typ}
+	for name, field := range contactFields {
+		v, ok := rec[name]
+		if !ok {
+			continue
+		}
+		if en, has := contactEnable[name]; has && sc.Param(en) != nil && !sc.Enabled(en) {
+			continue
+		}
+		limit := maxFieldLen
+		if name == "Remark" {
+			limit = maxRemarkLen
+		}
+		*field(&c) = cleanValue(v, limit)
+	}
+	return c
+}
+
+// follow runs the Common request next with the record's outputs as
+// variables and backfills its outputs into rec (only empty fields).
+func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec map[string]string, depth int) error {
+	if depth >= maxChain {
+		return fmt.Errorf("crm: Next chain deeper than %d", maxChain)
+	}
+	r := it.tpl.CommonRequest(next)
+	if r == nil {
+		return fmt.Errorf("crm: Next %q: no such Common request", next)
+	}
+	v := vars.clone().merge(rec)
+	if id := rec["ContactsId"]; id != "" {
+		v["ContactId"] = id
+	}
+	resp, err := it.do(ctx, template.ScenarioCommon, r, v)
+	if err != nil {
+		return err
+	}
+	if len(resp.Body) == 0 {
+		return nil
+	}
+	out, err := it.eng.Extract(r, resp.Body)
+	if err != nil || len(out) == 0 {
+		return err
+	}
+	for k, val := range out[0] {
+		if rec[k] == "" {
+			rec[k] = val
+		}
+	}
+	if r.Next() != "" {
+		return it.follow(ctx, r.Next(), vars, rec, depth+1)
+	}
+	return nil
+}
+
+// urlsFromContact extracts ContactFieldForUrl per record when ContactUrlType
+// is retrieve_from_contact; nil otherwise.
+func (it *Integration) urlsFromContact(sc *template.Scenario, body []byte, n int) []string {
+	if !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFromContact) {
+		return nil
+	}
+	path := strings.TrimPrefix(strings.TrimSpace(sc.ParamValue("ContactFieldForUrl")), ".")
+	out := make([]string, n)
+	if path == "" {
+		return out
+	}
+	res := gjson.GetBytes(body, path)
+	if res.IsArray() && strings.Contains(path, "#") {
+		for i, v := range res.Array() {
+			if i < n {
+				out[i] = v.String()
+			}
+		}
+	} else if n > 0 {
+		out[0] = res.String()
+	}
+	return out
+}
+
+// ContactURL renders the popup URL of c (ContactUrlType
+// specify_url_format), or returns c.URL as retrieved from the contact.
+func (it *Integration) ContactURL(c Contact) string {
+	sc := it.tpl.Scenario(template.ScenarioSyncContactAuto)
+	if sc == nil || !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFormat) {
+		return c.URL
+	}
+	p := sc.Param("URLFormat")
+	if p == nil || p.Value == "" {
+		return c.URL
+	}
+	v := it.baseVars().merge(Vars{
+		"ContactSyncType": c.Type, "ContactId": c.ID, "ContactsId": c.ID, "CustomValue": c.CustomValue,
+		"FirstName": c.FirstName, "LastName": c.LastName, "Email": c.Email,
+	})
+	s, err := it.eng.Param(p, v)
+	if err != nil {
+		it.log.Warn("crm contact url", "err", err)
+		return ""
+	}
+	return cleanURL(s)
+}

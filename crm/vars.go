@@ -1,0 +1,146 @@
+package crm
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// TimeLayout is the "PBX system time format" used for {{.Time}}.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// Vars are the variables a template renders with. Every known name is
+// present (empty when unknown) so that {{if .X}} and missing keys behave
+// the same way.
+type Vars map[string]string
+
+// merge copies src into v, overwriting.
+func (v Vars) merge(src map[string]string) Vars {
+	for k, s := range src {
+		v[k] = s
+	}
+	return v
+}
+
+// clone returns a copy of v.
+func (v Vars) clone() Vars {
+	out := make(Vars, len(v)+16)
+	for k, s := range v {
+		out[k] = s
+	}
+	return out
+}
+
+// journalVars returns the CallJournal/CreateNewTicket variables of the seed
+// for r (Subject and Description are added by the scenario). loc is the PBX
+// time zone for {{.Time}}.
+func (r CallRecord) journalVars(loc *time.Location) Vars {
+	if loc == nil {
+		loc = time.Local
+	}
+	talk := time.Duration(0)
+	if !r.Answer.IsZero() && r.End.After(r.Answer) {
+		talk = r.End.Sub(r.Answer).Truncate(time.Second)
+	}
+	total := time.Duration(0)
+	if r.End.After(r.Start) {
+		total = r.End.Sub(r.Start).Truncate(time.Second)
+	}
+	v := Vars{
+		"Time":                r.Start.In(loc).Format(TimeLayout),
+		"StartTimeUnix":       unix(r.Start),
+		"EndTimeUnix":         unix(r.End),
+		"CallerName":          r.CallerName,
+		"CallerNumber":        r.CallerNumber,
+		"CallerDisplayName":   r.CallerName,
+		"CalleeName":          r.CalleeName,
+		"CalleeNumber":        r.CalleeNumber,
+		"Call_From":           party(r.CallerName, r.CallerNumber),
+		"Call_To":             party(r.CalleeName, r.CalleeNumber),
+		"CrmId":               r.CrmUserID,
+		"ExtensionNumber":     r.Extension.Number,
+		"ExtensionFirstName":  r.Extension.FirstName,
+		"ExtensionLastName":   r.Extension.LastName,
+		"ExtensionEmail":      r.Extension.Email,
+		"ContactNumber":       r.ContactNumber,
+		"TicketId":            r.TicketID,
+		"CallDuration":        strconv.Itoa(int(total.Seconds())),
+		"Talk_Duration":       hms(talk),
+		"Talk_Duration_Sec":   strconv.Itoa(int(talk.Seconds())),
+		"Communication_Type":  r.Direction,
+		"Call_Status":         r.status(),
+		"Call_Log_Status":     r.logStatus(),
+		"CallDisposition":     r.disposition(),
+		"EnableCallRecording": flag(r.RecordingEnabled),
+		"RecordPath":          r.RecordPath,
+		"ContactSyncType":     "",
+		"ContactId":           "",
+	}
+	if r.Contact != nil {
+		v["ContactSyncType"] = r.Contact.Type
+		v["ContactId"] = r.Contact.ID
+	}
+	return v
+}
+
+func unix(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.Unix(), 10)
+}
+
+// party formats "Name <number>" (the seed's Call_From format), or the bare
+// number when there is no name.
+func party(name, number string) string {
+	if name == "" || name == number {
+		return number
+	}
+	return name + " <" + number + ">"
+}
+
+func hms(d time.Duration) string {
+	s := int(d.Seconds())
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func (r CallRecord) disposition() string {
+	switch {
+	case r.Disposition != "":
+		return r.Disposition
+	case r.Voicemail:
+		return DispositionVoicemail
+	case !r.Answer.IsZero():
+		return DispositionAnswered
+	}
+	return DispositionNoAnswer
+}
+
+// status is Call_Status: Completed when answered, else Missed.
+func (r CallRecord) status() string {
+	if r.disposition() == DispositionAnswered {
+		return "Completed"
+	}
+	return "Missed"
+}
+
+// logStatus is Call_Log_Status: Voicemail, Missed Call, Outgoing Call or
+// Incoming Call.
+func (r CallRecord) logStatus() string {
+	switch d := r.disposition(); {
+	case d == DispositionVoicemail:
+		return "Voicemail"
+	case r.Direction == DirectionOutbound:
+		return "Outgoing Call"
+	case d != DispositionAnswered:
+		return "Missed Call"
+	}
+	return "Incoming Call"
+}
