@@ -81,6 +81,8 @@ type Scenario struct {
 	Requests   []*Request
 	Extra      Extra
 	Line       int
+
+	urlOut *Output // compiled ContactFieldForUri
 }
 
 // Parameter is one <Parameter> element, in a scenario or in a request.
@@ -112,8 +114,9 @@ type Request struct {
 	Extra           Extra
 	Line            int
 
-	scenario *Scenario
-	url      *value
+	scenario  *Scenario
+	url       *value
+	bodyCount int
 }
 
 // Outputs is the <Outputs> element of a request.

@@ -1,0 +1,341 @@
+package template
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// Record is one extracted item (a contact, a user …): output Name -> value.
+type Record map[string]string
+
+// ErrNotJSON is returned by Extract for a response body that is not JSON.
+var ErrNotJSON = errors.New("template: response is not valid JSON")
+
+// path is a compiled Output Path: comma-separated alternatives.
+type path struct {
+	src  string
+	alts []alt
+}
+
+type alt struct {
+	v *value // CtxPath value; v.tmpl == nil for a static path
+	s shape  // shape of a static path
+}
+
+// shape describes how a concrete GJSON path yields values.
+type shape struct {
+	path   string
+	iter   bool   // one value per array element (a record each)
+	prefix string // fast path: prefix.#.suffix ("" when not applicable)
+	suffix string
+}
+
+var (
+	defaultOnce sync.Once
+	defaultC    *compiled
+)
+
+func defaultCompiled() *compiled {
+	defaultOnce.Do(func() { defaultC = newCompiled(time.Local) })
+	return defaultC
+}
+
+// compilePath splits src on top-level commas and compiles each alternative.
+func (c *compiled) compilePath(src string) (*path, error) {
+	p := &path{src: src}
+	parts, err := splitAlternatives(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range parts {
+		s = strings.TrimPrefix(strings.TrimSpace(s), ".")
+		if s == "" {
+			continue
+		}
+		v, err := c.compileValue(s, CtxPath)
+		if err != nil {
+			return nil, err
+		}
+		a := alt{v: v}
+		if v.tmpl == nil {
+			a.s = analyse(s)
+		}
+		p.alts = append(p.alts, a)
+	}
+	return p, nil
+}
+
+// splitAlternatives splits on commas outside (), [], {}, quotes and {{…}}.
+func splitAlternatives(s string) ([]string, error) {
+	var out []string
+	depth, start := 0, 0
+	inQ, esc := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case esc:
+			esc = false
+		case c == '\\':
+			esc = true
+		case inQ:
+			if c == '"' {
+				inQ = false
+			}
+		case c == '"':
+			inQ = true
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+			if depth < 0 {
+				return nil, fmt.Errorf("GJSON path %q: unbalanced %q", truncate(s, 80), c)
+			}
+		case c == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	if depth != 0 || inQ {
+		return nil, fmt.Errorf("GJSON path %q: unbalanced brackets or quotes", truncate(s, 80))
+	}
+	return append(out, s[start:]), nil
+}
+
+// components splits a path on '.' and '|' outside brackets and quotes,
+// returning the components and the separators before them.
+func components(p string) (parts []string, seps []byte) {
+	depth, start := 0, 0
+	inQ, esc := false, false
+	var sep byte
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case esc:
+			esc = false
+		case c == '\\':
+			esc = true
+		case inQ:
+			inQ = c != '"'
+		case c == '"':
+			inQ = true
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case (c == '.' || c == '|') && depth == 0:
+			parts, seps = append(parts, p[start:i]), append(seps, sep)
+			sep, start = c, i+1
+		}
+	}
+	return append(parts, p[start:]), append(seps, sep)
+}
+
+// analyse finds whether a path iterates (a '#' component followed by more,
+// or a '#(…)#' query) after its last pipe, and a prefix.#.suffix split.
+func analyse(p string) shape {
+	sh := shape{path: p}
+	parts, seps := components(p)
+	last := 0
+	for i, s := range seps {
+		if s == '|' {
+			last = i
+		}
+	}
+	for i := last; i < len(parts); i++ {
+		c := parts[i]
+		if (c == "#" && i < len(parts)-1) || (strings.HasPrefix(c, "#(") && strings.HasSuffix(c, ")#")) {
+			sh.iter = true
+			break
+		}
+	}
+	if !sh.iter || strings.ContainsAny(p, "|@\\!*?{[") {
+		return sh
+	}
+	for i, c := range parts {
+		if c == "#" && i > 0 && i < len(parts)-1 {
+			sh.prefix = strings.Join(parts[:i], ".")
+			sh.suffix = strings.Join(parts[i+1:], ".")
+			break
+		}
+		if strings.HasPrefix(c, "#") {
+			break
+		}
+	}
+	return sh
+}
+
+// Extract applies outputs to a JSON response body. Each output's Path may
+// hold comma-separated alternatives (the first that yields a non-empty value
+// wins) and {{variables}} (escaped for GJSON). An output whose path iterates
+// an array (data.#.id, #(…)#) gives one value per element; outputs are zipped
+// by index into records, and outputs that do not iterate are copied into
+// every record. Records whose values are all empty are dropped.
+//
+// Values: strings as they are, numbers as their JSON text, true/false,
+// null as "", objects and arrays as compact JSON text. An empty body gives no
+// records; a body that is not JSON gives ErrNotJSON.
+func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	if !gjson.ValidBytes(body) {
+		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
+	}
+	x := extractor{body: body, arrays: map[string][]gjson.Result{}}
+	cols := make([][]string, len(outputs))
+	multi := make([]bool, len(outputs))
+	n := 0
+	for i, o := range outputs {
+		if o.Name == "" {
+			continue
+		}
+		vals, it, err := x.output(o, vars)
+		if err != nil {
+			return nil, err
+		}
+		cols[i], multi[i] = vals, it
+		if it && len(vals) > n {
+			n = len(vals)
+		}
+	}
+	if !slices.Contains(multi, true) {
+		n = 1
+	}
+	return zip(outputs, cols, multi, n), nil
+}
+
+func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
+	var recs []Record
+	for i := 0; i < n; i++ {
+		rec := make(Record, len(outputs))
+		nonEmpty := false
+		for j, o := range outputs {
+			if o.Name == "" {
+				continue
+			}
+			var s string
+			switch {
+			case multi[j] && i < len(cols[j]):
+				s = cols[j][i]
+			case !multi[j] && len(cols[j]) > 0:
+				s = cols[j][0]
+			}
+			if s != "" {
+				nonEmpty = true
+			}
+			if _, dup := rec[o.Name]; !dup || s != "" {
+				rec[o.Name] = s
+			}
+		}
+		if nonEmpty {
+			recs = append(recs, rec)
+		}
+	}
+	return recs
+}
+
+type extractor struct {
+	body   []byte
+	arrays map[string][]gjson.Result // prefix -> elements, shared by outputs
+}
+
+// output evaluates the alternatives of o; the first non-empty one wins.
+func (x *extractor) output(o *Output, vars Vars) ([]string, bool, error) {
+	p := o.p
+	if p == nil {
+		var err error
+		if p, err = defaultCompiled().compilePath(o.Path); err != nil {
+			return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
+		}
+	}
+	for _, a := range p.alts {
+		sh := a.s
+		if a.v.tmpl != nil {
+			s, err := a.v.exec(vars)
+			if err != nil {
+				return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
+			}
+			sh = analyse(strings.TrimPrefix(strings.TrimSpace(s), "."))
+		}
+		vals, it := x.eval(sh)
+		for _, v := range vals {
+			if v != "" {
+				return vals, it, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+func (x *extractor) eval(sh shape) ([]string, bool) {
+	if sh.path == "" {
+		return nil, false
+	}
+	if sh.prefix != "" {
+		elems, ok := x.arrays[sh.prefix]
+		if !ok {
+			r := gjson.GetBytes(x.body, sh.prefix)
+			if r.IsArray() {
+				elems = r.Array()
+			}
+			x.arrays[sh.prefix] = elems
+		}
+		out := make([]string, len(elems))
+		for i, e := range elems {
+			out[i] = resultString(e.Get(sh.suffix))
+		}
+		return out, true
+	}
+	r := gjson.GetBytes(x.body, sh.path)
+	if sh.iter && r.IsArray() {
+		arr := r.Array()
+		out := make([]string, len(arr))
+		for i, e := range arr {
+			out[i] = resultString(e)
+		}
+		return out, true
+	}
+	if !r.Exists() {
+		return nil, false
+	}
+	return []string{resultString(r)}, false
+}
+
+// resultString converts a GJSON value to text (see Extract).
+func resultString(r gjson.Result) string {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Number:
+		return strings.TrimSpace(r.Raw)
+	case gjson.True:
+		return "true"
+	case gjson.False:
+		return "false"
+	case gjson.JSON:
+		var b bytes.Buffer
+		if err := json.Compact(&b, []byte(r.Raw)); err == nil {
+			return b.String()
+		}
+		return r.Raw
+	}
+	return ""
+}
+
+// Extract applies the request's outputs to a response body (see Extract).
+func (r *Request) Extract(body []byte, vars Vars) ([]Record, error) {
+	return Extract(r.OutputList(), body, vars)
+}
+
+// ContactURLOutput returns the compiled ContactFieldForUri path of a
+// SyncContactAuto/SearchContact scenario as an Output named "ContactUrl", or
+// nil if the scenario has none.
+func (s *Scenario) ContactURLOutput() *Output { return s.urlOut }

@@ -1,0 +1,320 @@
+package template
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func (v *validator) scenario(s *Scenario) {
+	known := knownVars(v.t, s, v.o.extraVars)
+	w := where{}.in(s)
+	for _, p := range s.Parameters {
+		v.value(p, paramContext(s, p), w.par(p).at("Value"), known)
+		v.paramUse(s, p)
+	}
+	seen := map[string]int{}
+	for _, r := range s.Requests {
+		v.request(s, r, known)
+		if l, ok := seen[r.Name]; ok && r.Name != "" {
+			v.err(w.req(r).at("Name").errf("duplicate request Name (first at line %d)", l))
+		}
+		seen[r.Name] = r.Line
+	}
+	for _, r := range s.Requests {
+		v.next(s, r)
+	}
+	switch s.ID {
+	case ScenarioSyncContactAuto, ScenarioSearchContact:
+		v.contactSearch(s, known)
+	case ScenarioUserAssociation:
+		for _, r := range s.Requests {
+			if !hasOutput(r, "UserUniqueId") {
+				v.err(w.req(r).errf("no UserUniqueId output (required)"))
+			}
+		}
+	}
+}
+
+// paramContext decides how a parameter's value is escaped.
+func paramContext(s *Scenario, p *Parameter) Context {
+	if p.Father == FatherHeader || strings.EqualFold(p.Type, "Header") {
+		return CtxHeader
+	}
+	switch s.ID {
+	case ScenarioAuth:
+		switch p.Name {
+		case "AuthEndPoint", "TokenEndPoint":
+			return CtxURL
+		case "AdditionalQueryString":
+			return CtxQuery
+		}
+	case ScenarioSyncContactAuto, ScenarioSearchContact:
+		switch p.Name {
+		case "URLFormat":
+			return CtxURL
+		case "ContactFieldForUri", "ContactFieldForUrl":
+			return CtxPath
+		}
+	}
+	return CtxPlain
+}
+
+// paramUse warns about scenario parameters cidproxy does not act on.
+func (v *validator) paramUse(s *Scenario, p *Parameter) {
+	w := where{}.in(s).par(p)
+	switch p.Father {
+	case "":
+		if !slices.Contains(scenarioParams[s.ID], p.Name) {
+			v.warn(w.warnf("parameter is not used by cidproxy (kept)"))
+		}
+	case FatherCustomField, FatherHeader:
+		if s.ID != ScenarioAuth {
+			v.warn(w.at("Father").warnf("%s outside the AuthMethod scenario is not used by cidproxy (kept)", p.Father))
+		}
+	case FatherTokenErrorMap, FatherAuthOption:
+		if !slices.Contains(scenarioParams[s.ID], p.Name) {
+			v.warn(w.warnf("parameter is not used by cidproxy (kept)"))
+		}
+	case FatherCustomScenario:
+		v.warn(w.at("Father").warnf("%s is not used by cidproxy; its Name is a known variable (kept)", p.Father))
+	default:
+		v.warn(w.at("Father").warnf("unknown Father %q is not used by cidproxy (kept)", p.Father))
+	}
+	if s.ID == ScenarioSyncContactAuto || s.ID == ScenarioSearchContact {
+		v.contactURLParam(s, p)
+	}
+}
+
+func (v *validator) contactURLParam(s *Scenario, p *Parameter) {
+	w := where{}.in(s).par(p).at("Value")
+	switch p.Name {
+	case "ContactUrlType":
+		switch p.Value {
+		case "", "specify_url_format", "retrieve_from_contact":
+		default:
+			v.err(w.errf("bad ContactUrlType %q: want specify_url_format or retrieve_from_contact", p.Value))
+		}
+		if p.Value == "retrieve_from_contact" && s.ParamValue("ContactFieldForUri") == "" && s.ParamValue("ContactFieldForUrl") == "" {
+			v.err(w.errf("retrieve_from_contact needs a ContactFieldForUri path"))
+		}
+	case "ContactFieldForUri", "ContactFieldForUrl":
+		if strings.TrimSpace(p.Value) == "" {
+			return
+		}
+		o := &Output{Name: "ContactUrl", Path: p.Value, Line: p.Line}
+		if pp, err := v.c.compilePath(o.Path); err != nil {
+			v.err(w.errf("%s", err))
+		} else {
+			o.p = pp
+			s.urlOut = o
+		}
+	}
+}
+
+func hasOutput(r *Request, name string) bool {
+	for _, o := range r.OutputList() {
+		if o.Name == name && strings.TrimSpace(o.Path) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var methodList = strings.Join(httpMethods, ", ")
+
+func (v *validator) request(s *Scenario, r *Request, known map[string]struct{}) {
+	w := where{}.in(s).req(r)
+	if r.Name == "" {
+		v.err(w.at("Name").errf("request without Name"))
+	}
+	if !slices.Contains(httpMethods, r.HTTPMethod()) {
+		v.err(w.at("Method").errf("bad Method %q: want one of %s", r.Method, methodList))
+	}
+	src := r.URLFormat
+	if src == "" {
+		for _, a := range r.Extra.Attrs {
+			if a.Name.Local == "URL" {
+				src = a.Value
+				v.warn(w.at("URL").warnf("read as URLFormat"))
+			}
+		}
+	}
+	if strings.TrimSpace(src) == "" {
+		v.err(w.at("URLFormat").errf("empty URLFormat"))
+	} else {
+		r.url = v.compile(src, CtxURL, w.at("URLFormat"), known)
+	}
+	v.requestParams(r, w, known)
+	if r.Outputs != nil {
+		for _, o := range r.Outputs.Outputs {
+			ow := w.out(o)
+			if o.Name == "" {
+				v.err(ow.at("Name").errf("output without Name"))
+			}
+			p, err := v.c.compilePath(o.Path)
+			if err != nil {
+				v.err(ow.at("Path").errf("%s", err))
+				continue
+			}
+			o.p = p
+			v.lintPath(p, ow.at("Path"), known)
+		}
+	}
+}
+
+func (v *validator) lintPath(p *path, w where, known map[string]struct{}) {
+	for _, a := range p.alts {
+		for _, r := range a.v.refs {
+			if _, ok := known[r]; !ok {
+				v.warn(w.warnf("unknown variable .%s (renders empty unless the caller sets it)", r))
+			}
+		}
+	}
+}
+
+func paramKind(p *Parameter) string {
+	switch {
+	case strings.EqualFold(p.Type, "Header") || p.Father == FatherHeader:
+		return "Header"
+	case strings.EqualFold(p.Type, "Body"):
+		return "Body"
+	}
+	return ""
+}
+
+func (v *validator) requestParams(r *Request, w where, known map[string]struct{}) {
+	bodies := 0
+	for _, p := range r.Parameters {
+		if paramKind(p) == "Body" {
+			bodies++
+		}
+	}
+	r.bodyCount = bodies
+	for _, p := range r.Parameters {
+		pw := w.par(p).at("Value")
+		switch paramKind(p) {
+		case "Header":
+			if !isToken(p.Name) {
+				v.err(w.par(p).at("Name").errf("bad header name %q", p.Name))
+			}
+			v.value(p, CtxHeader, pw, known)
+		case "Body":
+			ctx := CtxPlain
+			if bodies == 1 {
+				ctx = bodyContext(r.RequestEncoding, p.Value)
+			}
+			v.value(p, ctx, pw, known)
+			if ctx == CtxJSON && p.v != nil {
+				v.sampleJSON(p, pw)
+			}
+		default:
+			v.value(p, CtxPlain, pw, known)
+			v.warn(w.par(p).at("Type").warnf("Type %q is not used by cidproxy (want Header or Body; kept)", p.Type))
+		}
+	}
+	if bodies > 0 && (r.HTTPMethod() == "GET" || r.HTTPMethod() == "HEAD") {
+		v.warn(w.at("Method").warnf("%s request with a body", r.HTTPMethod()))
+	}
+}
+
+// sampleJSON renders a JSON body with every variable set to "1" and
+// reports a body that would never be valid JSON.
+func (v *validator) sampleJSON(p *Parameter, w where) {
+	vars := Vars{}
+	for _, r := range p.v.refs {
+		vars[r] = "1"
+	}
+	out, err := p.v.exec(vars)
+	if err != nil {
+		return // data-dependent; reported when it happens
+	}
+	var x any
+	if err := json.Unmarshal([]byte(out), &x); err != nil {
+		v.err(w.errf("body is not valid JSON (%s)", err))
+	}
+}
+
+var actionRe = regexp.MustCompile(`\{\{.*?\}\}`)
+
+// bodyContext picks the body escaping from RequestEncoding, or from the
+// first character of the body text when RequestEncoding is empty or unknown.
+func bodyContext(enc, src string) Context {
+	e := strings.ToLower(strings.TrimSpace(enc))
+	switch {
+	case strings.Contains(e, "json"):
+		return CtxJSON
+	case strings.Contains(e, "urlencoded") || e == "form":
+		return CtxForm
+	case strings.Contains(e, "xml"):
+		return CtxXML
+	}
+	s := strings.TrimSpace(actionRe.ReplaceAllString(src, ""))
+	switch {
+	case s == "":
+		return CtxPlain
+	case s[0] == '{' || s[0] == '[':
+		return CtxJSON
+	case s[0] == '<':
+		return CtxXML
+	case strings.Contains(s, "="):
+		return CtxForm
+	}
+	return CtxPlain
+}
+
+// next checks that Outputs Next names a Common request and does not loop.
+func (v *validator) next(s *Scenario, r *Request) {
+	if r.Next() == "" {
+		return
+	}
+	w := where{}.in(s).req(r).at("Next")
+	w.line = r.Outputs.Line
+	chain := []string{r.Name}
+	visited := map[*Request]bool{r: true}
+	for cur := r; cur.Next() != ""; {
+		nx := v.t.CommonRequest(cur.Next())
+		if nx == nil {
+			if cur == r {
+				v.err(w.errf("Next %q is not a request of the Common scenario", r.Next()))
+			}
+			return
+		}
+		chain = append(chain, nx.Name)
+		if nx == r {
+			v.err(w.errf("Next chain loops: %s", strings.Join(chain, " -> ")))
+			return
+		}
+		if visited[nx] {
+			return // a loop that does not pass r is reported by its members
+		}
+		visited[nx] = true
+		cur = nx
+	}
+}
+
+// contactSearch checks the outputs a contact search needs, counting those of
+// the Common requests chained with Next.
+func (v *validator) contactSearch(s *Scenario, _ map[string]struct{}) {
+	for _, r := range s.Requests {
+		w := where{}.in(s).req(r)
+		has := map[string]bool{}
+		for cur, n := r, 0; cur != nil && n < 16; n++ {
+			for _, o := range cur.OutputList() {
+				if strings.TrimSpace(o.Path) != "" {
+					has[o.Name] = true
+				}
+			}
+			cur = v.t.CommonRequest(cur.Next())
+		}
+		for _, req := range []string{"ContactsId", "FirstName"} {
+			if !has[req] {
+				v.err(w.errf("no %s output (required)", req))
+			}
+		}
+		if !slices.ContainsFunc(PhoneOutputs, func(n string) bool { return has[n] }) {
+			v.err(w.errf("no phone number output (need one of %s)", strings.Join(PhoneOutputs, ", ")))
+		}
+	}
+}
