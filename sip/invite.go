@@ -1,0 +1,226 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"cidproxy/lookup"
+)
+
+// identify resolves the caller of an initial INVITE within the lookup
+// budget, rewrites fwd on a match and returns the call to track.
+func (p *Proxy) identify(in, fwd *sip.Request) *call {
+	c := p.calls.newCall(in, p.cfg.TrustPAI, p.exts)
+	c.ringTimeout = p.cfg.RingTimeout.D()
+	if c.ev.Caller.Number == "" || p.res == nil || (withheld(in) && !p.cfg.NameWithheld) {
+		return c
+	}
+	res, ok := p.resolve(lookup.Query{Number: c.ev.Caller.Number, Callee: c.ev.Callee.Number})
+	if !ok {
+		return c
+	}
+	name := CleanName(res.Name, p.cfg.MaxNameLength)
+	if name == "" {
+		return c
+	}
+	src := ""
+	if p.cfg.SourceHeader {
+		src = res.Source
+	}
+	rewriteInvite(fwd, EscapeQuoted(name), src)
+	p.m.rewritten(res.Source)
+	c.ev.Caller.Name = name
+	c.ev.ContactName, c.ev.ContactID, c.ev.Source = name, res.ContactID, res.Source
+	return c
+}
+
+type answer struct {
+	res lookup.Result
+	err error
+}
+
+// resolve asks the Resolver with a context bounded by the lookup budget and
+// never waits longer than the budget, even for a Resolver that ignores ctx.
+func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.LookupBudget.D())
+	defer cancel()
+	ch := make(chan answer, 1)
+	go func() {
+		start := time.Now()
+		r, err := p.res.Lookup(ctx, q)
+		p.m.lookupDur.Observe(time.Since(start).Seconds())
+		ch <- answer{r, err}
+	}()
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			if errors.Is(a.err, context.DeadlineExceeded) {
+				p.m.lookupTimeouts.Inc()
+			} else if !errors.Is(a.err, lookup.ErrNotFound) {
+				p.log.Debug("lookup failed", "error", a.err)
+			}
+			return lookup.Result{}, false
+		}
+		return a.res, a.res.Name != ""
+	case <-ctx.Done():
+		p.m.lookupTimeouts.Inc()
+		return lookup.Result{}, false
+	}
+}
+
+// relayInvite relays the responses of an INVITE transaction, handles the
+// caller's CANCEL, 2xx retransmissions and the ring timeout (Timer C).
+func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call, initial bool) {
+	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
+	provisional := make(chan struct{})
+	gotProvisional := false
+	tx.OnCancel(func(*sip.Request) {
+		if c != nil {
+			p.calls.emit(c, kindCancelled, 487, "cancel")
+		}
+		go p.cancelDownstream(fwd, provisional)
+	})
+	var ring <-chan time.Time
+	if initial && p.cfg.RingTimeout > 0 {
+		t := time.NewTimer(p.cfg.RingTimeout.D())
+		defer t.Stop()
+		ring = t.C
+	}
+	for {
+		select {
+		case res := <-clTx.Responses():
+			if !gotProvisional && res.StatusCode < 200 {
+				gotProvisional = true
+				close(provisional)
+			}
+			if c != nil && initial {
+				p.calls.response(c, res)
+			}
+			if res.StatusCode == 100 {
+				continue
+			}
+			p.relayResponse(tx, res)
+			if res.StatusCode >= 200 {
+				return // clTx lives on to absorb retransmissions
+			}
+		case <-clTx.Done():
+			code := p.respondTxError(tx, in, clTx.Err())
+			if c != nil && initial {
+				p.calls.fail(c, code, "timeout")
+			}
+			return
+		case <-tx.Done():
+			go p.drainClient(clTx)
+			if c != nil && initial {
+				p.calls.fail(c, 0, "aborted")
+			}
+			return
+		case <-ring:
+			if c != nil {
+				p.calls.emit(c, kindMissed, 408, "ring-timeout")
+			}
+			p.respond(tx, in, 408, "Request Timeout")
+			if !gotProvisional {
+				close(provisional)
+			}
+			go p.cancelDownstream(fwd, nil)
+			go p.drainClient(clTx)
+			return
+		}
+	}
+}
+
+// relayRetransmission forwards a retransmitted 2xx upstream (pitfall 10).
+// The server transaction may be gone, so it goes straight to the transport.
+func (p *Proxy) relayRetransmission(res *sip.Response, in *sip.Request) {
+	res.RemoveHeader("Via")
+	if res.Via() == nil {
+		return
+	}
+	res.SetTransport(in.Transport())
+	if err := p.tp.WriteMsg(res); err != nil {
+		p.log.Debug("relay 2xx retransmission failed", "error", err)
+	}
+}
+
+// drainClient consumes what a client INVITE transaction still delivers
+// after its server side is gone, so it can ACK the final response and
+// end; it is terminated if nothing final arrives within 64*T1.
+func (p *Proxy) drainClient(clTx sip.ClientTransaction) {
+	t := time.NewTimer(64 * sip.T1)
+	defer t.Stop()
+	for {
+		select {
+		case res := <-clTx.Responses():
+			if res.StatusCode >= 200 {
+				return
+			}
+		case <-clTx.Done():
+			return
+		case <-t.C:
+			clTx.Terminate()
+			return
+		}
+	}
+}
+
+// cancelDownstream sends a CANCEL for the forwarded INVITE fwd, with fwd's
+// Via branch and CSeq number (pitfall 11). RFC 3261 9.1 wants a
+// provisional response first, so it waits briefly for one.
+func (p *Proxy) cancelDownstream(fwd *sip.Request, provisional <-chan struct{}) {
+	if provisional != nil {
+		select {
+		case <-provisional:
+		case <-time.After(time.Second):
+		}
+	}
+	req := newCancel(fwd)
+	clTx, err := p.tl.Request(p.ctx, req)
+	if err != nil {
+		p.log.Debug("CANCEL downstream failed", "error", err)
+		return
+	}
+	defer clTx.Terminate()
+	for {
+		select {
+		case res := <-clTx.Responses():
+			if res.StatusCode >= 200 {
+				return
+			}
+		case <-clTx.Done():
+			return
+		}
+	}
+}
+
+// newCancel builds the CANCEL for a forwarded INVITE.
+func newCancel(inv *sip.Request) *sip.Request {
+	req := sip.NewRequest(sip.CANCEL, *inv.Recipient.Clone())
+	req.SipVersion = inv.SipVersion
+	req.AppendHeader(sip.HeaderClone(inv.Via()))
+	sip.CopyHeaders("Route", inv, req)
+	mf := sip.MaxForwardsHeader(70)
+	req.AppendHeader(&mf)
+	if h := inv.From(); h != nil {
+		req.AppendHeader(sip.HeaderClone(h))
+	}
+	if h := inv.To(); h != nil {
+		req.AppendHeader(sip.HeaderClone(h))
+	}
+	if h := inv.CallID(); h != nil {
+		req.AppendHeader(sip.HeaderClone(h))
+	}
+	seq := uint32(0)
+	if h := inv.CSeq(); h != nil {
+		seq = h.SeqNo
+	}
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.CANCEL})
+	req.SetBody(nil)
+	req.SetTransport(inv.Transport())
+	req.SetDestination(inv.Destination())
+	req.Laddr = inv.Laddr
+	return req
+}

@@ -1,0 +1,198 @@
+package sip
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+
+	"cidproxy/config"
+)
+
+// localAddrs is what the proxy knows about itself once listening.
+type localAddrs struct {
+	addrs []config.Listener
+	// me holds every "host:port" (lower case) that reaches this proxy.
+	me map[string]struct{}
+	// out holds, per transport (UDP, TCP, TLS), the address written into
+	// Via and Record-Route and the socket outgoing requests use.
+	out map[string]advert
+}
+
+// advert is the proxy's own address for one transport.
+type advert struct {
+	host  string
+	port  int
+	laddr sip.Addr // UDP only: the listener, so requests leave from it
+	rr    *sip.RecordRouteHeader
+}
+
+// listener is one open socket and the sipgo loop serving it.
+type listener struct {
+	serve func() error
+	close func()
+}
+
+// openListeners opens every configured socket and records the actual addresses.
+func (p *Proxy) openListeners() ([]listener, error) {
+	p.local = localAddrs{me: map[string]struct{}{}, out: map[string]advert{}}
+	var ls []listener
+	fail := func(err error) ([]listener, error) {
+		for _, l := range ls {
+			l.close()
+		}
+		return nil, err
+	}
+	for _, cl := range p.cfg.Listeners() {
+		l, addr, err := p.open(cl)
+		if err != nil {
+			return fail(fmt.Errorf("sip: listen %s://%s: %w", cl.Transport, cl.Addr, err))
+		}
+		ls = append(ls, l)
+		p.remember(cl.Transport, addr)
+	}
+	if len(ls) == 0 {
+		return nil, errors.New("sip: no valid listen address")
+	}
+	return ls, nil
+}
+
+func (p *Proxy) open(cl config.Listener) (listener, net.Addr, error) {
+	switch cl.Transport {
+	case "udp":
+		c, err := net.ListenPacket("udp", cl.Addr)
+		if err != nil {
+			return listener{}, nil, err
+		}
+		return listener{serve: func() error { return p.srv.ServeUDP(c) }, close: func() { c.Close() }}, c.LocalAddr(), nil
+	case "tcp":
+		l, err := net.Listen("tcp", cl.Addr)
+		if err != nil {
+			return listener{}, nil, err
+		}
+		return listener{serve: func() error { return p.srv.ServeTCP(l) }, close: func() { l.Close() }}, l.Addr(), nil
+	case "tls":
+		if p.tlsConf == nil {
+			return listener{}, nil, errors.New("tls listener needs tls_cert and tls_key")
+		}
+		l, err := tls.Listen("tcp", cl.Addr, p.tlsConf)
+		if err != nil {
+			return listener{}, nil, err
+		}
+		return listener{serve: func() error { return p.srv.ServeTLS(l) }, close: func() { l.Close() }}, l.Addr(), nil
+	}
+	return listener{}, nil, fmt.Errorf("unknown transport %q", cl.Transport)
+}
+
+// remember records an open listener: its address, the names that reach it
+// and, for the first listener of a transport, what goes into Via and Record-Route.
+func (p *Proxy) remember(transport string, a net.Addr) {
+	host, portStr, _ := net.SplitHostPort(a.String())
+	port, _ := strconv.Atoi(portStr)
+	p.local.addrs = append(p.local.addrs, config.Listener{Transport: transport, Addr: a.String()})
+	hosts := []string{host}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		hosts = append(hosts, "127.0.0.1", "::1", "localhost")
+		if ifs, err := net.InterfaceAddrs(); err == nil {
+			for _, ia := range ifs {
+				if n, ok := ia.(*net.IPNet); ok {
+					hosts = append(hosts, n.IP.String())
+				}
+			}
+		}
+	}
+	if p.cfg.Hostname != "" {
+		hosts = append(hosts, p.cfg.Hostname)
+	}
+	for _, h := range hosts {
+		p.local.me[strings.ToLower(net.JoinHostPort(h, portStr))] = struct{}{}
+	}
+	tr := strings.ToUpper(transport)
+	if _, ok := p.local.out[tr]; ok {
+		return
+	}
+	adv := advert{host: host, port: port}
+	if p.cfg.Hostname != "" {
+		adv.host = p.cfg.Hostname
+	} else if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		adv.host = "127.0.0.1"
+	}
+	if tr == "UDP" {
+		adv.laddr = sip.Addr{IP: net.ParseIP(host), Port: port, Hostname: host}
+	}
+	adv.rr = &sip.RecordRouteHeader{Address: sip.Uri{
+		Scheme: "sip", Host: adv.host, Port: port,
+		UriParams: sip.HeaderParams{{K: "transport", V: strings.ToLower(transport)}, {K: "lr", V: ""}},
+	}}
+	p.local.out[tr] = adv
+}
+
+// isMe reports whether host:port addresses this proxy.
+func (p *Proxy) isMe(hostport string) bool {
+	if _, ok := p.local.me[hostport]; ok {
+		return true
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	_, ok := p.local.me[strings.ToLower(net.JoinHostPort(strings.Trim(host, "[]"), port))]
+	return ok
+}
+
+// isMeURI reports whether a SIP URI addresses this proxy (port defaulted by transport).
+func (p *Proxy) isMeURI(u *sip.Uri) bool {
+	port := u.Port
+	if port == 0 {
+		port = defaultPort(uriTransport(u))
+	}
+	return p.isMe(net.JoinHostPort(strings.Trim(u.Host, "[]"), strconv.Itoa(port)))
+}
+
+// uriTransport returns the transport a URI asks for (UDP, TCP, TLS) or "".
+func uriTransport(u *sip.Uri) string {
+	if t, ok := u.UriParams.Get("transport"); ok && t != "" {
+		t = strings.ToUpper(t)
+		if u.Scheme == "sips" && t == "TCP" {
+			return "TLS"
+		}
+		return t
+	}
+	if u.Scheme == "sips" {
+		return "TLS"
+	}
+	return ""
+}
+
+func defaultPort(transport string) int {
+	if transport == "TLS" {
+		return 5061
+	}
+	return 5060
+}
+
+// hostPort formats the destination of a URI.
+func hostPort(u *sip.Uri, transport string) string {
+	port := u.Port
+	if port == 0 {
+		port = defaultPort(transport)
+	}
+	return net.JoinHostPort(strings.Trim(u.Host, "[]"), strconv.Itoa(port))
+}
+
+// parseHop parses the configured upstream ("" = route by Request-URI).
+func parseHop(s string) (*hop, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var u sip.Uri
+	if err := sip.ParseUri(s, &u); err != nil || u.Host == "" {
+		return nil, fmt.Errorf("sip: upstream %q is not a SIP URI such as sip:10.0.0.5:5060", s)
+	}
+	t := uriTransport(&u)
+	return &hop{dest: hostPort(&u, t), transport: t}, nil
+}

@@ -1,0 +1,68 @@
+package sip
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// sipgoHandler routes sipgo's logs into the injected logger. It counts
+// parse failures as malformed messages and logs them at debug only (they
+// carry the raw message, phone numbers included), and demotes sipgo's
+// chatty info records to debug.
+type sipgoHandler struct {
+	next      slog.Handler
+	malformed prometheus.Counter
+}
+
+// malformedMsgs are sipgo messages that mean an unparseable or invalid message.
+var malformedMsgs = []string{"failed to parse", "Server tx failed to handle request"}
+
+func (h *sipgoHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	// Errors may be parse failures that must be counted even when not logged.
+	if l >= slog.LevelError {
+		return true
+	}
+	if l <= slog.LevelInfo && l > slog.LevelDebug {
+		l = slog.LevelDebug
+	}
+	return h.next.Enabled(ctx, l)
+}
+
+func (h *sipgoHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		for _, m := range malformedMsgs {
+			if strings.HasPrefix(r.Message, m) {
+				h.malformed.Inc()
+				return h.demote(ctx, r)
+			}
+		}
+	}
+	if r.Level <= slog.LevelInfo && r.Level > slog.LevelDebug {
+		return h.demote(ctx, r)
+	}
+	if !h.next.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.next.Handle(ctx, r)
+}
+
+// demote re-logs r at debug level.
+func (h *sipgoHandler) demote(ctx context.Context, r slog.Record) error {
+	if !h.next.Enabled(ctx, slog.LevelDebug) {
+		return nil
+	}
+	d := slog.NewRecord(r.Time, slog.LevelDebug, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool { d.AddAttrs(a); return true })
+	return h.next.Handle(ctx, d)
+}
+
+func (h *sipgoHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &sipgoHandler{next: h.next.WithAttrs(as), malformed: h.malformed}
+}
+
+func (h *sipgoHandler) WithGroup(name string) slog.Handler {
+	return &sipgoHandler{next: h.next.WithGroup(name), malformed: h.malformed}
+}

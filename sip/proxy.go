@@ -1,0 +1,243 @@
+// Package sip is cidproxy's SIP proxy: a transaction-stateful proxy built
+// on github.com/emiago/sipgo that relays every request and response and
+// rewrites only the caller's display name on initial INVITEs (From,
+// P-Asserted-Identity, Remote-Party-ID), from names a Resolver returns
+// within a time budget. A dialog tracker turns the traffic into call
+// lifecycle events on an event.Bus. It is the only package that imports
+// sipgo.
+package sip
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cidproxy/config"
+	"cidproxy/lookup"
+	"cidproxy/sip/event"
+)
+
+// Resolver names a caller. lookup.Chain satisfies it; Lookup must honour
+// ctx, which carries the configured lookup budget.
+type Resolver interface {
+	Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)
+}
+
+// Options are the collaborators of a Proxy. All are optional: without a
+// Resolver no name is ever set, without a Bus events are dropped, without
+// a Logger nothing is logged and without a Registerer metrics go to a
+// private registry.
+type Options struct {
+	Resolver   Resolver
+	Bus        *event.Bus
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+}
+
+// Proxy is the SIP proxy. Create it with New and run it with Serve.
+type Proxy struct {
+	cfg      config.SIP
+	res      Resolver
+	log      *slog.Logger
+	m        *metrics
+	ua       *sipgo.UserAgent
+	srv      *sipgo.Server
+	tl       *sip.TransactionLayer
+	tp       *sip.TransportLayer
+	upstream *hop
+	exts     extensions
+	calls    *tracker
+	tlsConf  *tls.Config
+
+	ctx    context.Context // lives until Serve has shut down
+	cancel context.CancelFunc
+
+	ready    chan struct{}
+	local    localAddrs // written before ready is closed, read-only after
+	draining atomic.Bool
+	active   atomic.Int64
+	served   atomic.Bool
+}
+
+// hop is a parsed static next hop.
+type hop struct {
+	dest      string // host:port
+	transport string // UDP, TCP, TLS or "" (same as the incoming request)
+}
+
+var globalsOnce sync.Once
+
+// New builds a proxy from cfg. It validates the listeners, the upstream
+// URI and the TLS key pair but opens no socket; Serve does.
+func New(cfg config.SIP, opts Options) (*Proxy, error) {
+	if len(cfg.Listen) == 0 {
+		return nil, errors.New("sip: no listen address")
+	}
+	for _, l := range cfg.Listen {
+		if _, err := config.ParseListen(l); err != nil {
+			return nil, fmt.Errorf("sip: listen: %w", err)
+		}
+	}
+	p := &Proxy{cfg: cfg, res: opts.Resolver, ready: make(chan struct{})}
+	if p.cfg.MaxNameLength <= 0 {
+		p.cfg.MaxNameLength = 48
+	}
+	if p.cfg.LookupBudget <= 0 {
+		p.cfg.LookupBudget = config.Duration(300 * time.Millisecond)
+	}
+	var err error
+	if p.upstream, err = parseHop(cfg.Upstream); err != nil {
+		return nil, err
+	}
+	if p.exts, err = parseExtensions(cfg.Extensions); err != nil {
+		return nil, err
+	}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("sip: tls key pair: %w", err)
+		}
+		p.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	reg := opts.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	p.calls = newTracker(opts.Bus, cfg.DialogExpiry.D())
+	if p.m, err = newMetrics(reg, p.calls.size); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p.log = log.With("component", "sip")
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	if err := p.build(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// build creates the sipgo user agent and server and wires the handlers.
+func (p *Proxy) build() error {
+	sl := slog.New(&sipgoHandler{next: p.log.Handler(), malformed: p.m.malformed})
+	globalsOnce.Do(func() {
+		sip.UDPMTUSize = 65535 // pitfall 4: the default refuses UDP writes over 1300 bytes
+		sip.SetDefaultLogger(sl)
+	})
+	opts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent("cidproxy"),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(sl),
+			sip.WithTransactionLayerUnhandledResponseHandler(p.unhandledResponse),
+		),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sl)),
+	}
+	if p.cfg.Hostname != "" {
+		opts = append(opts, sipgo.WithUserAgentHostname(p.cfg.Hostname))
+	}
+	ua, err := sipgo.NewUA(opts...)
+	if err != nil {
+		return fmt.Errorf("sip: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sl))
+	if err != nil {
+		return fmt.Errorf("sip: server: %w", err)
+	}
+	p.ua, p.srv = ua, srv
+	p.tl, p.tp = ua.TransactionLayer(), ua.TransportLayer()
+	for _, m := range []sip.RequestMethod{sip.INVITE, sip.BYE, sip.OPTIONS, sip.REGISTER, sip.INFO,
+		sip.NOTIFY, sip.SUBSCRIBE, sip.MESSAGE, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH} {
+		srv.OnRequest(m, p.handle)
+	}
+	srv.OnAck(p.onAck)
+	srv.OnCancel(p.onUnmatchedCancel)
+	srv.OnNoRoute(p.handle) // a proxy relays methods it does not know (RFC 3261 16.1)
+	return nil
+}
+
+// Ready is closed once every listener is open; Addrs is valid from then on.
+func (p *Proxy) Ready() <-chan struct{} { return p.ready }
+
+// Addrs returns the actual listen addresses (port 0 resolved). Valid after Ready.
+func (p *Proxy) Addrs() []config.Listener {
+	select {
+	case <-p.ready:
+		return append([]config.Listener(nil), p.local.addrs...)
+	default:
+		return nil
+	}
+}
+
+// Serve opens every configured listener, serves until ctx is done and then
+// shuts down gracefully: new INVITEs are answered 503, open transactions
+// get up to ShutdownGrace to finish, then the sockets close. It returns an
+// error when a listener cannot be opened or fails while serving.
+func (p *Proxy) Serve(ctx context.Context) error {
+	if !p.served.CompareAndSwap(false, true) {
+		return errors.New("sip: Serve called twice")
+	}
+	defer p.cancel()
+	ls, err := p.openListeners()
+	if err != nil {
+		return err
+	}
+	close(p.ready)
+	p.log.Info("sip proxy listening", "addrs", fmt.Sprint(p.local.addrs))
+
+	errc := make(chan error, len(ls))
+	var wg sync.WaitGroup
+	for _, l := range ls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- l.serve()
+		}()
+	}
+	jctx, jstop := context.WithCancel(ctx)
+	go p.calls.janitor(jctx)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("sip: listener stopped: %w", serveErr)
+	}
+	jstop()
+	p.drain()
+	for _, l := range ls {
+		l.close()
+	}
+	p.ua.Close()
+	wg.Wait()
+	p.log.Info("sip proxy stopped")
+	return serveErr
+}
+
+// drain refuses new calls and waits for running handlers, bounded by ShutdownGrace.
+func (p *Proxy) drain() {
+	p.draining.Store(true)
+	deadline := time.Now().Add(p.cfg.ShutdownGrace.D())
+	for p.active.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := p.active.Load(); n > 0 {
+		p.log.Warn("sip shutdown grace expired", "open_transactions", n)
+	}
+}
+
+// unhandledResponse receives responses that match no client transaction:
+// mostly late retransmissions. They are dropped (pitfall 15).
+func (p *Proxy) unhandledResponse(res *sip.Response) {
+	p.log.Debug("unmatched response dropped", "status", res.StatusCode)
+}

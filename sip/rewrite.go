@@ -1,0 +1,303 @@
+package sip
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Header names the rewrite touches, in canonical spelling. Received
+// generic headers keep their own spelling, so they are matched with
+// strings.EqualFold and replaced under the name they arrived with.
+const (
+	hdrPAI       = "P-Asserted-Identity"
+	hdrRPID      = "Remote-Party-ID"
+	hdrPrivacy   = "Privacy"
+	hdrCidSource = "X-Cid-Source"
+)
+
+// callerNumber returns the number identifying the caller of req: the user
+// part of the first P-Asserted-Identity that has one when trustPAI is set,
+// otherwise (or when there is none) the From user. tel: URIs are read from
+// their raw form (sipgo leaves User empty for them).
+func callerNumber(req *sip.Request, trustPAI bool) string {
+	if trustPAI {
+		for _, h := range req.GetHeaders(hdrPAI) {
+			if n := firstAddressUser(h.Value()); n != "" {
+				return n
+			}
+		}
+	}
+	if f := req.From(); f != nil {
+		return uriUser(&f.Address)
+	}
+	return ""
+}
+
+// calleeNumber returns the called number: the To user, else the Request-URI user.
+func calleeNumber(req *sip.Request) string {
+	if t := req.To(); t != nil {
+		if n := uriUser(&t.Address); n != "" {
+			return n
+		}
+	}
+	return uriUser(&req.Recipient)
+}
+
+// uriUser returns the user of a sip/sips URI or the number of a tel URI,
+// without parameters and percent-decoded.
+func uriUser(u *sip.Uri) string {
+	var s string
+	switch u.Scheme {
+	case "sip", "sips", "":
+		s = u.User
+	case "tel":
+		s = u.Raw()
+	default:
+		return ""
+	}
+	return cleanUser(s)
+}
+
+// cleanUser cuts parameters (";...") and decodes %XX escapes.
+func cleanUser(s string) string {
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	if strings.IndexByte(s, '%') >= 0 {
+		if d, err := url.PathUnescape(s); err == nil {
+			s = d
+		}
+	}
+	return s
+}
+
+// firstAddressUser extracts the user (sip/sips) or number (tel) of the
+// first entry of a name-addr / addr-spec list such as a PAI value.
+func firstAddressUser(value string) string {
+	entry, _, _ := cutEntry(value)
+	uri := entryURI(entry)
+	scheme, rest, ok := strings.Cut(uri, ":")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(strings.TrimSpace(scheme)) {
+	case "tel":
+		return cleanUser(rest)
+	case "sip", "sips":
+		user, _, ok := strings.Cut(rest, "@")
+		if !ok {
+			return ""
+		}
+		if i := strings.IndexByte(user, ':'); i >= 0 { // user:password
+			user = user[:i]
+		}
+		return cleanUser(user)
+	}
+	return ""
+}
+
+// entryURI returns the URI of one name-addr or addr-spec.
+func entryURI(entry string) string {
+	lt := angleStart(entry)
+	if lt >= 0 {
+		if gt := strings.IndexByte(entry[lt:], '>'); gt > 0 {
+			return entry[lt+1 : lt+gt]
+		}
+		return ""
+	}
+	e := strings.TrimSpace(entry)
+	if i := strings.IndexByte(e, ';'); i >= 0 {
+		e = e[:i]
+	}
+	return e
+}
+
+// withheld reports a caller who asked not to be identified: a Privacy
+// header with the "id" or "user" value, or an anonymous From
+// (user "anonymous" or host "anonymous.invalid", RFC 3323).
+func withheld(req *sip.Request) bool {
+	for _, h := range req.GetHeaders(hdrPrivacy) {
+		for _, tok := range strings.FieldsFunc(h.Value(), func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
+			if strings.EqualFold(tok, "id") || strings.EqualFold(tok, "user") {
+				return true
+			}
+		}
+	}
+	if f := req.From(); f != nil {
+		if strings.EqualFold(f.Address.User, "anonymous") || strings.EqualFold(f.Address.Host, "anonymous.invalid") {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteInvite sets the display name of From and of every P-Asserted-Identity
+// and Remote-Party-ID entry of req to quoted, which must already be sanitised
+// and escaped (SanitizeName). Tags, URIs, parameters and header order are
+// kept. With source non-empty an X-Cid-Source header replaces any received one.
+// req must be the proxy's own copy: the incoming request is never touched.
+func rewriteInvite(req *sip.Request, quoted, source string) {
+	if quoted == "" {
+		return
+	}
+	if f := req.From(); f != nil {
+		f.DisplayName = quoted
+	}
+	// Headers returns the live header slice: replacing an element in place
+	// keeps the order of same-named headers (a PAI sip: then tel: pair).
+	hdrs := req.Headers()
+	for i, h := range hdrs {
+		name := h.Name()
+		if !strings.EqualFold(name, hdrPAI) && !strings.EqualFold(name, hdrRPID) {
+			continue
+		}
+		if v, ok := setDisplayName(h.Value(), quoted); ok {
+			hdrs[i] = sip.NewHeader(name, v)
+		}
+	}
+	if source != "" {
+		for _, h := range req.GetHeaders(hdrCidSource) {
+			req.RemoveHeader(h.Name())
+		}
+		req.AppendHeader(sip.NewHeader(hdrCidSource, sourceToken(source)))
+	}
+}
+
+// sourceToken keeps a source name a SIP token (letters, digits, '-', '_', '.').
+func sourceToken(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return "other"
+		}
+	}
+	if s == "" {
+		return "other"
+	}
+	return s
+}
+
+// setDisplayName replaces the display name of every entry of a
+// comma-separated name-addr/addr-spec list with "quoted". An addr-spec
+// entry is turned into a name-addr (its parameters stay header parameters).
+// It reports false, and returns value unchanged, when an entry is malformed.
+func setDisplayName(value, quoted string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(value) + len(quoted) + 8)
+	rest := value
+	for {
+		entry, tail, more := cutEntry(rest)
+		ne, ok := setEntryName(entry, quoted)
+		if !ok {
+			return value, false
+		}
+		b.WriteString(ne)
+		if !more {
+			break
+		}
+		b.WriteByte(',')
+		rest = tail
+	}
+	return b.String(), true
+}
+
+// cutEntry splits s at the first comma outside quotes and angle brackets.
+func cutEntry(s string) (entry, tail string, found bool) {
+	inQuote, inAngle, esc := false, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case esc:
+			esc = false
+		case inQuote:
+			if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inQuote = false
+			}
+		case c == '"':
+			inQuote = true
+		case c == '<':
+			inAngle = true
+		case c == '>':
+			inAngle = false
+		case c == ',' && !inAngle:
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// angleStart returns the index of the '<' opening the URI of a name-addr,
+// skipping a quoted display name, or -1 for an addr-spec (or -2 when the
+// quoted display name is not terminated).
+func angleStart(entry string) int {
+	i := 0
+	for i < len(entry) && (entry[i] == ' ' || entry[i] == '\t') {
+		i++
+	}
+	if i < len(entry) && entry[i] == '"' {
+		end := closingQuote(entry, i+1)
+		if end < 0 {
+			return -2
+		}
+		lt := strings.IndexByte(entry[end:], '<')
+		if lt < 0 {
+			return -2
+		}
+		return end + lt
+	}
+	for j := i; j < len(entry); j++ {
+		switch entry[j] {
+		case '<':
+			return j
+		case ';', '>', '"':
+			return -1
+		}
+	}
+	return -1
+}
+
+// closingQuote returns the index of the quote ending a quoted-string whose
+// content starts at from, honouring backslash escapes, or -1.
+func closingQuote(s string, from int) int {
+	for i := from; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// setEntryName rewrites one list entry, keeping its leading white space.
+func setEntryName(entry, quoted string) (string, bool) {
+	trimmed := strings.TrimLeft(entry, " \t")
+	lead := entry[:len(entry)-len(trimmed)]
+	trimmed = strings.TrimRight(trimmed, " \t")
+	if trimmed == "" {
+		return entry, false
+	}
+	lt := angleStart(trimmed)
+	switch {
+	case lt == -2:
+		return entry, false
+	case lt >= 0:
+		if strings.IndexByte(trimmed[lt:], '>') < 0 {
+			return entry, false
+		}
+		return lead + `"` + quoted + `" ` + trimmed[lt:], true
+	}
+	uri, params := trimmed, ""
+	if i := strings.IndexByte(trimmed, ';'); i >= 0 {
+		uri, params = trimmed[:i], trimmed[i:]
+	}
+	if !strings.Contains(uri, ":") {
+		return entry, false
+	}
+	return lead + `"` + quoted + `" <` + uri + `>` + params, true
+}

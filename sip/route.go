@@ -1,0 +1,258 @@
+package sip
+
+import (
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// handle relays every request except ACK and unmatched CANCEL. It runs in
+// sipgo's per-request goroutine, which owns the transaction until return.
+func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
+	p.active.Add(1)
+	defer p.active.Add(-1)
+	p.m.request(in.Method)
+	initial := !hasToTag(in)
+	if initial && p.draining.Load() {
+		p.respond(tx, in, 503, "Service Unavailable")
+		return
+	}
+	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
+		p.respond(tx, in, 483, "Too Many Hops")
+		return
+	}
+	fwd := in.Clone()
+	fwd.SetDestination("") // pitfall 2: Clone pins the pre-routing destination
+
+	var c *call
+	switch {
+	case initial && in.IsInvite():
+		c = p.identify(in, fwd)
+		p.calls.add(c)
+	case !initial:
+		c = p.calls.get(callID(in))
+	}
+	fromCaller := c == nil || c.isFromCaller(in)
+	dest, tr, code := p.nextHop(fwd, in, initial, c, fromCaller)
+	if code != 0 {
+		if code == 482 {
+			p.respond(tx, in, 482, "Loop Detected")
+		} else {
+			p.respond(tx, in, 481, "Call/Transaction Does Not Exist")
+		}
+		if c != nil && initial {
+			p.calls.fail(c, code, "no-route")
+		}
+		return
+	}
+	p.prepare(fwd, in, dest, tr, initial && createsDialog(in.Method))
+	if initial && c != nil {
+		c.setCallee(dest, tr)
+	}
+	if in.Method == sip.BYE && c != nil {
+		p.calls.bye(c, fromCaller)
+	}
+	clTx, err := p.tl.Request(p.ctx, fwd)
+	if err != nil {
+		p.log.Debug("forward failed", "method", string(in.Method), "error", err)
+		p.respond(tx, in, 503, "Service Unavailable")
+		if c != nil && initial {
+			p.calls.fail(c, 503, "transport")
+		}
+		return
+	}
+	if in.IsInvite() {
+		p.relayInvite(in, tx, fwd, clTx, c, initial)
+		return
+	}
+	p.relayNonInvite(in, tx, clTx)
+}
+
+// relayNonInvite relays the responses of a non-INVITE transaction.
+func (p *Proxy) relayNonInvite(in *sip.Request, tx sip.ServerTransaction, clTx sip.ClientTransaction) {
+	for {
+		select {
+		case res := <-clTx.Responses():
+			if res.StatusCode == 100 {
+				continue // hop by hop (pitfall 12)
+			}
+			p.relayResponse(tx, res)
+			if res.StatusCode >= 200 {
+				return
+			}
+		case <-clTx.Done():
+			p.respondTxError(tx, in, clTx.Err())
+			return
+		case <-tx.Done():
+			clTx.Terminate()
+			return
+		}
+	}
+}
+
+// respondTxError answers a request whose downstream transaction ended
+// without a final response: 408 after a timeout, 503 otherwise.
+func (p *Proxy) respondTxError(tx sip.ServerTransaction, in *sip.Request, err error) int {
+	if errors.Is(err, sip.ErrTransactionTimeout) {
+		p.respond(tx, in, 408, "Request Timeout")
+		return 408
+	}
+	p.respond(tx, in, 503, "Service Unavailable")
+	return 503
+}
+
+// relayResponse strips our Via and sends a downstream response upstream.
+func (p *Proxy) relayResponse(tx sip.ServerTransaction, res *sip.Response) {
+	res.RemoveHeader("Via")
+	if res.Via() == nil {
+		return
+	}
+	p.m.response(res.StatusCode)
+	if err := tx.Respond(res); err != nil && !errors.Is(err, sip.ErrTransactionCanceled) {
+		p.log.Debug("relay response failed", "status", res.StatusCode, "error", err)
+	}
+}
+
+// respond answers a request locally.
+func (p *Proxy) respond(tx sip.ServerTransaction, in *sip.Request, code int, reason string) {
+	p.m.response(code)
+	if err := tx.Respond(sip.NewResponseFromRequest(in, code, reason, nil)); err != nil {
+		p.log.Debug("respond failed", "status", code, "error", err)
+	}
+}
+
+// onAck forwards an ACK for a 2xx (its own transaction); ACKs for non-2xx
+// are absorbed by the INVITE server transaction (pitfall 12).
+func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
+	p.m.request(in.Method)
+	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
+		return
+	}
+	fwd := in.Clone()
+	fwd.SetDestination("")
+	c := p.calls.get(callID(in))
+	fromCaller := c == nil || c.isFromCaller(in)
+	dest, tr, code := p.nextHop(fwd, in, false, c, fromCaller)
+	if code != 0 {
+		p.log.Debug("ACK dropped: no route", "status", code)
+		return
+	}
+	p.prepare(fwd, in, dest, tr, false)
+	if err := p.tp.WriteMsg(fwd); err != nil {
+		p.log.Debug("forward ACK failed", "error", err)
+	}
+}
+
+// onUnmatchedCancel answers a CANCEL that matches no INVITE transaction
+// (sipgo answers matching ones itself, pitfall 11).
+func (p *Proxy) onUnmatchedCancel(in *sip.Request, tx sip.ServerTransaction) {
+	p.m.request(in.Method)
+	p.respond(tx, in, 481, "Call/Transaction Does Not Exist")
+}
+
+// nextHop pops our own Route entries from fwd and decides where it goes:
+// the remaining Route, the static upstream (initial requests), the
+// Request-URI, or, when that points at us (UAs that ignore Record-Route),
+// the other party of the dialog. code is 482 for a loop and 481 for an
+// in-dialog request with nowhere to go.
+func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller bool) (dest, transport string, code int) {
+	for r := fwd.Route(); r != nil && p.isMeURI(&r.Address); r = fwd.Route() {
+		fwd.RemoveHeader("Route")
+	}
+	if r := fwd.Route(); r != nil {
+		transport = uriTransport(&r.Address)
+		dest = hostPort(&r.Address, transport)
+	} else if initial && p.upstream != nil {
+		dest, transport = p.upstream.dest, p.upstream.transport
+	} else {
+		transport = uriTransport(&fwd.Recipient)
+		dest = hostPort(&fwd.Recipient, transport)
+	}
+	if transport == "" {
+		transport = strings.ToUpper(in.Transport())
+	}
+	if p.isMe(dest) && c != nil {
+		dest, transport = c.peer(fromCaller)
+	}
+	if p.isMe(dest) || dest == "" {
+		if initial {
+			return "", "", 482
+		}
+		return "", "", 481
+	}
+	if _, ok := p.local.out[transport]; !ok {
+		transport = strings.ToUpper(in.Transport()) // no listener for it: stay on the incoming one
+	}
+	return dest, transport, 0
+}
+
+// prepare turns the clone into the forwarded request: Max-Forwards
+// decremented, destination and transport set, our Via (and, for
+// dialog-creating requests, Record-Route) on top.
+func (p *Proxy) prepare(fwd, in *sip.Request, dest, transport string, recordRoute bool) {
+	if mf := fwd.MaxForwards(); mf != nil {
+		mf.Dec()
+	} else {
+		m := sip.MaxForwardsHeader(69)
+		fwd.AppendHeader(&m)
+	}
+	fwd.SetDestination(dest)
+	fwd.SetTransport(transport)
+	adv := p.local.out[transport]
+	fwd.Laddr = adv.laddr
+	if v := fwd.Via(); v != nil {
+		markReceived(v, in.Source())
+	}
+	if recordRoute {
+		inT := strings.ToUpper(in.Transport())
+		if inAdv, ok := p.local.out[inT]; ok && inT != transport {
+			fwd.PrependHeader(inAdv.rr)
+		}
+		fwd.PrependHeader(adv.rr)
+	}
+	via := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport,
+		Host: adv.host, Port: adv.port, Params: sip.NewParams()}
+	via.Params.Add("branch", sip.GenerateBranchN(16))
+	fwd.PrependHeader(via)
+}
+
+// markReceived adds received/rport to the sender's Via (RFC 3261 18.2.1,
+// RFC 3581) so responses find their way back.
+func markReceived(v *sip.ViaHeader, source string) {
+	host, port, err := net.SplitHostPort(source)
+	if err != nil {
+		return
+	}
+	if rp, has := v.Params.Get("rport"); has && rp == "" {
+		v.Params.Add("rport", port)
+		v.Params.Add("received", host)
+		return
+	}
+	if v.Host != host {
+		v.Params.Add("received", host)
+	}
+}
+
+// hasToTag tells in-dialog requests (To tag present) from initial ones.
+func hasToTag(r *sip.Request) bool {
+	t := r.To()
+	return t != nil && t.Params.Has("tag")
+}
+
+// createsDialog lists methods whose initial request can create a dialog.
+func createsDialog(m sip.RequestMethod) bool {
+	switch m {
+	case sip.INVITE, sip.SUBSCRIBE, sip.REFER, sip.NOTIFY:
+		return true
+	}
+	return false
+}
+
+func callID(r *sip.Request) string {
+	if h := r.CallID(); h != nil {
+		return string(*h)
+	}
+	return ""
+}
