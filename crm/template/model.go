@@ -358,3 +358,12 @@ func (r *Request) Param(name string) *Parameter {
 	}
 	return nil
 }
+
+// StringVars converts a map of strings to Vars.
+func StringVars(m map[string]string) Vars {
+	v := make(Vars, len(m))
+	for k, s := range m {
+		v[k] = s
+	}
+	return v
+}

@@ -29,7 +29,8 @@ var timeTokens = []string{
 }
 
 // formatTime walks layout token by token; anything that is not a token is
-// copied as is. 'quoted' text is literal (” is a quote), \x is a literal x.
+// copied as is. Text in single quotes is literal (two single quotes give one),
+// and a backslash makes the next character literal.
 func formatTime(t time.Time, layout string) string {
 	b := make([]byte, 0, len(layout)+16)
 	for i := 0; i < len(layout); {
