@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 		return nil, fmt.Errorf("crm: template %s: unknown authentication method", t.Key)
 	}
 	it := &Integration{
-		id: cfg.ID, tpl: t, eng: newEngine(), fields: Vars{}, settings: cfg.Settings,
+		id: cfg.ID, tpl: t, eng: newEngine(t), fields: Vars{}, settings: cfg.Settings,
 		redact: &Redactor{}, log: cfg.Logger, loc: cfg.Location, now: cfg.Now, globals: map[string]string{},
 	}
 	if it.id == "" {

@@ -6,14 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"cidproxy/crm/template"
 )
-
-// maxHeaders is the seed's limit on custom request headers.
-const maxHeaders = 20
 
 // do renders r with vars, sends it with authentication and, when the CRM
 // says the token is invalid (HTTP 401, or a non-2xx body containing the
@@ -55,66 +51,32 @@ func (it *Integration) tokenInvalid(resp *Response) bool {
 	return text != "" && bytes.Contains(resp.Body, []byte(text))
 }
 
-// build renders the URL, headers and body of r.
+// build renders the URL, headers and body of r and adds authentication.
 func (it *Integration) build(scenario string, r *template.Request, vars Vars, st authState) (*Request, error) {
-	where := func(err error) error {
-		return fmt.Errorf("crm: %s/%s: %w", scenario, r.Name, err)
-	}
-	raw, err := it.eng.URL(r, vars)
+	h, err := it.eng.Render(r, vars)
 	if err != nil {
-		return nil, where(err)
+		if errors.Is(err, template.ErrEmptyURL) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("crm: %s/%s: %w", scenario, r.Name, err)
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, where(errors.New("URLFormat does not render to an http(s) URL"))
-	}
-	h := http.Header{}
-	if err := it.headers(h, r, vars); err != nil {
-		return nil, where(err)
-	}
-	if st.header != "" && h.Get("Authorization") == "" {
-		h.Set("Authorization", st.header)
-	}
-	body, err := it.eng.Body(r, vars)
-	if err != nil {
-		return nil, where(err)
-	}
-	if body != nil && h.Get("Content-Type") == "" {
-		h.Set("Content-Type", contentType(r.RequestEncoding))
-	}
-	if h.Get("Accept") == "" && (r.ResponseType == "" || strings.Contains(r.ResponseType, "json")) {
-		h.Set("Accept", "application/json")
-	}
-	return &Request{Scenario: scenario, Method: r.HTTPMethod(), URL: u.String(), Header: h, Body: body}, nil
-}
-
-// headers adds the template-wide PopulateTemplateString headers and the
-// request's Type="Header" parameters (request parameters win).
-func (it *Integration) headers(h http.Header, r *template.Request, vars Vars) error {
-	params := append([]*template.Parameter(nil), it.tpl.Headers()...)
-	for _, p := range r.Parameters {
-		if strings.EqualFold(p.Type, "Header") {
-			params = append(params, p)
+	for k, vs := range h.Header {
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("crm: %s/%s: invalid header name %q", scenario, r.Name, truncate(k, 40))
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return nil, fmt.Errorf("crm: %s/%s: header %s contains a line break", scenario, r.Name, k)
+			}
 		}
 	}
-	if len(params) > 2*maxHeaders {
-		return fmt.Errorf("too many headers (%d)", len(params))
+	if st.header != "" && h.Header.Get("Authorization") == "" {
+		h.Header.Set("Authorization", st.header)
 	}
-	for _, p := range params {
-		name := strings.TrimSpace(p.Name)
-		if name == "" || !validHeaderName(name) {
-			return fmt.Errorf("invalid header name %q", truncate(name, 40))
-		}
-		v, err := it.eng.Param(p, vars)
-		if err != nil {
-			return fmt.Errorf("header %s: %w", name, err)
-		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return fmt.Errorf("header %s: value contains a line break", name)
-		}
-		h.Set(name, v)
+	if h.Header.Get("Accept") == "" && (r.ResponseType == "" || strings.Contains(r.ResponseType, "json")) {
+		h.Header.Set("Accept", "application/json")
 	}
-	return nil
+	return &Request{Scenario: scenario, Method: h.Method, URL: h.URL, Header: h.Header, Body: h.Body}, nil
 }
 
 func validHeaderName(s string) bool {
@@ -125,14 +87,4 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
-}
-
-func contentType(enc string) string {
-	switch strings.ToLower(strings.TrimSpace(enc)) {
-	case "urlencoded", "form", "application/x-www-form-urlencoded":
-		return "application/x-www-form-urlencoded"
-	case "xml", "application/xml", "text/xml":
-		return "application/xml"
-	}
-	return "application/json"
 }

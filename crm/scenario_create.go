@@ -43,7 +43,7 @@ func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contac
 		return Contact{}, err
 	}
 	c := Contact{Type: r.Name, FirstName: nc.FirstName, LastName: nc.LastName, Business: nc.Number}
-	if recs, err := it.extractFirst(r, resp.Body); err == nil {
+	if recs, err := it.extractFirst(r, resp.Body, vars); err == nil {
 		c.ID = cleanValue(firstNonEmpty(recs["ContactsId"], recs["ContactId"]), maxFieldLen)
 	}
 	c.URL = it.ContactURL(c)
@@ -52,11 +52,11 @@ func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contac
 
 // extractFirst returns the first output record of a response ("" values if
 // there is none).
-func (it *Integration) extractFirst(r *template.Request, body []byte) (map[string]string, error) {
+func (it *Integration) extractFirst(r *template.Request, body []byte, vars Vars) (map[string]string, error) {
 	if len(r.OutputList()) == 0 || len(body) == 0 {
 		return map[string]string{}, nil
 	}
-	recs, err := it.eng.Extract(r, body)
+	recs, err := it.eng.Extract(r.OutputList(), body, vars)
 	if err != nil {
 		return map[string]string{}, err
 	}

@@ -39,7 +39,7 @@ func (it *Integration) RefreshGlobals(ctx context.Context) error {
 		if len(resp.Body) == 0 {
 			continue
 		}
-		recs, err := it.eng.Extract(r, resp.Body)
+		recs, err := it.eng.Extract(r.OutputList(), resp.Body, vars)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("crm: GetGlobalInfo/%s: %w", r.Name, err))
 			continue

@@ -30,7 +30,7 @@ func (it *Integration) CreateTicket(ctx context.Context, rec CallRecord) (string
 	if err != nil {
 		return "", err
 	}
-	out, err := it.extractFirst(r, resp.Body)
+	out, err := it.extractFirst(r, resp.Body, vars)
 	if err != nil {
 		return "", fmt.Errorf("crm: CreateNewTicket outputs: %w", err)
 	}
@@ -70,10 +70,13 @@ func (it *Integration) runScenario(ctx context.Context, sc *template.Scenario, r
 			continue
 		}
 		resp, err := it.do(ctx, sc.ID, r, vars)
+		if errors.Is(err, template.ErrEmptyURL) {
+			continue // URLFormat="{{if .RecordPath}}…{{end}}": skipped by design
+		}
 		if err != nil {
 			return fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 		}
-		out, _ := it.extractFirst(r, resp.Body)
+		out, _ := it.extractFirst(r, resp.Body, vars)
 		for k, v := range out {
 			vars[k] = cleanValue(v, maxFieldLen)
 		}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tidwall/gjson"
-
 	"cidproxy/crm/template"
 )
 
@@ -88,6 +86,9 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 	vars := it.baseVars().merge(extra)
 	vars["ContactSyncType"] = r.Name
 	resp, err := it.do(ctx, sc.ID, r, vars)
+	if errors.Is(err, template.ErrEmptyURL) {
+		return nil, nil
+	}
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
@@ -98,16 +99,20 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 	if resp.StatusCode == http.StatusNoContent || len(strings.TrimSpace(string(resp.Body))) == 0 {
 		return nil, nil // Zoho: no match = 204 with an empty body
 	}
-	if !gjson.ValidBytes(resp.Body) {
-		return nil, fmt.Errorf("crm: %s/%s: response is not valid JSON", sc.ID, r.Name)
+	outputs := r.OutputList()
+	fromContact := strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFromContact) && sc.ContactURLOutput() != nil
+	if fromContact {
+		outputs = append(slices.Clip(outputs), sc.ContactURLOutput())
 	}
-	records, err := it.eng.Extract(r, resp.Body)
+	records, err := it.eng.Extract(outputs, resp.Body, vars)
 	if err != nil {
+		if errors.Is(err, template.ErrNotJSON) {
+			err = template.ErrNotJSON // its message quotes the body (personal data)
+		}
 		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 	}
-	urls := it.urlsFromContact(sc, resp.Body, len(records))
 	var out []Contact
-	for i, rec := range records {
+	for _, rec := range records {
 		if next := r.Next(); next != "" {
 			if err := it.follow(ctx, next, vars, rec, 0); err != nil {
 				it.log.Warn("crm chained request failed", "type", r.Name, "next", next, "err", it.redact.String(err.Error()))
@@ -117,8 +122,8 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 		if c.ID == "" && c.FirstName == "" && c.LastName == "" && len(c.Numbers()) == 0 {
 			continue // an empty record (no match shaped as an object)
 		}
-		if urls != nil {
-			c.URL = cleanURL(urls[i])
+		if fromContact {
+			c.URL = cleanURL(rec[sc.ContactURLOutput().Name])
 		} else {
 			c.URL = it.ContactURL(c)
 		}
@@ -163,13 +168,13 @@ func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec m
 		v["ContactId"] = id
 	}
 	resp, err := it.do(ctx, template.ScenarioCommon, r, v)
+	if errors.Is(err, template.ErrEmptyURL) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if len(resp.Body) == 0 {
-		return nil
-	}
-	out, err := it.eng.Extract(r, resp.Body)
+	out, err := it.eng.Extract(r.OutputList(), resp.Body, v)
 	if err != nil || len(out) == 0 {
 		return err
 	}
@@ -182,30 +187,6 @@ func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec m
 		return it.follow(ctx, r.Next(), vars, rec, depth+1)
 	}
 	return nil
-}
-
-// urlsFromContact extracts ContactFieldForUrl per record when ContactUrlType
-// is retrieve_from_contact; nil otherwise.
-func (it *Integration) urlsFromContact(sc *template.Scenario, body []byte, n int) []string {
-	if !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFromContact) {
-		return nil
-	}
-	path := strings.TrimPrefix(strings.TrimSpace(sc.ParamValue("ContactFieldForUrl")), ".")
-	out := make([]string, n)
-	if path == "" {
-		return out
-	}
-	res := gjson.GetBytes(body, path)
-	if res.IsArray() && strings.Contains(path, "#") {
-		for i, v := range res.Array() {
-			if i < n {
-				out[i] = v.String()
-			}
-		}
-	} else if n > 0 {
-		out[0] = res.String()
-	}
-	return out
 }
 
 // ContactURL renders the popup URL of c (ContactUrlType

@@ -20,14 +20,15 @@ func (it *Integration) Users(ctx context.Context) ([]User, error) {
 	if r == nil {
 		r = sc.Requests[0]
 	}
-	resp, err := it.do(ctx, sc.ID, r, it.baseVars())
+	vars := it.baseVars()
+	resp, err := it.do(ctx, sc.ID, r, vars)
 	if err != nil {
 		return nil, err
 	}
 	if len(resp.Body) == 0 {
 		return nil, nil
 	}
-	recs, err := it.eng.Extract(r, resp.Body)
+	recs, err := it.eng.Extract(r.OutputList(), resp.Body, vars)
 	if err != nil {
 		return nil, fmt.Errorf("crm: UserAssociation: %w", err)
 	}
