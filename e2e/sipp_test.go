@@ -342,3 +342,5 @@ func received(msgs []sipMsg, prefix string) []sipMsg {
 	}
 	return out
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
