@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"time"
 )
 
@@ -64,6 +65,7 @@ func Parse(data []byte, opts ...Option) (*Template, error) {
 	t.Warnings = d.warn
 	link(t)
 	errs := validate(t, &o)
+	sort.SliceStable(t.Warnings, func(i, j int) bool { return t.Warnings[i].Line < t.Warnings[j].Line })
 	if len(errs) > 0 {
 		return t, errors.Join(errs...)
 	}
