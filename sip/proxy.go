@@ -192,9 +192,6 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	close(p.ready)
-	p.log.Info("sip proxy listening", "addrs", fmt.Sprint(p.local.addrs))
-
 	errc := make(chan error, len(ls))
 	var wg sync.WaitGroup
 	for _, l := range ls {
@@ -204,6 +201,9 @@ func (p *Proxy) Serve(ctx context.Context) error {
 			errc <- l.serve()
 		}()
 	}
+	p.waitServing()
+	close(p.ready)
+	p.log.Info("sip proxy listening", "addrs", fmt.Sprint(p.local.addrs))
 	jctx, jstop := context.WithCancel(ctx)
 	go p.calls.janitor(jctx)
 
@@ -222,6 +222,22 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	wg.Wait()
 	p.log.Info("sip proxy stopped")
 	return serveErr
+}
+
+// waitServing waits (briefly) until sipgo has registered each UDP listener,
+// so forwarded requests can leave from it.
+func (p *Proxy) waitServing() {
+	for _, a := range p.local.addrs {
+		if a.Transport != "udp" {
+			continue
+		}
+		for i := 0; i < 1000; i++ {
+			if c, err := p.tp.GetConnection("udp", a.Addr); err == nil && c != nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 // drain refuses new calls and waits for running handlers, bounded by ShutdownGrace.
