@@ -151,7 +151,9 @@ func (z *Normalizer) appendKey(dst []byte, s string) []byte {
 // slow normalises with phonenumbers; anything it cannot parse keeps its
 // digits.
 func (z *Normalizer) slow(dst []byte, s string) []byte {
-	if e := slowE164(s, z.region); e != "" {
+	// A result of ShortMax digits or fewer would normalise differently
+	// again (as a short number): keep the input's digits instead.
+	if e := slowE164(s, z.region); len(e) > z.shortMax+1 {
 		return append(dst, e...)
 	}
 	for i := 0; i < len(s); i++ {
@@ -163,6 +165,23 @@ func (z *Normalizer) slow(dst []byte, s string) []byte {
 }
 
 func slowE164(s, region string) string {
+	e := parseE164(s, region)
+	// phonenumbers may leave a trunk prefix after the country code (e.g.
+	// an IDD form in a region whose IDD is a pattern) that a second parse
+	// strips; parse again so that normalising a key gives the same key.
+	if len(e) > 2 {
+		var d [40]byte
+		n := copy(d[:], e[1:])
+		if cl := countryCodeLen(d[:n]); cl > 0 && trunkAfterCC(d[:n], cl) {
+			if again := parseE164(e, region); again != "" {
+				return again
+			}
+		}
+	}
+	return e
+}
+
+func parseE164(s, region string) string {
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil {
 		return ""
