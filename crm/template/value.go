@@ -81,6 +81,14 @@ func cleanTmplErr(err error) error {
 	return fmt.Errorf("template syntax: %s", msg)
 }
 
+var execErrCall = regexp.MustCompile(`^executing "v" at <[^>]*>: (error calling )?`)
+
+// execErrMsg shortens a text/template execution error.
+func execErrMsg(err error) string {
+	msg := tmplErrPrefix.ReplaceAllString(err.Error(), "")
+	return execErrCall.ReplaceAllString(msg, "")
+}
+
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // exec renders v with vars; absent referenced variables render as "".
@@ -111,7 +119,7 @@ func (v *value) exec(vars Vars) (string, error) {
 	b.Reset()
 	defer bufPool.Put(b)
 	if err := v.tmpl.Execute(b, map[string]any(data)); err != nil {
-		return "", fmt.Errorf("template: render: %w", cleanTmplErr(err))
+		return "", fmt.Errorf("render: %s", execErrMsg(err))
 	}
 	return b.String(), nil
 }

@@ -1,0 +1,194 @@
+package template
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestEscapingByContext(t *testing.T) {
+	hostile := `a"b\c/d?e#f&g=h@i j+k%l` + "\r\n<x>'"
+	tests := []struct {
+		name, src string
+		ctx       Context
+		vars      Vars
+		want      string
+	}{
+		{"url base", "{{.base}}/crm/x", CtxURL, Vars{"base": "https://crm.zoho.eu/a b?c#d"}, "https://crm.zoho.eu/a%20b%3Fc%23d/crm/x"},
+		{"url host", "https://{{.sub}}.example.com/api", CtxURL, Vars{"sub": "evil.com/x?@"}, "https://evil.com%2Fx%3F%40.example.com/api"},
+		{"url host port", "https://{{.host}}/api", CtxURL, Vars{"host": "crm.local:8443"}, "https://crm.local:8443/api"},
+		{"url path", "https://h/users/{{.id}}/identities", CtxURL, Vars{"id": "../a/b?c#d"}, "https://h/users/..%2Fa%2Fb%3Fc%23d/identities"},
+		{"url path plus", "https://h/p/{{.n}}", CtxURL, Vars{"n": "+49 30"}, "https://h/p/+49%2030"},
+		{"url query", "https://h/s?q={{.q}}&x=1", CtxURL, Vars{"q": hostile}, "https://h/s?q=a%22b%5Cc%2Fd%3Fe%23f%26g%3Dh%40i%20j%2Bk%25l%0D%0A%3Cx%3E%27&x=1"},
+		{"url query UrlEncode not doubled", "https://h/s?q={{UrlEncode .q}}", CtxURL, Vars{"q": "a b&c"}, "https://h/s?q=a%20b%26c"},
+		{"url fragment", "https://h/#{{.f}}", CtxURL, Vars{"f": "a#b c"}, "https://h/#a%23b%20c"},
+		{"query string", "a={{.a}}&b={{.b}}", CtxQuery, Vars{"a": "1&c=3", "b": "x y"}, "a=1%26c%3D3&b=x%20y"},
+		{"json in string", `{"n":"{{.n}}"}`, CtxJSON, Vars{"n": hostile + "\x00é\u2028\xff"},
+			`{"n":"a\"b\\c/d?e#f&g=h@i j+k%l\r\n<x>'\u0000é\u2028\ufffd"}`},
+		{"json bare number", `{"d":{{.d}}}`, CtxJSON, Vars{"d": "65"}, `{"d":65}`},
+		{"json bare string", `{"d":{{.d}}}`, CtxJSON, Vars{"d": `1,"x":2`}, `{"d":"1,\"x\":2"}`},
+		{"json bare empty", `{"d":{{.d}}}`, CtxJSON, Vars{}, `{"d":null}`},
+		{"json bare bool", `{"d":{{.d}}}`, CtxJSON, Vars{"d": true}, `{"d":true}`},
+		{"json escaped quote in text", `{"a":"x\"{{.v}}"}`, CtxJSON, Vars{"v": `"`}, `{"a":"x\"\""}`},
+		{"json UrlEncode in string", `{"u":"{{UrlEncode .v}}"}`, CtxJSON, Vars{"v": `a "b"`}, `{"u":"a%20%22b%22"}`},
+		{"form", "phone={{.p}}&name={{.n}}", CtxForm, Vars{"p": "+49 30", "n": "a&b=c"}, "phone=%2B49%2030&name=a%26b%3Dc"},
+		{"xml", "<n>{{.n}}</n>", CtxXML, Vars{"n": `<a href="x">&'`}, "<n>&lt;a href=&#34;x&#34;&gt;&amp;&#39;</n>"},
+		{"header", "Bearer {{.tok}}", CtxHeader, Vars{"tok": "abc\r\nX-Evil: 1\x00"}, "Bearer abc  X-Evil: 1 "},
+		{"plain", "{{.a}}:{{.b}}", CtxPlain, Vars{"a": `"x"`, "b": "\r\n"}, "\"x\":\r\n"},
+		{"path quoted", `data.#(phone=="{{.p}}").id`, CtxPath, Vars{"p": `5"\`}, `data.#(phone=="5\"\\").id`},
+		{"path key", `data.{{.k}}`, CtxPath, Vars{"k": "a.b|c"}, `data.a\.b\|c`},
+		{"missing plain", "[{{.nope}}]", CtxPlain, Vars{}, "[]"},
+		{"missing url", "https://h/{{.nope}}", CtxURL, nil, "https://h/"},
+		{"number var", "{{.n}}", CtxPlain, Vars{"n": 42}, "42"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := renderValue(t, tt.src, tt.ctx, tt.vars)
+			if got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+			if strings.Contains(got, "<no value>") {
+				t.Error("<no value> rendered")
+			}
+		})
+	}
+}
+
+func TestRenderRequestShapes(t *testing.T) {
+	tp := mustParseFile(t, "wild-helpdesk.xml")
+	journal := req(t, tp, ScenarioCallJournal, "CallJournal")
+	if _, err := tp.Render(journal, Vars{"desk_domain": "acme"}); !errors.Is(err, ErrEmptyURL) {
+		t.Errorf("no RecordPath: %v, want ErrEmptyURL", err)
+	}
+	h, err := tp.Render(journal, Vars{"desk_domain": "acme", "RecordPath": "/rec/1.wav", "TicketId": "77",
+		"StartTimeUnix": "1672531199", "Talk_Duration_Sec": "", "CallerNumber": "1001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"ticket":{"voice_comment":{"from": "1001","to": "","recording_url":"/rec/1.wav","started_at": "2022-12-31 23:59:59 +0000","call_duration":null}}}`
+	if h.Method != "PUT" || h.URL != "https://acme.desk.example.net/api/tickets/77.json" || string(h.Body) != want {
+		t.Errorf("%s %s\n%s", h.Method, h.URL, h.Body)
+	}
+	up := req(t, tp, ScenarioCreateNewTicket, "UpdateTicket")
+	if h, err := tp.Render(up, Vars{"desk_domain": "acme", "TicketId": "1"}); err != nil || h.Method != "PATCH" {
+		t.Errorf("PATCH: %v %v", h, err)
+	}
+	bad := mustParse(t, `<Information AuthType="none"><Scenarios><Scenario Id="GetGlobalInfo"><Requests>
+	<Request Name="x" URLFormat="{{.u}}/x"/></Requests></Scenario></Scenarios></Information>`)
+	for _, u := range []string{"javascript:alert(1)//", "ftp://h", "//h"} {
+		if _, err := bad.Render(bad.Scenario(ScenarioGetGlobalInfo).Request("x"), Vars{"u": u}); err == nil {
+			t.Errorf("URL base %q accepted", u)
+		}
+	}
+}
+
+func TestRenderMultipleBodyParams(t *testing.T) {
+	const src = `<Information AuthType="none"><Scenarios><Scenario Id="GetGlobalInfo"><Requests>
+	<Request Name="form" Method="POST" URLFormat="https://h/f"><Parameters>
+	  <Parameter Name="phone" Type="Body" Value="{{.Phone}}"/><Parameter Name="note" Type="Body" Value="a&amp;b"/>
+	  <Parameter Name="X-Trace" Type="Header" Value="{{.Phone}}"/></Parameters></Request>
+	<Request Name="json" Method="POST" RequestEncoding="Json" URLFormat="https://h/j"><Parameters>
+	  <Parameter Name="phone" Type="Body" Value="{{.Phone}}"/><Parameter Name="q" Type="Body" Value="&quot;"/></Parameters></Request>
+	</Requests></Scenario></Scenarios></Information>`
+	tp := mustParse(t, src, WithKnownVariables("Phone"))
+	sc := tp.Scenario(ScenarioGetGlobalInfo)
+	h, err := tp.Render(sc.Request("form"), Vars{"Phone": "+1 5\r\n"})
+	if err != nil || string(h.Body) != "note=a%26b&phone=%2B1+5%0D%0A" ||
+		h.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || h.Header.Get("X-Trace") != "+1 5  " {
+		t.Errorf("form: %v %q %v", err, h.Body, h.Header)
+	}
+	h, err = tp.Render(sc.Request("json"), Vars{"Phone": "+1"})
+	if err != nil || string(h.Body) != `{"phone":"+1","q":"\""}` {
+		t.Errorf("json: %v %s", err, h.Body)
+	}
+	hr, err := h.NewRequest(t.Context())
+	if err != nil || hr.Method != "POST" || hr.URL.String() != "https://h/j" || hr.ContentLength != int64(len(h.Body)) {
+		t.Errorf("NewRequest: %v %v", hr, err)
+	}
+}
+
+// Property: whatever call or CRM data holds, JSON bodies stay valid JSON and
+// URLs keep their scheme, host, path segments and query keys.
+func TestRenderHostileProperty(t *testing.T) {
+	admin := Vars{"client_id": "cid", "client_secret": "sec", "crm_url": "https://crm.example.com", "domain": "desk.example.com",
+		"domain_suffix": "com", "subdomain": "acme", "api_key": "k", "desk_domain": "acme", "base_url": "https://b.example.com",
+		"username": "u", "password": "p"}
+	gen := newHostile(1)
+	for _, f := range []string{"seed-crm.xml", "seed-helpdesk.xml", "wild-helpdesk.xml", "xml11-basic.xml"} {
+		tp := mustParseFile(t, f)
+		for _, sc := range tp.Scenarios {
+			for _, r := range sc.Requests {
+				benign := varsFor(r, admin, func(i int) string { return "v" + string(rune('a'+i%26)) })
+				ref, err := tp.Render(r, benign)
+				if err != nil {
+					t.Fatalf("%s %s/%s benign: %v", f, sc.ID, r.Name, err)
+				}
+				for i := 0; i < 200; i++ {
+					vars := varsFor(r, admin, func(int) string { return gen.next() })
+					h, err := tp.Render(r, vars)
+					if err != nil {
+						t.Fatalf("%s %s/%s: %v", f, sc.ID, r.Name, err)
+					}
+					checkSameShape(t, ref, h)
+				}
+			}
+		}
+	}
+}
+
+// varsFor sets every variable r refers to: admin values as given, others
+// from val.
+func varsFor(r *Request, admin Vars, val func(int) string) Vars {
+	v := Vars{}
+	names := append([]string{}, r.url.refs...)
+	for _, p := range r.Parameters {
+		if p.v != nil {
+			names = append(names, p.v.refs...)
+		}
+	}
+	names = append(names, CallVariables...)
+	for i, n := range names {
+		if a, ok := admin[n]; ok {
+			v[n] = a
+		} else {
+			v[n] = val(i)
+		}
+	}
+	v["RecordPath"] = "r" + val(0)
+	v["StartTimeUnix"], v["EndTimeUnix"] = "1672531199", 1672531265
+	return v
+}
+
+func checkSameShape(t *testing.T, ref, h *HTTPRequest) {
+	t.Helper()
+	if len(ref.Body) > 0 && json.Valid(ref.Body) && !json.Valid(h.Body) {
+		t.Fatalf("invalid JSON body: %q", h.Body)
+	}
+	a, _ := url.Parse(ref.URL)
+	b, err := url.Parse(h.URL)
+	if err != nil {
+		t.Fatalf("URL %q: %v", h.URL, err)
+	}
+	if a.Scheme != b.Scheme || a.Host != b.Host || strings.Count(a.EscapedPath(), "/") != strings.Count(b.EscapedPath(), "/") ||
+		a.Fragment != b.Fragment {
+		t.Fatalf("URL shape changed:\n%s\n%s", ref.URL, h.URL)
+	}
+	qa, qb := a.Query(), b.Query()
+	if len(qa) != len(qb) {
+		t.Fatalf("query keys changed:\n%s\n%s", ref.URL, h.URL)
+	}
+	for k := range qa {
+		if _, ok := qb[k]; !ok {
+			t.Fatalf("query key %q lost:\n%s\n%s", k, ref.URL, h.URL)
+		}
+	}
+	for k, vs := range h.Header {
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				t.Fatalf("header %s has a control character: %q", k, v)
+			}
+		}
+	}
+}
