@@ -109,3 +109,11 @@ func tokenScheme(t *template.Template) string {
 	}
 	return s
 }
+
+func flagOn(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

@@ -24,6 +24,9 @@ type tokenAuth struct {
 	interval time.Duration // bearertoken: TokenRefreshInterval (0 = never)
 	endpoint *template.Parameter
 	static   string // bearertoken without TokenEndPoint: the AccessToken field
+	// noProactive (NoNeedRefreshAccessToken=1): refresh only when the CRM
+	// rejects the token, never by expiry or interval.
+	noProactive bool
 
 	eng     engine
 	fields  Vars
@@ -79,6 +82,8 @@ func (a *tokenAuth) due(t Token) bool {
 	switch {
 	case t.AccessToken == "":
 		return true
+	case a.noProactive:
+		return false
 	case !t.Expiry.IsZero() && !now.Add(refreshSkew).Before(t.Expiry):
 		return true
 	case !a.oauth2 && a.interval > 0 && !now.Before(t.Obtained.Add(a.interval)):

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,11 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 		it.now = time.Now
 	}
 	maps.Copy(it.fields, cfg.Fields)
+	for _, p := range t.CustomFields() {
+		if p.Editor == "list" && it.fields[p.Name] == "" {
+			it.fields[p.Name], _, _ = strings.Cut(p.Value, ",") // the first option is the default
+		}
+	}
 	it.registerSecrets()
 	it.client = NewClient(ClientConfig{
 		Template: t.Key, MaxConcurrent: t.MaxConcurrent(DefaultMaxConcurrent), Timeout: cfg.Timeout,
@@ -160,6 +166,7 @@ func (it *Integration) setupAuth(ctx context.Context, secrets *SecretStore, m *M
 			endpoint: t.Param(template.ScenarioAuth, "TokenEndPoint"), eng: it.eng, fields: it.fields,
 			client: it.client, secrets: secrets, key: "crm/token/" + it.id, now: it.now, log: it.log,
 			metrics: m, tplKey: t.Key, redact: it.redact,
+			noProactive: flagOn(paramValue(t, "NoNeedRefreshAccessToken")),
 		}
 		if !ta.oauth2 && (ta.endpoint == nil || ta.endpoint.Value == "") {
 			ta.static = firstNonEmpty(it.fields["AccessToken"], it.fields["access_token"], it.fields["token"])

@@ -61,6 +61,8 @@ func (f *Freshdesk) Notes(id int) []map[string]any {
 	return append([]map[string]any(nil), f.notes[id]...)
 }
 
+var fdTicket = regexp.MustCompile(`^/api/v2/tickets/([0-9]+)$`)
+
 var fdNotes = regexp.MustCompile(`^/api/v2/tickets/([0-9]+)/notes$`)
 
 func (f *Freshdesk) serve(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +82,25 @@ func (f *Freshdesk) serve(w http.ResponseWriter, r *http.Request) {
 		f.create(w, r, &f.contacts, "name", "phone")
 	case r.Method == http.MethodPost && r.URL.Path == "/api/v2/tickets":
 		f.create(w, r, &f.tickets, "subject", "description")
+	case r.Method == http.MethodPut && fdTicket.MatchString(r.URL.Path):
+		id, _ := strconv.Atoi(fdTicket.FindStringSubmatch(r.URL.Path)[1])
+		var upd map[string]any
+		if json.Unmarshal(readBody(r), &upd) != nil {
+			writeJSON(w, http.StatusBadRequest, fdValidation("body", "invalid_json"))
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, t := range f.tickets {
+			if t["id"] == id {
+				for k, v := range upd {
+					t[k] = v
+				}
+				writeJSON(w, http.StatusOK, t)
+				return
+			}
+		}
+		writeJSON(w, http.StatusNotFound, map[string]any{"code": "not_found", "message": "ticket not found"})
 	case r.Method == http.MethodPost && fdNotes.MatchString(r.URL.Path):
 		id, _ := strconv.Atoi(fdNotes.FindStringSubmatch(r.URL.Path)[1])
 		var note map[string]any

@@ -56,6 +56,9 @@ func (h *HubSpot) Created(objectType string) []map[string]any {
 	return append([]map[string]any(nil), h.created[objectType]...)
 }
 
+// HubSpotPortalID is the portalId of GET /account-info/v3/details.
+const HubSpotPortalID = 24681357
+
 func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Host == "app.hubspot.com" && r.URL.Path == "/oauth/authorize":
@@ -79,6 +82,9 @@ func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
 		h.search(w, r)
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/crm/v3/objects/"):
 		h.create(w, r, strings.TrimPrefix(r.URL.Path, "/crm/v3/objects/"))
+	case r.Method == http.MethodGet && r.URL.Path == "/account-info/v3/details":
+		writeJSON(w, http.StatusOK, map[string]any{"portalId": HubSpotPortalID, "accountType": "STANDARD",
+			"timeZone": "Europe/Berlin", "companyCurrency": "EUR", "uiDomain": "app.hubspot.com", "dataHostingLocation": "eu1"})
 	case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/owners":
 		h.mu.Lock()
 		owners := append([]map[string]any(nil), h.owners...)

@@ -60,6 +60,9 @@ func (z *Zoho) Created(module string) []map[string]any {
 	return append([]map[string]any(nil), z.created[module]...)
 }
 
+// ZohoOrgDomain is the org domain_name the fake returns from GET /crm/vN/org.
+const ZohoOrgDomain = "org20241123"
+
 var zohoPath = regexp.MustCompile(`^/crm/v[0-9]+/([A-Za-z_]+)(/search)?$`)
 
 func (z *Zoho) serve(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +90,9 @@ func (z *Zoho) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case m == nil:
 		writeJSON(w, http.StatusNotFound, zohoErr("INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one"))
+	case m[1] == "org" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"org": []map[string]any{{
+			"id": "4150868000000000001", "domain_name": ZohoOrgDomain, "company_name": "Zylker", "time_zone": "Europe/Berlin"}}})
 	case m[1] == "users" && r.Method == http.MethodGet:
 		z.mu.Lock()
 		users := append([]map[string]any(nil), z.users...)
