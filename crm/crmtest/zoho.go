@@ -119,7 +119,7 @@ func (z *Zoho) search(w http.ResponseWriter, r *http.Request, module string) {
 		want := digits(q.Get("phone"))
 		match = func(rec map[string]any) bool {
 			for _, f := range zohoPhoneFields {
-				if s, _ := rec[f].(string); s != "" && digits(s) == want {
+				if v, ok := rec[f]; ok && v != nil && digits(fmt.Sprint(v)) == want {
 					return true
 				}
 			}

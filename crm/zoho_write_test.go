@@ -1,0 +1,181 @@
+package crm
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"cidproxy/crm/crmtest"
+)
+
+var callStart = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func answeredCall(c *Contact) CallRecord {
+	return CallRecord{
+		Start: callStart, Answer: callStart.Add(5 * time.Second), End: callStart.Add(65 * time.Second),
+		Direction: DirectionInbound, CallerName: "Ada Lovelace", CallerNumber: "+49301234567",
+		CalleeName: "Desk 1", CalleeNumber: "201",
+		Extension: Extension{Number: "201", FirstName: "Grace", LastName: "Hopper", Email: "grace@example.com"},
+		Contact:   c, RecordingEnabled: true, RecordPath: "https://pbx.example.com/rec/1.wav",
+	}
+}
+
+func TestZohoCallJournalExactBody(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	it.settings.Associations = map[string]string{"201": "4150868000000225013"}
+	authorize(t, it, z.Server)
+	z.Reset()
+	c := &Contact{ID: "4150868000000224005", Type: "Contacts", FirstName: "Ada"}
+	if err := it.LogCall(context.Background(), answeredCall(c)); err != nil {
+		t.Fatal(err)
+	}
+	r := findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Calls")
+	if len(r) != 1 {
+		t.Fatalf("%d journal requests", len(r))
+	}
+	if ct := r[0].Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	// PlayCallRecording defaults to 0: no recording link.
+	jsonEqual(t, r[0].Body, `{"data":[{"Subject":"Extension Call",
+		"Description":"2026-11-23 11:00:00 Inbound Completed - from Ada Lovelace <+49301234567> to Desk 1 <201> 00:01:00",
+		"Call_Type":"Inbound","Call_Start_Time":"2026-11-23T10:00:00+00:00","Call_Duration":"00:01:00",
+		"Call_Result":"ANSWERED","Dialled_Number":"201","Owner":{"id":"4150868000000225013"},
+		"Who_Id":{"id":"4150868000000224005"}}]}`)
+	if got := z.Created("Calls"); len(got) != 1 {
+		t.Fatalf("fake stored %d calls", len(got))
+	}
+}
+
+func TestZohoCallJournalLeadAndRecording(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	play := true
+	it.settings.PlayCallRecording = &play
+	it.settings.Subject = "Call with {{.CallerName}}"
+	authorize(t, it, z.Server)
+	z.Reset()
+	rec := answeredCall(&Contact{ID: "77", Type: "Leads"})
+	rec.Answer = time.Time{}
+	if err := it.LogCall(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	r := findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Calls")
+	var body struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(r[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	d := body.Data[0]
+	if d["$se_module"] != "Leads" || d["What_Id"].(map[string]any)["id"] != "77" || d["Who_Id"] != nil {
+		t.Errorf("lead link wrong: %v", d)
+	}
+	if d["Voice_Recording__s"] != "https://pbx.example.com/rec/1.wav" || d["Call_Result"] != "NO ANSWER" || d["Subject"] != "Call with Ada Lovelace" {
+		t.Errorf("body %v", d)
+	}
+	if _, ok := d["Owner"]; ok {
+		t.Errorf("Owner set without an associated CRM user")
+	}
+}
+
+func TestZohoCreateContactAndLead(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	authorize(t, it, z.Server)
+	z.Reset()
+	c, err := it.CreateContact(context.Background(), NewContact{Type: "Leads", FirstName: "Ann", LastName: "Lee", Number: "+4930999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Leads")
+	if len(r) != 1 {
+		t.Fatalf("requests %+v", z.Requests())
+	}
+	jsonEqual(t, r[0].Body, `{"data":[{"Last_Name":"Lee","First_Name":"Ann","Phone":"+4930999","Lead_Source":"Cold Call"}]}`)
+	if c.ID == "" || c.ID != z.Created("Leads")[0]["id"] || c.Type != "Leads" {
+		t.Fatalf("created %+v", c)
+	}
+	// Default type (first request: Contacts); unknown caller: last name = number.
+	c, err = it.CreateContact(context.Background(), NewContact{Number: "+4930111"})
+	if err != nil || c.Type != "Contacts" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	r = findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Contacts")
+	jsonEqual(t, r[0].Body, `{"data":[{"Last_Name":"+4930111","First_Name":"","Phone":"+4930111"}]}`)
+	if _, err := it.CreateContact(context.Background(), NewContact{Type: "Deals"}); err == nil {
+		t.Fatal("unknown contact type accepted")
+	}
+}
+
+func TestZohoUsersAndAssociation(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	authorize(t, it, z.Server)
+	z.AddUser(map[string]any{"id": "111", "first_name": "Grace", "last_name": "Hopper", "email": "Grace@Example.com", "status": "active"})
+	z.AddUser(map[string]any{"id": "222", "first_name": "Alan", "last_name": "Turing", "email": "alan@example.com"})
+	z.AddUser(map[string]any{"first_name": "No", "last_name": "Id"})
+	z.Reset()
+	users, err := it.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []User{{"111", "Grace", "Hopper", "Grace@Example.com"}, {"222", "Alan", "Turing", "alan@example.com"}}
+	if !slices.Equal(users, want) {
+		t.Fatalf("users %+v", users)
+	}
+	r := z.Requests()
+	if len(r) != 1 || r[0].URL != "www.zohoapis.com/crm/v7/users?type=ActiveUsers" {
+		t.Fatalf("requests %+v", r)
+	}
+	exts := []Extension{{Number: "201", Email: "grace@example.com"}, {Number: "202", Email: "nobody@example.com"}, {Number: "203"}}
+	got := AssociateByEmail(users, exts, map[string]string{"204": "222"})
+	if len(got) != 2 || got["201"] != "111" || got["204"] != "222" {
+		t.Fatalf("association %v", got)
+	}
+}
+
+func TestZohoHostileContactData(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	it.settings.SyncTypes = []string{"Contacts"}
+	authorize(t, it, z.Server)
+	big := strings.Repeat("A\"\\<>\u2028", 2000) // ~12 KB
+	z.AddRecord("Contacts", map[string]any{
+		"id": 4150868000000224999, "First_Name": "O'Brien \"Bob\"\r\nX-Injected: 1", "Last_Name": map[string]any{"evil": true},
+		"Phone": 4930555, "Mobile": []any{"a", "b"}, "Email": true, "Description": big,
+	})
+	got, err := it.SearchContact(context.Background(), "4930555")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v %v", got, err)
+	}
+	c := got[0]
+	if c.ID != "4150868000000224999" || c.FirstName != `O'Brien "Bob"  X-Injected: 1` || c.LastName != "" ||
+		c.Business != "4930555" || c.Mobile != "" || c.Email != "true" || len(c.Remark) > maxRemarkLen {
+		t.Fatalf("mapped %+v", c)
+	}
+	if strings.ContainsAny(c.FirstName+c.Remark, "\r\n") {
+		t.Fatal("control characters kept")
+	}
+	// The hostile contact, and a hostile caller name, cannot break the journal body.
+	rec := answeredCall(&c)
+	rec.CallerName = "Eve \"}]}\r\n\u0000\\"
+	z.Reset()
+	if err := it.LogCall(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	r := findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Calls")
+	if len(r) != 1 || !json.Valid(r[0].Body) {
+		t.Fatalf("journal body invalid: %s", r[0].Body)
+	}
+	var body struct {
+		Data []map[string]any `json:"data"`
+	}
+	_ = json.Unmarshal(r[0].Body, &body)
+	if d := body.Data[0]["Description"].(string); !strings.Contains(d, "Eve \"}]}") {
+		t.Fatalf("description lost the caller name: %q", d)
+	}
+	if len(body.Data) != 1 || body.Data[0]["Who_Id"].(map[string]any)["id"] != "4150868000000224999" {
+		t.Fatalf("body structure changed: %s", r[0].Body)
+	}
+	_ = crmtest.ZohoOrgDomain
+}
