@@ -2,6 +2,7 @@ package template
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"text/template/parse"
 )
@@ -219,4 +220,78 @@ func refsBranch(b *parse.BranchNode, out map[string]struct{}) {
 	refs(b.Pipe, out)
 	refs(b.List, out)
 	refs(b.ElseList, out)
+}
+
+// arity of the seed functions: minimum and maximum argument counts.
+var arity = map[string][2]int{"TimeFormat": {2, 3}, "ToMillis": {1, 1}, "Capitalize": {1, 1}, "UrlEncode": {1, 1}}
+
+// checkCalls reports seed-function calls with a wrong number of arguments,
+// which text/template would only find when rendering.
+func checkCalls(n parse.Node) error {
+	var err error
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		if err != nil || n == nil {
+			return
+		}
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n == nil {
+				return
+			}
+			for i, c := range n.Cmds {
+				if e := checkCmd(c, i > 0); e != nil && err == nil {
+					err = e
+				}
+				for _, a := range c.Args {
+					walk(a)
+				}
+			}
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(n)
+	return err
+}
+
+func checkCmd(c *parse.CommandNode, piped bool) error {
+	id, ok := c.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return nil
+	}
+	a, ok := arity[id.Ident]
+	if !ok {
+		return nil
+	}
+	n := len(c.Args) - 1
+	if piped {
+		n++
+	}
+	if n < a[0] || n > a[1] {
+		want := fmt.Sprintf("%d", a[0])
+		if a[1] != a[0] {
+			want = fmt.Sprintf("%d or %d", a[0], a[1])
+		}
+		return fmt.Errorf("%s takes %s arguments, got %d", id.Ident, want, n)
+	}
+	return nil
 }

@@ -57,6 +57,9 @@ func (c *compiled) compileValue(src string, ctx Context) (*value, error) {
 	if len(t.Templates()) > 1 {
 		return nil, errors.New("{{define}} and {{block}} are not supported")
 	}
+	if err := checkCalls(t.Tree.Root); err != nil {
+		return nil, err
+	}
 	if _, err := escapeTree(t.Tree.Root, startState(ctx)); err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func readTree(data []byte) (*Node, string, error) {
 			break
 		}
 		if err != nil {
-			return nil, version, xmlErr(err)
+			return nil, version, xmlErr(err, line)
 		}
 		switch tk := tok.(type) {
 		case xml.StartElement:
@@ -109,12 +109,12 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 }
 
 // xmlErr turns an encoding/xml error into "line N: msg".
-func xmlErr(err error) error {
+func xmlErr(err error, line int) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("line %d: xml syntax: %s", se.Line, se.Msg)
 	}
-	return fmt.Errorf("xml: %w", err)
+	return fmt.Errorf("line %d: xml: %s", line, strings.TrimPrefix(err.Error(), "xml: "))
 }
 
 func (n *Node) attr(name string) (string, bool) {
