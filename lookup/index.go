@@ -2,8 +2,11 @@ package lookup
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -57,19 +60,67 @@ type Index struct {
 	rules ruleTrie
 }
 
+// contactSlot packs one contact into a single string to keep 500,000
+// contacts small: the 8-byte keys (little endian), then the id, then the
+// display name. Results slice it, so lookups do not allocate.
 type contactSlot struct {
-	id, name string
-	keys     []key
+	s     string
+	nk    uint8
+	idLen uint16
+}
+
+func newContactSlot(id, name string, keys []key) contactSlot {
+	b := make([]byte, 0, 8*len(keys)+len(id)+len(name))
+	for _, k := range keys {
+		b = binary.LittleEndian.AppendUint64(b, uint64(k))
+	}
+	b = append(b, id...)
+	b = append(b, name...)
+	return contactSlot{s: string(b), nk: uint8(len(keys)), idLen: uint16(len(id))}
+}
+
+func (c *contactSlot) id() string {
+	o := int(c.nk) * 8
+	return c.s[o : o+int(c.idLen)]
+}
+
+func (c *contactSlot) name() string { return c.s[int(c.nk)*8+int(c.idLen):] }
+
+func (c *contactSlot) key(i int) key {
+	s := c.s[i*8:]
+	var v uint64
+	for j := 7; j >= 0; j-- {
+		v = v<<8 | uint64(s[j])
+	}
+	return key(v)
 }
 
 // NewIndex returns an empty index that normalises queries with z. lastN > 0
 // enables the fallback match on the last lastN digits.
 func NewIndex(z *Normalizer, lastN int) *Index {
-	ix := &Index{norm: z, lastN: lastN, byID: make(map[string]uint32), rules: newRuleTrie()}
-	less := func(a, b uint32) bool { return ix.slots[a].id < ix.slots[b].id }
-	ix.exact = newMultiMap(less)
-	ix.tail = newMultiMap(less)
+	ix := &Index{norm: z, lastN: lastN, rules: newRuleTrie()}
+	ix.Reserve(0, 0)
 	return ix
+}
+
+// Reserve sizes an empty index for about contacts contacts with numbers
+// numbers in all, so a bulk load does not grow the maps step by step. It
+// does nothing once the index holds contacts.
+func (ix *Index) Reserve(contacts, numbers int) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(ix.byID) > 0 {
+		return
+	}
+	less := func(a, b uint32) bool { return ix.slots[a].id() < ix.slots[b].id() }
+	ix.slots = make([]contactSlot, 0, contacts)
+	ix.byID = make(map[string]uint32, contacts)
+	ix.exact = newMultiMap(less, numbers)
+	tails := 0
+	if ix.lastN > 0 {
+		tails = numbers
+	}
+	ix.tail = newMultiMap(less, tails)
 }
 
 // Normalizer returns the index's normaliser.
@@ -78,17 +129,24 @@ func (ix *Index) Normalizer() *Normalizer { return ix.norm }
 // LastDigits returns N of the last-N-digits fallback (0 = off).
 func (ix *Index) LastDigits() int { return ix.lastN }
 
-// PutContact inserts or replaces the contact e.ID.
+// PutContact inserts or replaces the contact e.ID. At most
+// NumberFieldCount distinct keys are kept.
 func (ix *Index) PutContact(e IndexEntry) {
-	keys := make([]key, 0, len(e.Keys))
+	var kb [NumberFieldCount]key
+	keys := kb[:0]
 	for _, s := range e.Keys {
-		if k, ok := packKeyString(s); ok {
+		if k, ok := packKeyString(s); ok && !slices.Contains(keys, k) && len(keys) < cap(keys) {
 			keys = append(keys, k)
 		}
 	}
+	id := e.ID
+	if len(id) > math.MaxUint16 {
+		id = id[:math.MaxUint16]
+	}
+	slot := newContactSlot(id, e.Name, keys)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.removeLocked(e.ID)
+	ix.removeLocked(id)
 	var s uint32
 	if n := len(ix.free); n > 0 {
 		s = ix.free[n-1]
@@ -97,8 +155,8 @@ func (ix *Index) PutContact(e IndexEntry) {
 		ix.slots = append(ix.slots, contactSlot{})
 		s = uint32(len(ix.slots) - 1)
 	}
-	ix.slots[s] = contactSlot{id: e.ID, name: e.Name, keys: keys}
-	ix.byID[e.ID] = s
+	ix.slots[s] = slot
+	ix.byID[slot.id()] = s
 	for _, k := range keys {
 		ix.exact.add(k, s)
 		if t, ok := k.tail(ix.lastN); ok {
@@ -119,7 +177,9 @@ func (ix *Index) removeLocked(id string) bool {
 	if !ok {
 		return false
 	}
-	for _, k := range ix.slots[s].keys {
+	sl := &ix.slots[s]
+	for i := 0; i < int(sl.nk); i++ {
+		k := sl.key(i)
 		ix.exact.remove(k, s)
 		if t, ok := k.tail(ix.lastN); ok {
 			ix.tail.remove(t, s)
@@ -193,7 +253,7 @@ func (ix *Index) Candidates(number string) []string {
 	slots := ix.exact.all(k)
 	ids := make([]string, len(slots))
 	for i, s := range slots {
-		ids[i] = ix.slots[s].id
+		ids[i] = ix.slots[s].id()
 	}
 	ix.mu.RUnlock()
 	sort.Strings(ids)
@@ -247,5 +307,5 @@ func (ix *Index) LookupNumber(number string) (Result, error) {
 
 func (ix *Index) contactResult(s uint32) Result {
 	sl := &ix.slots[s]
-	return Result{Name: sl.name, Source: SourceCompany, ContactID: sl.id}
+	return Result{Name: sl.name(), Source: SourceCompany, ContactID: sl.id()}
 }

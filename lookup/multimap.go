@@ -12,8 +12,8 @@ type multiMap struct {
 	less func(a, b uint32) bool
 }
 
-func newMultiMap(less func(a, b uint32) bool) multiMap {
-	return multiMap{one: make(map[key]uint32), many: make(map[key][]uint32), less: less}
+func newMultiMap(less func(a, b uint32) bool, size int) multiMap {
+	return multiMap{one: make(map[key]uint32, size), many: make(map[key][]uint32), less: less}
 }
 
 // get returns the winning slot for k and how many slots share k.
