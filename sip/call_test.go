@@ -71,3 +71,166 @@ func TestKnownCallerRewrittenCallerHangsUp(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownCallerUntouched(t *testing.T) {
+	e := newEnv(t, false, func(c *config.SIP) { c.SourceHeader = true })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	from := fromHeader(`Bob \"B\"`, "+4989555", "pbx.example")
+	pai := `"Bob" <tel:+4989555;phone-context=+49>`
+	rpid := `Bob <sip:+4989555@pbx.example>;party=calling`
+	sess, err := e.invite(ctx, from, sip.NewHeader("P-Asserted-Identity", pai),
+		sip.NewHeader("Remote-Party-ID", rpid), sip.NewHeader("X-Custom", "a=b; c"),
+		sip.NewHeader("X-Cid-Source", "spoofed"))
+	mustf(t, err, "invite")
+	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "wait answer")
+	mustf(t, sess.Ack(ctx), "ack")
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	checks := map[string]string{
+		"From":                from.Value(),
+		"P-Asserted-Identity": pai,
+		"Remote-Party-ID":     rpid,
+		"X-Custom":            "a=b; c",
+		"X-Cid-Source":        "spoofed",
+		"Content-Type":        "application/sdp",
+	}
+	for name, want := range checks {
+		if h := inv.GetHeader(name); h == nil || h.Value() != want {
+			t.Errorf("%s = %v, want %q", name, h, want)
+		}
+	}
+	if e.res.calls.Load() != 1 {
+		t.Errorf("resolver asked %d times, want 1", e.res.calls.Load())
+	}
+	if string(inv.Body()) != testSDP {
+		t.Error("body changed")
+	}
+	if n := len(inv.GetHeaders("Via")); n != 2 {
+		t.Errorf("Via count %d, want 2 (caller + proxy)", n)
+	}
+	mustf(t, sess.Bye(ctx), "bye")
+	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,answered,ended(bye-caller)" {
+		t.Fatalf("events = %s", got)
+	}
+}
+
+func TestCalleeHangsUp(t *testing.T) {
+	for _, tcp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "udp", true: "tcp"}[tcp], func(t *testing.T) {
+			e := newEnv(t, tcp, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sess, err := e.invite(ctx, fromHeader("", "1002", "pbx.example"))
+			mustf(t, err, "invite")
+			mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "wait answer")
+			mustf(t, sess.Ack(ctx), "ack")
+			inv := recvReq(t, e.uas.invites, "INVITE")
+			uasSess := e.uas.session(callID(inv))
+			if uasSess == nil {
+				t.Fatal("no callee session")
+			}
+			mustf(t, uasSess.Bye(ctx), "callee bye (routed back via Record-Route)")
+			select {
+			case <-sess.Context().Done():
+			case <-time.After(3 * time.Second):
+				t.Error("caller never saw the BYE")
+			}
+			evs := e.events(callID(inv), 3*time.Second)
+			if got := kinds(evs); got != "ringing,answered,ended(bye-callee)" {
+				t.Fatalf("events = %s", got)
+			}
+			if evs[0].Direction != "internal" {
+				t.Errorf("direction %s, want internal", evs[0].Direction)
+			}
+		})
+	}
+}
+
+func TestCancelDuringRinging(t *testing.T) {
+	e := newEnv(t, false, nil)
+	e.uas.setOnInvite(ringForever)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	waitCtx, hangUp := context.WithCancel(ctx)
+	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		if res.StatusCode == 180 {
+			hangUp() // caller gives up while ringing: WaitAnswer sends CANCEL
+		}
+		return nil
+	}})
+	if err == nil {
+		t.Fatal("call answered, want cancelled")
+	}
+	if sess.InviteResponse == nil || sess.InviteResponse.StatusCode != 487 {
+		t.Fatalf("caller got %v, want 487", sess.InviteResponse)
+	}
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,cancelled(cancel)" {
+		t.Fatalf("events = %s", got)
+	}
+	waitNoDialogs(t, e)
+}
+
+func TestBusy(t *testing.T) {
+	e := newEnv(t, false, nil)
+	e.uas.setOnInvite(respondWith(486, "Busy Here"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	if code := dialogErrCode(err); code != 486 {
+		t.Fatalf("caller got %v (%d), want 486", err, code)
+	}
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	evs := e.events(callID(inv), 3*time.Second)
+	if got := kinds(evs); got != "busy(busy)" || evs[0].Code != 486 {
+		t.Fatalf("events = %s", got)
+	}
+}
+
+func TestRingTimeout(t *testing.T) {
+	e := newEnv(t, false, func(c *config.SIP) { c.RingTimeout = config.Duration(300 * time.Millisecond) })
+	cancelled := make(chan error, 1)
+	e.uas.setOnInvite(func(p *peer, s *sipgo.DialogServerSession, req *sip.Request, tx sip.ServerTransaction) {
+		ringForever(p, s, req, tx)
+		cancelled <- tx.Err()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	if code := dialogErrCode(err); code != 408 {
+		t.Fatalf("caller got %v, want 408", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d > 2*time.Second {
+		t.Errorf("408 after %v, want ~300ms", d)
+	}
+	select {
+	case err := <-cancelled:
+		if err != sip.ErrTransactionCanceled {
+			t.Errorf("callee transaction ended with %v, want CANCEL", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Error("callee never got CANCEL")
+	}
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,missed(ring-timeout)" {
+		t.Fatalf("events = %s", got)
+	}
+}
+
+func waitNoDialogs(t *testing.T, e *env) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if e.p.calls.size() == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Errorf("%v dialogs still tracked", e.p.calls.size())
+}

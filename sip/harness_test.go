@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 // stubResolver answers from a map, optionally after a delay (honouring ctx).
 type stubResolver struct {
 	names map[string]lookup.Result
-	delay time.Duration
+	delay atomic.Int64 // time.Duration
 	calls atomic.Int32
 	mu    sync.Mutex
 	last  lookup.Query
@@ -43,9 +43,9 @@ func (s *stubResolver) Lookup(ctx context.Context, q lookup.Query) (lookup.Resul
 	s.mu.Lock()
 	s.last = q
 	s.mu.Unlock()
-	if s.delay > 0 {
+	if d := time.Duration(s.delay.Load()); d > 0 {
 		select {
-		case <-time.After(s.delay):
+		case <-time.After(d):
 		case <-ctx.Done():
 			return lookup.Result{}, ctx.Err()
 		}
@@ -81,7 +81,10 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func listenAndServe(t *testing.T, srv *sipgo.Server, ua *sipgo.UserAgent) (udpAddr, tcpAddr string) {
+// listen opens UDP and TCP sockets on 127.0.0.1:0; serve starts sipgo on
+// them. Handlers must be registered in between (before serving) so the
+// race detector sees them written before any request goroutine exists.
+func listen(t *testing.T) (net.PacketConn, net.Listener) {
 	t.Helper()
 	uc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -91,12 +94,15 @@ func listenAndServe(t *testing.T, srv *sipgo.Server, ua *sipgo.UserAgent) (udpAd
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { uc.Close(); tl.Close() })
+	return uc, tl
+}
+
+func serve(t *testing.T, srv *sipgo.Server, ua *sipgo.UserAgent, uc net.PacketConn, tl net.Listener) {
+	t.Helper()
 	go srv.ServeUDP(uc)
 	go srv.ServeTCP(tl)
-	t.Cleanup(func() { uc.Close(); tl.Close() })
-	udpAddr, tcpAddr = uc.LocalAddr().String(), tl.Addr().String()
-	waitUDP(t, ua.TransportLayer(), udpAddr)
-	return udpAddr, tcpAddr
+	waitUDP(t, ua.TransportLayer(), uc.LocalAddr().String())
 }
 
 // waitUDP waits until sipgo has registered the UDP listener in its pool.
@@ -125,7 +131,8 @@ func newPeer(t *testing.T, name string, tcpMode bool) *peer {
 	p := &peer{name: name, ua: ua, srv: srv, tcpMode: tcpMode,
 		invites: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
 		sessions: map[string]*sipgo.DialogServerSession{}}
-	p.udp, p.tcp = listenAndServe(t, srv, ua)
+	uc, tl := listen(t)
+	p.udp, p.tcp = uc.LocalAddr().String(), tl.Addr().String()
 	opts := []sipgo.ClientOption{sipgo.WithClientHostname("127.0.0.1")}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: name, Host: "127.0.0.1", Port: port(p.udp)}}
 	if tcpMode {
@@ -157,6 +164,7 @@ func newPeer(t *testing.T, name string, tcpMode bool) *peer {
 		})
 	}
 	t.Cleanup(func() { ua.Close() })
+	serve(t, srv, ua, uc, tl)
 	return p
 }
 
@@ -228,6 +236,8 @@ type env struct {
 	tcp    bool
 	served chan error
 	stop   context.CancelFunc
+	once   sync.Once
+	err    error
 }
 
 func baseConfig() config.SIP {
@@ -283,11 +293,20 @@ func newEnv(t *testing.T, tcp bool, mod func(*config.SIP)) *env {
 
 func (e *env) close() {
 	e.stop()
-	select {
-	case <-e.served:
-	case <-time.After(10 * time.Second):
-		e.t.Error("Serve did not return")
-	}
+	e.wait(10 * time.Second)
+}
+
+// wait returns Serve's result once it has returned (an error after timeout).
+func (e *env) wait(timeout time.Duration) error {
+	e.once.Do(func() {
+		select {
+		case e.err = <-e.served:
+		case <-time.After(timeout):
+			e.err = errors.New("Serve did not return")
+			e.t.Error(e.err)
+		}
+	})
+	return e.err
 }
 
 // proxyAddr returns the proxy's listen address for the env's transport.
