@@ -2,12 +2,12 @@ package lookup
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -70,13 +70,16 @@ type contactSlot struct {
 }
 
 func newContactSlot(id, name string, keys []key) contactSlot {
-	b := make([]byte, 0, 8*len(keys)+len(id)+len(name))
+	var b strings.Builder // one allocation: String does not copy
+	b.Grow(8*len(keys) + len(id) + len(name))
 	for _, k := range keys {
-		b = binary.LittleEndian.AppendUint64(b, uint64(k))
+		for j := 0; j < 8; j++ {
+			b.WriteByte(byte(k >> (8 * j)))
+		}
 	}
-	b = append(b, id...)
-	b = append(b, name...)
-	return contactSlot{s: string(b), nk: uint8(len(keys)), idLen: uint16(len(id))}
+	b.WriteString(id)
+	b.WriteString(name)
+	return contactSlot{s: b.String(), nk: uint8(len(keys)), idLen: uint16(len(id))}
 }
 
 func (c *contactSlot) id() string {
