@@ -37,17 +37,7 @@ func formatTime(t time.Time, layout string) string {
 		c := layout[i]
 		switch c {
 		case '\'':
-			j := strings.IndexByte(layout[i+1:], '\'')
-			if j < 0 {
-				b = append(b, layout[i+1:]...)
-				return string(b)
-			}
-			if j == 0 {
-				b = append(b, '\'')
-			} else {
-				b = append(b, layout[i+1:i+1+j]...)
-			}
-			i += j + 2
+			i = appendQuoted(&b, layout, i)
 			continue
 		case '\\':
 			if i+1 < len(layout) {
@@ -66,6 +56,28 @@ func formatTime(t time.Time, layout string) string {
 		i += len(tok)
 	}
 	return string(b)
+}
+
+// appendQuoted copies the quoted literal starting at layout[i] == '\'' and
+// returns the index after it. Two quotes stand for one quote.
+func appendQuoted(b *[]byte, layout string, i int) int {
+	if i+1 < len(layout) && layout[i+1] == '\'' {
+		*b = append(*b, '\'')
+		return i + 2
+	}
+	for i++; i < len(layout); i++ {
+		if layout[i] != '\'' {
+			*b = append(*b, layout[i])
+			continue
+		}
+		if i+1 < len(layout) && layout[i+1] == '\'' {
+			*b = append(*b, '\'')
+			i++
+			continue
+		}
+		return i + 1
+	}
+	return i
 }
 
 func matchToken(s string) string {
