@@ -82,8 +82,8 @@ func (a *tokenAuth) due(t Token) bool {
 	switch {
 	case t.AccessToken == "":
 		return true
-	case a.noProactive:
-		return false
+	case a.noProactive, !a.oauth2 && a.interval == 0:
+		return false // TokenRefreshInterval 0: never refresh automatically
 	case !t.Expiry.IsZero() && !now.Add(refreshSkew).Before(t.Expiry):
 		return true
 	case !a.oauth2 && a.interval > 0 && !now.Before(t.Obtained.Add(a.interval)):
