@@ -295,32 +295,32 @@ func (z *Normalizer) NormalizePrefix(s string) (string, error) {
 	return d, nil
 }
 
+// Key normalises s into a key the index can hold: ErrNoNumber when s has
+// no digits, an error when it has more than 17.
+func (z *Normalizer) Key(s string) (string, error) {
+	k := z.Normalize(s)
+	if k == "" {
+		return "", ErrNoNumber
+	}
+	if _, ok := packKeyString(k); !ok {
+		return "", fmt.Errorf("lookup: number has more than %d digits", maxKeyDigits)
+	}
+	return k, nil
+}
+
 // Keys returns the distinct keys of c's numbers, in field order. Numbers
-// without digits or with more than 17 digits yield no key.
+// that Key rejects yield no key.
 func (z *Normalizer) Keys(c *Contact) []string {
 	var out []string
 	for _, p := range c.NumberFields() {
 		if *p == "" {
 			continue
 		}
-		k := z.Normalize(*p)
-		if _, ok := packKeyString(k); ok && !containsString(out, k) {
+		if k, err := z.Key(*p); err == nil && !containsString(out, k) {
 			out = append(out, k)
 		}
 	}
 	return out
-}
-
-// CheckNumber reports whether s normalises to a key the index can hold.
-func (z *Normalizer) CheckNumber(s string) error {
-	k := z.Normalize(s)
-	if k == "" {
-		return ErrNoNumber
-	}
-	if _, ok := packKeyString(k); !ok {
-		return fmt.Errorf("lookup: number has more than %d digits", maxKeyDigits)
-	}
-	return nil
 }
 
 func containsString(l []string, s string) bool {

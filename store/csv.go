@@ -1,0 +1,300 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"cidproxy/lookup"
+)
+
+// CSVColumns is the contact CSV header, in export order. An import may use
+// any subset in any order; any other column is an error.
+var CSVColumns = []string{
+	"first_name", "last_name", "company", "email",
+	"business_number", "business_number_2", "business_fax",
+	"mobile_number", "mobile_number_2", "home_number", "home_number_2",
+	"home_fax", "other_number",
+	"zip", "street", "city", "state", "country", "remark",
+}
+
+// csvColumnOf names contactFields index i: the CSV column, or "source".
+func csvColumnOf(i int) string {
+	if i < len(CSVColumns) {
+		return CSVColumns[i]
+	}
+	return "source"
+}
+
+// CSVError is one rejected CSV row or header.
+type CSVError struct {
+	Line  int    // 1-based line in the file
+	Field string // column, "" for the whole row
+	Err   error
+}
+
+func (e *CSVError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("line %d: %s: %v", e.Line, e.Field, e.Err)
+}
+
+func (e *CSVError) Unwrap() error { return e.Err }
+
+// maxCSVErrors bounds the rejected rows an import reports.
+const maxCSVErrors = 10
+
+// readHeader reads the header row and maps each column to its index in
+// known; unknown and repeated columns are errors.
+func readHeader(cr *csv.Reader, known []string) ([]int, error) {
+	head, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &CSVError{Line: 1, Err: errors.New("empty file: a header row is required")}
+	}
+	if err != nil {
+		return nil, csvReadError(err)
+	}
+	cols := make([]int, len(head))
+	seen := make(map[string]bool)
+	for i, h := range head {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		idx := indexOf(known, h)
+		switch {
+		case idx < 0:
+			return nil, &CSVError{Line: 1, Field: h, Err: fmt.Errorf("unknown column %q (columns: %s)", h, strings.Join(known, ","))}
+		case seen[h]:
+			return nil, &CSVError{Line: 1, Field: h, Err: fmt.Errorf("column %q appears twice", h)}
+		}
+		seen[h] = true
+		cols[i] = idx
+	}
+	return cols, nil
+}
+
+func csvReadError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &CSVError{Line: pe.Line, Err: pe.Err}
+	}
+	return fmt.Errorf("store: read csv: %w", err)
+}
+
+func indexOf(l []string, s string) int {
+	for i, x := range l {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// ImportCSV imports contacts from CSV with a header row (see CSVColumns)
+// and returns how many it wrote. It is all-or-nothing: every row is
+// validated first (errors name the line and column; up to 10 are
+// reported) and nothing is written unless all rows are valid. Rows are
+// streamed through a temporary spool file, so memory does not grow with
+// the file. source is stored on each contact ("csv" when empty); contacts
+// from "sql:" and "crm:" sources are marked read-only. Every row is a new
+// contact.
+func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, error) {
+	if source == "" {
+		source = lookup.ContactSourceCSV
+	}
+	spool, err := os.CreateTemp("", "cidproxy-import-*")
+	if err != nil {
+		return 0, fmt.Errorf("store: import: %w", err)
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	n, err := db.validateCSV(ctx, r, source, spool)
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := db.writeSpool(spool); err != nil {
+		return 0, err
+	}
+	db.log.Info("contacts imported", "count", n, "source", source)
+	return n, nil
+}
+
+// validateCSV parses and validates every row and spools the encoded
+// records (id, value) to w.
+func (db *DB) validateCSV(ctx context.Context, r io.Reader, source string, spool io.Writer) (int, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cols, err := readHeader(cr, CSVColumns)
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(spool, 256<<10)
+	var errs []error
+	n := 0
+	var val []byte
+	for {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			errs = append(errs, csvReadError(err))
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		c, keys, err := db.csvContact(rec, cols, source)
+		if err != nil {
+			errs = append(errs, rowError(line, err))
+			if len(errs) >= maxCSVErrors {
+				errs = append(errs, errors.New("further rows not checked"))
+				break
+			}
+			continue
+		}
+		if len(errs) > 0 {
+			continue
+		}
+		val = encodeContact(val[:0], &c, keys)
+		writeSpoolRecord(bw, c.ID, val)
+		n++
+	}
+	if len(errs) > 0 {
+		return 0, fmt.Errorf("store: csv import rejected, nothing written: %w", errors.Join(errs...))
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("store: import spool: %w", err)
+	}
+	return n, nil
+}
+
+func rowError(line int, err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &CSVError{Line: line, Field: fe.Field, Err: fe.Err}
+	}
+	return &CSVError{Line: line, Err: err}
+}
+
+func (db *DB) csvContact(rec []string, cols []int, source string) (lookup.Contact, []string, error) {
+	if len(rec) != len(cols) {
+		return lookup.Contact{}, nil, fmt.Errorf("%d fields, the header has %d", len(rec), len(cols))
+	}
+	c := lookup.Contact{
+		ID:       NewID(),
+		Source:   source,
+		ReadOnly: strings.HasPrefix(source, "sql:") || strings.HasPrefix(source, "crm:"),
+	}
+	fields := contactFields(&c)
+	for i, v := range rec {
+		*fields[cols[i]] = strings.TrimSpace(v)
+	}
+	keys, err := db.validateContact(&c)
+	return c, keys, err
+}
+
+func writeSpoolRecord(w *bufio.Writer, id string, val []byte) {
+	var hdr [2 * binary.MaxVarintLen64]byte
+	h := binary.AppendUvarint(hdr[:0], uint64(len(id)))
+	h = binary.AppendUvarint(h, uint64(len(val)))
+	_, _ = w.Write(h)
+	_, _ = w.WriteString(id)
+	_, _ = w.Write(val)
+}
+
+// eachSpoolRecord reads the spool from the start.
+func eachSpoolRecord(f *os.File, fn func(id string, val []byte) error) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(f, 256<<10)
+	var buf []byte
+	for {
+		idLen, err := binary.ReadUvarint(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		valLen, err := binary.ReadUvarint(br)
+		if err != nil {
+			return err
+		}
+		need := int(idLen + valLen)
+		if cap(buf) < need {
+			buf = make([]byte, need)
+		}
+		buf = buf[:need]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return err
+		}
+		if err := fn(string(buf[:idLen]), buf[idLen:]); err != nil {
+			return err
+		}
+	}
+}
+
+// writeSpool writes the spooled records with a WriteBatch, then indexes
+// them. Once it starts it is not cancelled.
+func (db *DB) writeSpool(spool *os.File) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	wb := db.bdb.NewWriteBatch()
+	defer wb.Cancel()
+	err := eachSpoolRecord(spool, func(id string, val []byte) error {
+		return wb.Set(contactKey(id), append([]byte(nil), val...))
+	})
+	if err == nil {
+		err = wb.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("store: import write: %w", err)
+	}
+	keys := make([]string, 0, lookup.NumberFieldCount)
+	return eachSpoolRecord(spool, func(id string, val []byte) error {
+		e, err := decodeEntry(id, val, keys)
+		if err != nil {
+			return err
+		}
+		db.ix.PutContact(e)
+		return nil
+	})
+}
+
+// ExportCSV writes every contact as CSV with the CSVColumns header, in id
+// order, and returns how many it wrote.
+func (db *DB) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVColumns); err != nil {
+		return 0, fmt.Errorf("store: export: %w", err)
+	}
+	n := 0
+	row := make([]string, len(CSVColumns))
+	err := db.EachContact(ctx, func(c lookup.Contact) (bool, error) {
+		for i, f := range contactFields(&c)[:len(CSVColumns)] {
+			row[i] = *f
+		}
+		n++
+		return true, cw.Write(row)
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	if err != nil {
+		return n, fmt.Errorf("store: export: %w", err)
+	}
+	return n, nil
+}

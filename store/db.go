@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"cidproxy/config"
+	"cidproxy/lookup"
+)
+
+// ErrNotFound is returned when a contact, rule or KV key does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrLocked is returned by Open when another process (normally the running
+// daemon) holds the data directory; Badger allows one process per
+// directory. The error returned wraps it with the directory and the
+// holder's pid.
+var ErrLocked = errors.New("store: data directory is locked")
+
+// DB is the open store plus the lookup index built from it.
+type DB struct {
+	bdb  *badger.DB
+	log  *slog.Logger
+	dir  string
+	norm *lookup.Normalizer
+	ix   *lookup.Index
+
+	// wmu serialises writes so the index sees them in the order Badger
+	// committed them.
+	wmu sync.Mutex
+
+	gcInterval time.Duration
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	lookup     config.Lookup
+	gcInterval time.Duration
+}
+
+// WithLookup sets the number matching configuration (default region and
+// last-N digits) of the index; the default is config.Default().Lookup.
+func WithLookup(l config.Lookup) Option { return func(o *options) { o.lookup = l } }
+
+// WithGCInterval sets how often Run collects value-log garbage (default
+// 10 minutes).
+func WithGCInterval(d time.Duration) Option { return func(o *options) { o.gcInterval = d } }
+
+// Open opens (creating if needed) the store in cfg.Dir with Badger options
+// tuned for a small footprint, and builds the lookup index from it.
+func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
+	o := options{lookup: config.Default().Lookup, gcInterval: 10 * time.Minute}
+	for _, f := range opts {
+		f(&o)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "store")
+	norm, err := lookup.NewNormalizer(o.lookup.DefaultRegion)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := probeLock(cfg.Dir); err != nil {
+		return nil, err
+	}
+	bdb, err := badger.Open(badgerOptions(cfg, log))
+	if err != nil {
+		if isLockError(err) {
+			return nil, lockedError(cfg.Dir)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
+	}
+	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
+		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval}
+	if err := db.init(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// badgerOptions are the "small footprint" options measured in
+// dependencies.md §2, sized from the configuration.
+func badgerOptions(cfg config.Store, log *slog.Logger) badger.Options {
+	memtable := int64(cfg.MemTableSize)
+	if memtable <= 0 {
+		memtable = 8 << 20
+	}
+	return badger.DefaultOptions(cfg.Dir).
+		WithLogger(badgerLogger{log}).
+		WithMemTableSize(memtable).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBlockCacheSize(int64(cfg.BlockCacheSize)).
+		WithIndexCacheSize(int64(cfg.IndexCacheSize)).
+		WithValueLogFileSize(64 << 20).
+		WithValueThreshold(1 << 10).
+		WithNumCompactors(2).
+		WithNumGoroutines(2).
+		WithCompactL0OnClose(true).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false).
+		WithSyncWrites(cfg.SyncWrites)
+}
+
+// init checks the layout version and builds the index, recomputing the
+// stored number keys first when the normaliser changed.
+func (db *DB) init() error {
+	schema, err := db.getRaw([]byte(keySchema))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if err := db.putRaw([]byte(keySchema), []byte(schemaVersion)); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case string(schema) != schemaVersion:
+		return fmt.Errorf("store: %s has layout version %q, this build reads %q", db.dir, schema, schemaVersion)
+	}
+	fp := fmt.Sprintf("%s/%d", db.norm.Region(), lookup.DefaultShortMax)
+	stored, err := db.getRaw([]byte(keyNorm))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err == nil && string(stored) != fp {
+		db.log.Info("number normalisation changed, recomputing number keys", "was", string(stored), "now", fp)
+		if err := db.renormalise(); err != nil {
+			return err
+		}
+	}
+	if string(stored) != fp {
+		if err := db.putRaw([]byte(keyNorm), []byte(fp)); err != nil {
+			return err
+		}
+	}
+	return db.LoadIndex()
+}
+
+// Index returns the lookup index kept in step with the store. It is a
+// lookup.Source (company and prefix results).
+func (db *DB) Index() *lookup.Index { return db.ix }
+
+// Normalizer returns the number normaliser of the index.
+func (db *DB) Normalizer() *lookup.Normalizer { return db.norm }
+
+// Dir returns the data directory.
+func (db *DB) Dir() string { return db.dir }
+
+// Close flushes and closes Badger.
+func (db *DB) Close() error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.bdb.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Run collects value-log garbage every GC interval until ctx ends. Values
+// are small and normally stay in the LSM tree, so this rarely has work.
+func (db *DB) Run(ctx context.Context) error {
+	t := time.NewTicker(db.gcInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			db.collectGarbage(ctx)
+		}
+	}
+}
+
+func (db *DB) collectGarbage(ctx context.Context) {
+	for i := 0; i < 16 && ctx.Err() == nil; i++ { // bounded: one vlog file per pass
+		err := db.bdb.RunValueLogGC(0.5)
+		if err != nil {
+			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
+				db.log.Warn("value log gc failed", "err", err)
+			}
+			return
+		}
+		db.log.Debug("value log gc rewrote a file")
+	}
+}
+
+func (db *DB) getRaw(k []byte) ([]byte, error) {
+	var v []byte
+	err := db.bdb.View(func(txn *badger.Txn) error {
+		it, err := txn.Get(k)
+		if err != nil {
+			return err
+		}
+		v, err = it.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get: %w", err)
+	}
+	return v, nil
+}
+
+func (db *DB) putRaw(k, v []byte) error {
+	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(k, v) }); err != nil {
+		return fmt.Errorf("store: put: %w", err)
+	}
+	return nil
+}
+
+// lockedError is the message a CLI command prints when the daemon holds
+// the store.
+func lockedError(dir string) error {
+	holder := "another cidproxy process (the running daemon)"
+	if b, err := os.ReadFile(filepath.Join(dir, "LOCK")); err == nil {
+		if pid := strings.TrimSpace(string(b)); pid != "" && pid != fmt.Sprint(os.Getpid()) {
+			holder = "another cidproxy process (pid " + pid + ", the running daemon)"
+		}
+	}
+	return fmt.Errorf("%w: store %s is in use by %s; stop it or use its API", ErrLocked, dir, holder)
+}
+
+// isLockError recognises Badger's lock failure, which Badger does not wrap
+// with %w (y.Wrapf formats the cause into the text).
+func isLockError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Another process is using this Badger database") ||
+		strings.Contains(s, "Cannot acquire directory lock")
+}
+
+// badgerLogger routes Badger's logs to slog: errors and warnings at warn,
+// the rest at debug. Badger never writes to stderr.
+type badgerLogger struct{ log *slog.Logger }
+
+func (l badgerLogger) Errorf(f string, a ...any)   { l.out(slog.LevelWarn, f, a) }
+func (l badgerLogger) Warningf(f string, a ...any) { l.out(slog.LevelWarn, f, a) }
+func (l badgerLogger) Infof(f string, a ...any)    { l.out(slog.LevelDebug, f, a) }
+func (l badgerLogger) Debugf(f string, a ...any)   { l.out(slog.LevelDebug, f, a) }
+
+func (l badgerLogger) out(lvl slog.Level, f string, a []any) {
+	if !l.log.Enabled(context.Background(), lvl) {
+		return
+	}
+	l.log.Log(context.Background(), lvl, strings.TrimSpace(fmt.Sprintf(f, a...)), "lib", "badger")
+}

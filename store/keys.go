@@ -1,0 +1,67 @@
+// Package store is cidproxy's durable store on Badger (badger/v4): company
+// contacts, prefix rules and a namespaced key-value space for other
+// packages (CRM templates, encrypted tokens). It is the source of truth;
+// the in-memory lookup.Index is rebuilt from it at Open and updated on
+// every write.
+//
+// # Key layout (version 1)
+//
+// Every key starts with a layout version so a future layout can live next
+// to this one and be migrated at Open. All ids are short ASCII strings
+// ([A-Za-z0-9_.-], at most 64 bytes); numbers never appear in keys.
+//
+//	v1/meta/schema          "1": layout version of this directory
+//	v1/meta/norm            normaliser fingerprint ("DE/6"): region and short-number
+//	                        length the stored number keys were computed with; when the
+//	                        configuration differs, Open recomputes them
+//	v1/c/<id>               company contact, compact record (see record.go): the
+//	                        fields of lookup.Contact plus its normalised number keys
+//	v1/p/<id>               prefix rule, compact record: prefix as written, name
+//	v1/kv/<ns>/<key>        generic KV for other packages (DB.KV); <ns> has no "/"
+//
+// Reserved for the contacts issue (not written yet):
+//
+//	v1/meta/rev             current revision (uint64, big endian), bumped by every write
+//	v1/rev/<rev>            changelog: 16 hex digits of the revision -> kind/id/op, for
+//	                        GET /sync?since=REV; a range scan from "v1/rev/<since+1>"
+//	v1/pb/<id>              phonebook (name, visibility and manage grants, synced flag)
+//	v1/pbm/<pb>/<contact>   phonebook membership; v1/cpb/<contact>/<pb> the reverse
+//	v1/x/<ext>              extension (number, display name, email, phonebooks)
+//	v1/pc/<ext>/<id>        personal contact owned by extension <ext> (same record as v1/c)
+//	v1/tok/<hash>           hashed API token
+//
+// Record values begin with a format byte so fields can be added without a
+// new key version (decoders ignore unknown trailing fields).
+package store
+
+import "strings"
+
+const (
+	prefixContact = "v1/c/"
+	prefixRule    = "v1/p/"
+	prefixKV      = "v1/kv/"
+	keySchema     = "v1/meta/schema"
+	keyNorm       = "v1/meta/norm"
+	schemaVersion = "1"
+)
+
+func contactKey(id string) []byte { return []byte(prefixContact + id) }
+func ruleKey(id string) []byte    { return []byte(prefixRule + id) }
+func kvKey(ns, k string) []byte   { return []byte(prefixKV + ns + "/" + k) }
+
+// maxIDLen bounds ids so keys stay short.
+const maxIDLen = 64
+
+// validID reports whether id may be used in a key.
+func validID(id string) bool {
+	if id == "" || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
