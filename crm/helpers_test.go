@@ -148,3 +148,7 @@ func jsonEqual(t *testing.T, body []byte, want string) {
 }
 
 var testLoc = time.FixedZone("CET", 3600)
+
+func crmtestFault500() crmtest.Fault {
+	return crmtest.Fault{Status: 500, Body: `{"code":"INTERNAL_ERROR"}`}
+}

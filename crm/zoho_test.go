@@ -64,7 +64,7 @@ func TestZohoAuthorizationCodeFlow(t *testing.T) {
 	form, _ := url.ParseQuery(string(tok[0].Body))
 	wantForm := url.Values{"grant_type": {"authorization_code"}, "code": {"code-1"},
 		"redirect_uri": {"https://pbx.example.com/api/crm/oauth/callback"},
-		"client_id": {zohoClientID}, "client_secret": {zohoClientSecret}}
+		"client_id":    {zohoClientID}, "client_secret": {zohoClientSecret}}
 	if form.Encode() != wantForm.Encode() {
 		t.Fatalf("token form %s, want %s", form.Encode(), wantForm.Encode())
 	}

@@ -1,0 +1,146 @@
+package crm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cidproxy/crm/builtin"
+)
+
+func TestSealerRoundTripAndBinding(t *testing.T) {
+	s := testSealer(t)
+	sealed, err := s.Seal([]byte("refresh-token-value"), "crm/token/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("refresh-token-value")) {
+		t.Fatal("plaintext visible")
+	}
+	plain, err := s.Open(sealed, "crm/token/a")
+	if err != nil || string(plain) != "refresh-token-value" {
+		t.Fatalf("%q %v", plain, err)
+	}
+	if _, err := s.Open(sealed, "crm/token/b"); err == nil {
+		t.Fatal("opened under another key name")
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := s.Open(sealed, "crm/token/a"); err == nil {
+		t.Fatal("tampered value opened")
+	}
+	if _, err := s.Open([]byte{1, 2}, "x"); err == nil {
+		t.Fatal("short value opened")
+	}
+	again, _ := s.Seal([]byte("refresh-token-value"), "crm/token/a")
+	if bytes.Equal(again, sealed) {
+		t.Fatal("nonce reused")
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	hexKey := strings.Repeat("ab", 32)
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{hexKey, true},
+		{" " + hexKey + "\n", true},
+		{"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=", true}, // base64 of 32 bytes
+		{strings.Repeat("ab", 16), false},
+		{"not a key", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		if _, err := ParseKey(tc.in); (err == nil) != tc.ok {
+			t.Errorf("ParseKey(%q) err = %v", tc.in, err)
+		}
+	}
+}
+
+func TestKeyFileCreatedWith0600(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "crm.key")
+	k1, err := LoadOrCreateKeyFile(path)
+	if err != nil || len(k1) != KeySize {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %o", st.Mode().Perm())
+	}
+	k2, err := LoadOrCreateKeyFile(path)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("second start read a different key: %v", err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKeyFile(path); err == nil {
+		t.Fatal("world-readable key file accepted")
+	}
+}
+
+func TestRedactor(t *testing.T) {
+	var r Redactor
+	r.Add("s3cr3t+/=value", "abc", "")
+	got := r.String("a=s3cr3t+/=value&b=s3cr3t%2B%2F%3Dvalue abc")
+	if got != "a=****&b=**** abc" {
+		t.Fatalf("got %q", got)
+	}
+	h := r.Header(http.Header{"Authorization": {"Bearer tok"}, "X-Other": {"x s3cr3t+/=value"}, "X-Api-Key": {"k"}})
+	if h.Get("Authorization") != "Bearer ****" || h.Get("X-Other") != "x ****" || h.Get("X-Api-Key") != "****" {
+		t.Fatalf("header %v", h)
+	}
+	if u := RedactURL("https://u:p@x.example/t?client_secret=abc&a=1"); u != "https://x.example/t?a=%2A%2A%2A%2A&client_secret=%2A%2A%2A%2A" {
+		t.Fatalf("RedactURL %s", u)
+	}
+}
+
+// TestSecretsNeverLogged runs the whole OAuth2 life cycle with debug logging
+// and checks that no secret reaches the log.
+func TestSecretsNeverLogged(t *testing.T) {
+	z, it, logs := newZoho(t, NewMemKV(), nil)
+	authorize(t, it, z.Server)
+	z.AddRecord("Contacts", map[string]any{"id": "1", "First_Name": "Ada", "Phone": "+4930777123"})
+	first := it.Token()
+	z.OAuth.ExpireAll()
+	if _, err := it.SearchContact(context.Background(), "+4930777123"); err != nil {
+		t.Fatal(err)
+	}
+	z.Server.FailNext(3, crmtestFault500())
+	_, _ = it.SearchContact(context.Background(), "+4930777123")
+	if err := it.LogCall(context.Background(), answeredCall(nil)); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "crm request") {
+		t.Fatal("debug log not captured")
+	}
+	cur := it.Token()
+	for _, s := range []string{zohoClientSecret, first.AccessToken, first.RefreshToken, cur.AccessToken, "code-1"} {
+		if strings.Contains(out, s) {
+			t.Fatalf("secret %q in logs:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "4930777123") || strings.Contains(out, "49301234567") {
+		t.Fatalf("phone number in logs:\n%s", out)
+	}
+}
+
+func TestNewRejectsBadConfigs(t *testing.T) {
+	tpl := loadBuiltin(t, builtin.Zoho)
+	if _, err := New(context.Background(), Config{Template: tpl, KV: NewMemKV()}); err == nil {
+		t.Fatal("KV without Sealer accepted")
+	}
+	if _, err := New(context.Background(), Config{}); err == nil {
+		t.Fatal("nil template accepted")
+	}
+	it := newIntegration(t, Config{Template: tpl})
+	if err := it.Start(context.Background()); !errors.Is(err, ErrNotAuthorized) {
+		t.Fatalf("Start before authorization: %v", err)
+	}
+}
