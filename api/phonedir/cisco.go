@@ -1,0 +1,161 @@
+package phonedir
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+)
+
+// Cisco limits. A CiscoIPPhoneDirectory holds at most 32 DirectoryEntry
+// objects; longer lists are served as several objects fetched one after
+// the other ("Cisco Unified IP Phone Services Application Development
+// Notes", OL-20949-01, CiscoIPPhoneDirectory). CiscoMaxName is the
+// display width we cut names and titles to; it matches what the phones
+// show on one line, not a limit found in that document.
+const (
+	CiscoMaxEntries = 32
+	CiscoMaxName    = 32
+	// CiscoMaxInputItems is the CiscoIPPhoneInput limit (five InputItems).
+	CiscoMaxInputItems = 5
+)
+
+// Query parameters of the Cisco search form (RenderCiscoSearch) and of
+// the paging soft keys.
+const (
+	QueryName   = "name"
+	QueryNumber = "number"
+	QueryOffset = "offset"
+)
+
+// ciscoRow is one DirectoryEntry: Cisco lists one number per entry.
+type ciscoRow struct {
+	name, number string
+}
+
+func ciscoRows(es []entry) []ciscoRow {
+	rows := make([]ciscoRow, 0, len(es))
+	for _, e := range es {
+		for _, n := range e.numbers {
+			name := truncate(e.name, CiscoMaxName)
+			if len(e.numbers) > 1 {
+				suffix := " (" + n.label + ")"
+				name = truncate(e.name, CiscoMaxName-len(suffix)) + suffix
+			}
+			rows = append(rows, ciscoRow{name: name, number: n.value})
+		}
+	}
+	return rows
+}
+
+// renderCisco writes one page of a CiscoIPPhoneDirectory:
+//
+//	<CiscoIPPhoneDirectory><Title/><Prompt/>
+//	  <DirectoryEntry><Name/><Telephone/></DirectoryEntry>...
+//	  <SoftKeyItem><Name/><URL/><Position/></SoftKeyItem>...
+//	</CiscoIPPhoneDirectory>
+//
+// With BaseURL set, it adds Dial, EditDial and Exit soft keys (custom
+// soft keys replace the phone's defaults) and Next/Prev keys that fetch
+// the neighbouring pages.
+func renderCisco(w *bufio.Writer, dir Directory, p Page) error {
+	rows := ciscoRows(entries(dir.Contacts))
+	limit := p.Limit
+	if limit == 0 || limit > CiscoMaxEntries {
+		limit = CiscoMaxEntries
+	}
+	from, to := window(len(rows), p.Offset, limit)
+	keys, err := ciscoSoftKeys(p.BaseURL, from, to, limit, len(rows))
+	if err != nil {
+		return err
+	}
+	x := xmlWriter{w: w}
+	w.WriteString(xmlHeader)
+	x.open("CiscoIPPhoneDirectory")
+	x.elem("Title", truncate(oneLine(dir.Title), CiscoMaxName))
+	prompt := "No entries"
+	if from < to {
+		prompt = fmt.Sprintf("%d-%d of %d", from+1, to, len(rows))
+	}
+	x.elem("Prompt", prompt)
+	for _, r := range rows[from:to] {
+		x.open("DirectoryEntry")
+		x.elem("Name", r.name)
+		x.elem("Telephone", r.number)
+		x.close("DirectoryEntry")
+	}
+	for _, k := range keys {
+		x.open("SoftKeyItem")
+		x.elem("Name", k.name)
+		x.elem("URL", k.url)
+		x.elemInt("Position", k.pos)
+		x.close("SoftKeyItem")
+	}
+	x.close("CiscoIPPhoneDirectory")
+	return nil
+}
+
+type softKey struct {
+	name, url string
+	pos       int
+}
+
+func ciscoSoftKeys(base string, from, to, limit, total int) ([]softKey, error) {
+	if base == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("phonedir: base url: %w", err)
+	}
+	at := func(off int) string {
+		q := u.Query()
+		q.Set(QueryOffset, strconv.Itoa(off))
+		v := *u
+		v.RawQuery = q.Encode()
+		return v.String()
+	}
+	keys := []softKey{
+		{"Dial", "SoftKey:Dial", 1},
+		{"EditDial", "SoftKey:EditDial", 2},
+		{"Exit", "SoftKey:Exit", 3},
+	}
+	if to < total {
+		keys = append(keys, softKey{"Next", at(to), 4})
+	}
+	if from > 0 {
+		keys = append(keys, softKey{"Prev", at(max(from-limit, 0)), 5})
+	}
+	return keys, nil
+}
+
+// RenderCiscoSearch writes the CiscoIPPhoneInput form that asks for a
+// name (InputFlags "A", plain text) and a number ("T", telephone digits)
+// and submits them with HTTP GET to action as the query parameters
+// QueryName and QueryNumber (OL-20949-01, CiscoIPPhoneInput).
+func RenderCiscoSearch(w io.Writer, title, action string) error {
+	if _, err := url.Parse(action); err != nil {
+		return fmt.Errorf("phonedir: search action url: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	x := xmlWriter{w: bw}
+	bw.WriteString(xmlHeader)
+	x.open("CiscoIPPhoneInput")
+	x.elem("Title", truncate(oneLine(title), CiscoMaxName))
+	x.elem("Prompt", "Name or number")
+	x.elem("URL", oneLine(action))
+	for _, it := range [][3]string{{"Name", QueryName, "A"}, {"Number", QueryNumber, "T"}} {
+		x.open("InputItem")
+		x.elem("DisplayName", it[0])
+		x.elem("QueryStringParam", it[1])
+		x.elem("DefaultValue", "")
+		x.elem("InputFlags", it[2])
+		x.close("InputItem")
+	}
+	x.close("CiscoIPPhoneInput")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("phonedir: write: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+// Package phonedir renders remote phonebooks that IP phones fetch over
+// HTTP: Yealink remote phonebook XML, Grandstream XML phonebook, Cisco IP
+// Phone directory XML (paged, with a CiscoIPPhoneInput search form), and a
+// plain XML and JSON listing.
+//
+// The package is handler-agnostic: the HTTP API filters contacts by the
+// extension's permissions, orders them, and passes them to Render with the
+// page the phone asked for. Every string is sanitised (characters illegal
+// in XML 1.0 and invalid UTF-8 are dropped, line breaks become spaces) and
+// escaped, so any contact yields well-formed XML.
+package phonedir
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"cidproxy/lookup"
+)
+
+// Format names an output format.
+type Format string
+
+// Supported formats.
+const (
+	Yealink     Format = "yealink"
+	Grandstream Format = "grandstream"
+	Cisco       Format = "cisco"
+	XML         Format = "xml"
+	JSON        Format = "json"
+)
+
+// Formats lists every supported format.
+var Formats = []Format{Yealink, Grandstream, Cisco, XML, JSON}
+
+// ErrFormat is returned for an unknown format name.
+var ErrFormat = errors.New("phonedir: unknown format")
+
+// ParseFormat maps a name such as "yealink" (case-insensitive) to a Format.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	for _, k := range Formats {
+		if f == k {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %q", ErrFormat, s)
+}
+
+// ContentType is the HTTP Content-Type for the format.
+func (f Format) ContentType() string {
+	if f == JSON {
+		return "application/json; charset=utf-8"
+	}
+	return "text/xml; charset=utf-8"
+}
+
+// Directory is what a phone gets: a title and the contacts it may see,
+// in display order.
+type Directory struct {
+	Title    string
+	Contacts []lookup.Contact
+	// Account is the Grandstream <accountindex> the numbers dial out on:
+	// 0-5 for account 1-6 (GXP XML Phonebook Guide).
+	Account int
+	// Labels adds label="Mobile" (etc.) to Yealink <Telephone> elements.
+	// Yealink's own guides show plain <Telephone>; labels are used by
+	// third-party generators and shown by newer firmware, so they are
+	// opt-in.
+	Labels bool
+}
+
+// Page selects a window of the directory.
+type Page struct {
+	// Offset is the first entry to render: a contact for most formats, a
+	// (contact, number) row for Cisco, which lists one number per entry.
+	Offset int
+	// Limit caps the entries rendered; 0 means no limit, except for Cisco,
+	// where 0 and anything above CiscoMaxEntries mean CiscoMaxEntries.
+	Limit int
+	// BaseURL is the URL the phone fetched, used to build the Cisco
+	// Next/Previous soft keys (the query parameter "offset" is set on it).
+	// Without it no paging soft keys are written.
+	BaseURL string
+}
+
+// Render writes dir in the given format.
+func Render(w io.Writer, f Format, dir Directory, p Page) error {
+	if p.Offset < 0 || p.Limit < 0 {
+		return fmt.Errorf("phonedir: negative offset or limit")
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var err error
+	switch f {
+	case Yealink:
+		err = renderYealink(bw, dir, p)
+	case Grandstream:
+		err = renderGrandstream(bw, dir, p)
+	case Cisco:
+		err = renderCisco(bw, dir, p)
+	case XML:
+		err = renderXML(bw, dir, p)
+	case JSON:
+		err = renderJSON(bw, dir, p)
+	default:
+		return fmt.Errorf("%w: %q", ErrFormat, string(f))
+	}
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("phonedir: write: %w", err)
+	}
+	return nil
+}
