@@ -216,6 +216,20 @@ func (it *Integration) ExchangeCode(ctx context.Context, code, redirectURI strin
 	return it.tokens.exchange(ctx, code, redirectURI)
 }
 
+// SetToken installs a token obtained elsewhere (the template test tool's
+// --refresh-token, a migration) and persists it like an exchanged one.
+func (it *Integration) SetToken(ctx context.Context, t Token) error {
+	if it.tokens == nil || it.tokens.static != "" {
+		return errors.New("crm: authentication method has no token")
+	}
+	if t.Obtained.IsZero() {
+		t.Obtained = it.now()
+	}
+	it.tokens.mu.Lock()
+	defer it.tokens.mu.Unlock()
+	return it.tokens.store(ctx, t)
+}
+
 // Token returns a copy of the current token (zero if none), for the admin
 // UI's status (never print it unmasked).
 func (it *Integration) Token() Token {

@@ -60,6 +60,9 @@ func (r *Redactor) String(s string) string {
 		if q := url.QueryEscape(v); q != v {
 			s = strings.ReplaceAll(s, q, Masked)
 		}
+		if p := url.PathEscape(v); p != v {
+			s = strings.ReplaceAll(s, p, Masked)
+		}
 	}
 	return s
 }

@@ -141,6 +141,14 @@ func (o *OAuth) ExpireAll() {
 	}
 }
 
+// AddRefreshToken registers a refresh token issued earlier (tests of tools
+// that start from a stored refresh token).
+func (o *OAuth) AddRefreshToken(token string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.refresh[token] = true
+}
+
 // AddAccessToken registers a static token (private-app tokens, tests).
 func (o *OAuth) AddAccessToken(token string, ttl time.Duration) {
 	o.mu.Lock()
