@@ -4,8 +4,9 @@
 # from CI (no stdin, no prompts) and as a user with sudo.
 #
 #   sipp      Debian package sip-tester (SIPp 3.6)      e2e tests, bench
-#   kamailio  Debian package kamailio (tm, rr, sl, maxfwd, pv, textops,
-#             htable, db_text are all in the main package)   bench only
+#   kamailio  Debian packages kamailio (tm, rr, sl, maxfwd, pv, siputils,
+#             htable, uac are in the main package) and kamailio-lua-modules
+#             (app_lua: fills the bench's htable at start)      bench only
 #
 # Usage: scripts/install-deps.sh [--sipp-only]   (default: sipp and kamailio)
 set -eu
@@ -30,9 +31,11 @@ command -v sipp >/dev/null 2>&1 || pkgs="$pkgs sip-tester"
 if [ "$want_kamailio" = 1 ]; then
 	if ! command -v kamailio >/dev/null 2>&1 && ! [ -x /usr/sbin/kamailio ]; then
 		pkgs="$pkgs kamailio"
-	elif ! [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/htable.so ] &&
-		! ls /usr/lib/*/kamailio/modules/htable.so >/dev/null 2>&1; then
+	elif ! ls /usr/lib/*/kamailio/modules/htable.so >/dev/null 2>&1; then
 		pkgs="$pkgs kamailio"
+	fi
+	if ! ls /usr/lib/*/kamailio/modules/app_lua.so >/dev/null 2>&1; then
+		pkgs="$pkgs kamailio-lua-modules"
 	fi
 fi
 
