@@ -36,6 +36,35 @@ type call struct {
 	done                 bool        // a terminal event was emitted
 	tracked              bool        // owns its Call-ID in the tracker
 	ringTimeout          time.Duration
+	inviteSeq            uint32        // CSeq number of the INVITE, to spot its ACK
+	acked                chan struct{} // closed once the ACK for the 2xx went out
+	ackOnce              sync.Once
+}
+
+// markAcked records that the caller's ACK for the 2xx was forwarded.
+func (c *call) markAcked() { c.ackOnce.Do(func() { close(c.acked) }) }
+
+// waitAcked holds a caller BYE of an answered call until the ACK before it
+// was forwarded, at most d. sipgo handles each datagram in its own
+// goroutine, so a BYE sent right after the ACK (sipp's default scenario)
+// can overtake it, and a strict callee then rejects the late ACK.
+func (c *call) waitAcked(d time.Duration) {
+	c.mu.Lock()
+	answered := !c.ev.Answer.IsZero()
+	c.mu.Unlock()
+	if !answered {
+		return
+	}
+	select {
+	case <-c.acked:
+	default:
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-c.acked:
+		case <-t.C:
+		}
+	}
 }
 
 // tracker turns SIP into lifecycle events: each kind at most once per
@@ -54,7 +83,10 @@ func newTracker(bus *event.Bus, expiry time.Duration) *tracker {
 
 // newCall builds the untracked state of an initial INVITE.
 func (t *tracker) newCall(in *sip.Request, trustPAI bool, exts extensions) *call {
-	c := &call{id: callID(in)}
+	c := &call{id: callID(in), acked: make(chan struct{})}
+	if cs := in.CSeq(); cs != nil {
+		c.inviteSeq = cs.SeqNo
+	}
 	c.ev.CallID = c.id
 	c.ev.Start = t.now()
 	c.ev.Caller.Number = callerNumber(in, trustPAI)

@@ -200,3 +200,22 @@ func TestExtensionsDirection(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitAcked(t *testing.T) {
+	tr, _, _ := newTestTracker(time.Hour)
+	c := startCall(t, tr, "ack")
+	start := time.Now()
+	c.waitAcked(time.Second) // not answered: no wait
+	tr.response(c, resp(200))
+	go func() { time.Sleep(30 * time.Millisecond); c.markAcked() }()
+	c.waitAcked(time.Second)
+	if d := time.Since(start); d < 25*time.Millisecond || d > 500*time.Millisecond {
+		t.Errorf("waited %v, want until the ACK (~30ms)", d)
+	}
+	c.markAcked() // idempotent
+	start = time.Now()
+	c.waitAcked(time.Second)
+	if time.Since(start) > 10*time.Millisecond {
+		t.Error("waited although acked")
+	}
+}

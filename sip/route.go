@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -52,6 +53,9 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		c.setCallee(dest, tr)
 	}
 	if in.Method == sip.BYE && c != nil {
+		if fromCaller {
+			c.waitAcked(ackWait)
+		}
 		p.calls.bye(c, fromCaller)
 	}
 	clTx, err := p.tl.Request(p.ctx, fwd)
@@ -143,7 +147,15 @@ func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
 	if err := p.tp.WriteMsg(fwd); err != nil {
 		p.log.Debug("forward ACK failed", "error", err)
 	}
+	if c != nil && fromCaller {
+		if cs := in.CSeq(); cs != nil && cs.SeqNo == c.inviteSeq {
+			c.markAcked()
+		}
+	}
 }
+
+// ackWait bounds how long a caller's BYE waits for the ACK it overtook.
+const ackWait = 200 * time.Millisecond
 
 // onUnmatchedCancel answers a CANCEL that matches no INVITE transaction
 // (sipgo answers matching ones itself, pitfall 11).
