@@ -172,3 +172,22 @@ func (s *SecretStore) GetJSON(ctx context.Context, key string, v any) error {
 func (s *SecretStore) Delete(ctx context.Context, key string) error {
 	return s.kv.Delete(ctx, key)
 }
+
+// fieldsKey is where an integration's custom field values are kept.
+func fieldsKey(id string) string { return "crm/fields/" + id }
+
+// SaveFields seals the custom field values (API keys, client secrets,
+// passwords) of integration id.
+func (s *SecretStore) SaveFields(ctx context.Context, id string, fields map[string]string) error {
+	return s.PutJSON(ctx, fieldsKey(id), fields)
+}
+
+// LoadFields opens the custom field values of integration id; a missing
+// entry wraps ErrNotFound.
+func (s *SecretStore) LoadFields(ctx context.Context, id string) (map[string]string, error) {
+	var m map[string]string
+	if err := s.GetJSON(ctx, fieldsKey(id), &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

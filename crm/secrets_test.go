@@ -144,3 +144,24 @@ func TestNewRejectsBadConfigs(t *testing.T) {
 		t.Fatalf("Start before authorization: %v", err)
 	}
 }
+
+func TestFieldsSealedAtRest(t *testing.T) {
+	kv := NewMemKV()
+	ss := NewSecretStore(kv, testSealer(t))
+	ctx := context.Background()
+	if _, err := ss.LoadFields(ctx, "zoho"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	in := map[string]string{"client_id": "1000.X", "client_secret": "very-secret-value"}
+	if err := ss.SaveFields(ctx, "zoho", in); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := kv.Get(ctx, "crm/fields/zoho")
+	if bytes.Contains(raw, []byte("very-secret-value")) || bytes.Contains(raw, []byte("client_secret")) {
+		t.Fatal("fields stored in clear")
+	}
+	out, err := ss.LoadFields(ctx, "zoho")
+	if err != nil || out["client_secret"] != "very-secret-value" || len(out) != 2 {
+		t.Fatalf("%v %v", out, err)
+	}
+}

@@ -193,10 +193,11 @@ func TestZohoTokenExpiryMidRunRefreshesOnce(t *testing.T) {
 	if cur.AccessToken == old.AccessToken || cur.RefreshToken != old.RefreshToken {
 		t.Fatalf("token not replaced correctly: %+v", cur)
 	}
-	// Each module: one 401, one retry with the new token.
+	// Each module: at most one 401 and one retry; the last carries the new
+	// token (a request sent after the refresh needs no retry).
 	for _, module := range []string{"Contacts", "Leads", "Accounts"} {
 		r := findReq(z.Requests(), "GET", "www.zohoapis.com/crm/v7/"+module)
-		if len(r) != 2 || r[1].Header.Get("Authorization") != "Zoho-oauthtoken "+cur.AccessToken {
+		if len(r) < 1 || len(r) > 2 || r[len(r)-1].Header.Get("Authorization") != "Zoho-oauthtoken "+cur.AccessToken {
 			t.Fatalf("%s: %d requests", module, len(r))
 		}
 	}
