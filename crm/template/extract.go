@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -189,7 +190,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	if !gjson.ValidBytes(body) {
 		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
 	}
-	x := extractor{body: body, arrays: map[string][]gjson.Result{}}
+	x := newExtractor(body, outputs)
 	cols := make([][]string, len(outputs))
 	multi := make([]bool, len(outputs))
 	n := 0
@@ -212,7 +213,16 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	return zip(outputs, cols, multi, n), nil
 }
 
+// zip builds the records. Values may alias the response body, so they are
+// copied into a single arena shared by all records.
 func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
+	size := 0
+	for _, c := range cols {
+		for _, v := range c {
+			size += len(v)
+		}
+	}
+	arena := make([]byte, 0, size)
 	var recs []Record
 	for i := 0; i < n; i++ {
 		rec := make(Record, len(outputs))
@@ -230,6 +240,13 @@ func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
 			}
 			if s != "" {
 				nonEmpty = true
+				if len(arena)+len(s) <= cap(arena) {
+					start := len(arena)
+					arena = append(arena, s...)
+					s = unsafe.String(&arena[start], len(s))
+				} else {
+					s = strings.Clone(s) // scalar outputs repeated in every record
+				}
 			}
 			if _, dup := rec[o.Name]; !dup || s != "" {
 				rec[o.Name] = s
@@ -240,73 +257,6 @@ func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
 		}
 	}
 	return recs
-}
-
-type extractor struct {
-	body   []byte
-	arrays map[string][]gjson.Result // prefix -> elements, shared by outputs
-}
-
-// output evaluates the alternatives of o; the first non-empty one wins.
-func (x *extractor) output(o *Output, vars Vars) ([]string, bool, error) {
-	p := o.p
-	if p == nil {
-		var err error
-		if p, err = defaultCompiled().compilePath(o.Path); err != nil {
-			return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
-		}
-	}
-	for _, a := range p.alts {
-		sh := a.s
-		if a.v.tmpl != nil {
-			s, err := a.v.exec(vars)
-			if err != nil {
-				return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
-			}
-			sh = analyse(strings.TrimPrefix(strings.TrimSpace(s), "."))
-		}
-		vals, it := x.eval(sh)
-		for _, v := range vals {
-			if v != "" {
-				return vals, it, nil
-			}
-		}
-	}
-	return nil, false, nil
-}
-
-func (x *extractor) eval(sh shape) ([]string, bool) {
-	if sh.path == "" {
-		return nil, false
-	}
-	if sh.prefix != "" {
-		elems, ok := x.arrays[sh.prefix]
-		if !ok {
-			r := gjson.GetBytes(x.body, sh.prefix)
-			if r.IsArray() {
-				elems = r.Array()
-			}
-			x.arrays[sh.prefix] = elems
-		}
-		out := make([]string, len(elems))
-		for i, e := range elems {
-			out[i] = resultString(e.Get(sh.suffix))
-		}
-		return out, true
-	}
-	r := gjson.GetBytes(x.body, sh.path)
-	if sh.iter && r.IsArray() {
-		arr := r.Array()
-		out := make([]string, len(arr))
-		for i, e := range arr {
-			out[i] = resultString(e)
-		}
-		return out, true
-	}
-	if !r.Exists() {
-		return nil, false
-	}
-	return []string{resultString(r)}, false
 }
 
 // resultString converts a GJSON value to text (see Extract).
