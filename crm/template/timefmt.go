@@ -58,7 +58,7 @@ func formatTime(t time.Time, layout string) string {
 	return string(b)
 }
 
-// appendQuoted copies the quoted literal starting at layout[i] == '\” and
+// appendQuoted copies the quoted literal that starts at the quote at layout[i] and
 // returns the index after it. Two quotes stand for one quote.
 func appendQuoted(b *[]byte, layout string, i int) int {
 	if i+1 < len(layout) && layout[i+1] == '\'' {
