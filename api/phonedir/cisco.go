@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+
+	"cidproxy/lookup"
 )
 
 // Cisco limits. A CiscoIPPhoneDirectory holds at most 32 DirectoryEntry
@@ -29,24 +31,39 @@ const (
 	QueryOffset = "offset"
 )
 
-// ciscoRow is one DirectoryEntry: Cisco lists one number per entry.
-type ciscoRow struct {
-	name, number string
+// ciscoName is the DirectoryEntry name of number n of e: the display
+// name, with the number's label when the contact has several numbers, cut
+// to CiscoMaxName runes.
+func ciscoName(e *entry, n number) string {
+	if e.n == 1 {
+		return truncate(e.name, CiscoMaxName)
+	}
+	suffix := " (" + n.label() + ")"
+	return truncate(e.name, CiscoMaxName-len(suffix)) + suffix
 }
 
-func ciscoRows(es []entry) []ciscoRow {
-	rows := make([]ciscoRow, 0, len(es))
-	for _, e := range es {
-		for _, n := range e.numbers {
-			name := truncate(e.name, CiscoMaxName)
-			if len(e.numbers) > 1 {
-				suffix := " (" + n.label + ")"
-				name = truncate(e.name, CiscoMaxName-len(suffix)) + suffix
+// ciscoRows calls fn for rows [from, to) of the directory, one row per
+// number; only contacts that reach into the window are prepared.
+func ciscoRows(cs []lookup.Contact, from, to int, fn func(name, number string)) {
+	var e entry
+	row := 0
+	for i := range cs {
+		if row >= to {
+			return
+		}
+		k := rowCount(&cs[i])
+		if k == 0 || row+k <= from {
+			row += k
+			continue
+		}
+		e.prepare(&cs[i])
+		for _, n := range e.numbers() {
+			if row >= from && row < to {
+				fn(ciscoName(&e, n), n.value)
 			}
-			rows = append(rows, ciscoRow{name: name, number: n.value})
+			row++
 		}
 	}
-	return rows
 }
 
 // renderCisco writes one page of a CiscoIPPhoneDirectory:
@@ -60,13 +77,17 @@ func ciscoRows(es []entry) []ciscoRow {
 // soft keys replace the phone's defaults) and Next/Prev keys that fetch
 // the neighbouring pages.
 func renderCisco(w *bufio.Writer, dir Directory, p Page) error {
-	rows := ciscoRows(entries(dir.Contacts))
+	total := 0
+	for i := range dir.Contacts {
+		total += rowCount(&dir.Contacts[i])
+	}
 	limit := p.Limit
 	if limit == 0 || limit > CiscoMaxEntries {
 		limit = CiscoMaxEntries
 	}
-	from, to := window(len(rows), p.Offset, limit)
-	keys, err := ciscoSoftKeys(p.BaseURL, from, to, limit, len(rows))
+	from := min(p.Offset, total)
+	to := min(from+limit, total)
+	keys, err := ciscoSoftKeys(p.BaseURL, from, to, limit, total)
 	if err != nil {
 		return err
 	}
@@ -76,15 +97,15 @@ func renderCisco(w *bufio.Writer, dir Directory, p Page) error {
 	x.elem("Title", truncate(oneLine(dir.Title), CiscoMaxName))
 	prompt := "No entries"
 	if from < to {
-		prompt = fmt.Sprintf("%d-%d of %d", from+1, to, len(rows))
+		prompt = fmt.Sprintf("%d-%d of %d", from+1, to, total)
 	}
 	x.elem("Prompt", prompt)
-	for _, r := range rows[from:to] {
+	ciscoRows(dir.Contacts, from, to, func(name, number string) {
 		x.open("DirectoryEntry")
-		x.elem("Name", r.name)
-		x.elem("Telephone", r.number)
+		x.elem("Name", name)
+		x.elem("Telephone", number)
 		x.close("DirectoryEntry")
-	}
+	})
 	for _, k := range keys {
 		x.open("SoftKeyItem")
 		x.elem("Name", k.name)

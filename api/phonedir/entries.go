@@ -2,16 +2,19 @@ package phonedir
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"cidproxy/lookup"
 )
 
 // number is one dialable number of a contact.
 type number struct {
-	field string // lookup.NumberFieldNames entry, e.g. "mobile_number"
-	label string // human label, e.g. "Mobile"
+	idx   int    // index into lookup.NumberFieldNames
 	value string // sanitised
 }
+
+func (n number) field() string { return lookup.NumberFieldNames[n.idx] }
+func (n number) label() string { return fieldLabels[n.idx] }
 
 // fieldLabels are the human labels of the nine number fields, in the order
 // of lookup.NumberFieldNames.
@@ -25,51 +28,86 @@ var grandstreamTypes = [lookup.NumberFieldCount]string{
 	"Work", "Work", "Fax", "Mobile", "Mobile", "Home", "Home", "Fax", "Other",
 }
 
-// entry is a contact prepared for rendering.
+// entry is a contact prepared for rendering. Renderers reuse one entry
+// for every contact, so preparing a directory does not allocate per
+// number.
 type entry struct {
 	c       *lookup.Contact
 	name    string // display name, sanitised, single line
 	first   string
 	last    string
 	company string
-	numbers []number
-	fields  []int // index into NumberFieldNames for each number
+	nums    [lookup.NumberFieldCount]number
+	n       int
 }
 
-// entries prepares the contacts that have at least one number; a phone
-// directory lists what can be dialled.
-func entries(cs []lookup.Contact) []entry {
-	out := make([]entry, 0, len(cs))
-	for i := range cs {
-		c := &cs[i]
-		e := entry{c: c}
-		for j, p := range c.NumberFields() {
-			if v := oneLine(*p); v != "" {
-				e.numbers = append(e.numbers, number{field: lookup.NumberFieldNames[j], label: fieldLabels[j], value: v})
-				e.fields = append(e.fields, j)
-			}
+func (e *entry) numbers() []number { return e.nums[:e.n] }
+
+// prepare fills e from c; false if c has no dialable number (a phone
+// directory lists what can be dialled, so such contacts are skipped).
+func (e *entry) prepare(c *lookup.Contact) bool {
+	e.c, e.n = c, 0
+	for j, p := range c.NumberFields() {
+		if v := oneLine(*p); v != "" {
+			e.nums[e.n] = number{idx: j, value: v}
+			e.n++
 		}
-		if len(e.numbers) == 0 {
+	}
+	if e.n == 0 {
+		return false
+	}
+	e.first, e.last, e.company = oneLine(c.FirstName), oneLine(c.LastName), oneLine(c.Company)
+	switch {
+	case e.first != "" && e.last != "":
+		e.name = e.first + " " + e.last
+	case e.first != "" || e.last != "":
+		e.name = e.first + e.last
+	case e.company != "":
+		e.name = e.company
+	default:
+		e.name = e.nums[0].value
+	}
+	return true
+}
+
+// rowCount is the number of dialable numbers of c without building
+// anything: how many Cisco rows it yields, 0 if it is skipped.
+func rowCount(c *lookup.Contact) int {
+	n := 0
+	for _, p := range c.NumberFields() {
+		if visible(*p) {
+			n++
+		}
+	}
+	return n
+}
+
+// visible reports whether oneLine(s) is non-empty.
+func visible(s string) bool {
+	for _, r := range s {
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' && r != utf8.RuneError && xmlChar(r) {
+			return true
+		}
+	}
+	return strings.Contains(s, "\uFFFD")
+}
+
+// each calls fn for the contacts with numbers in [offset, offset+limit)
+// (limit 0: no limit) and returns how many contacts have numbers and the
+// clamped offset of the first one rendered.
+func each(cs []lookup.Contact, offset, limit int, fn func(e *entry)) (total, from int) {
+	var e entry
+	for i := range cs {
+		if rowCount(&cs[i]) == 0 {
 			continue
 		}
-		e.first, e.last, e.company = oneLine(c.FirstName), oneLine(c.LastName), oneLine(c.Company)
-		e.name = oneLine(c.DisplayName())
-		if e.name == "" {
-			e.name = e.numbers[0].value
+		if total >= offset && (limit == 0 || total < offset+limit) {
+			e.prepare(&cs[i])
+			fn(&e)
 		}
-		out = append(out, e)
+		total++
 	}
-	return out
-}
-
-// window returns the slice [offset, offset+limit) of n items, clamped.
-func window(n, offset, limit int) (from, to int) {
-	from = min(offset, n)
-	to = n
-	if limit > 0 && from+limit < n {
-		to = from + limit
-	}
-	return from, to
+	return total, min(offset, total)
 }
 
 // oneLine sanitises s for XML 1.0 and a one-line phone display: invalid
@@ -79,6 +117,11 @@ func oneLine(s string) string {
 	if isPlain(s) {
 		return s
 	}
+	return clean(s)
+}
+
+// clean is the slow path of oneLine.
+func clean(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -99,8 +142,9 @@ func oneLine(s string) string {
 	return b.String()
 }
 
-// isPlain reports whether s is printable ASCII without leading, trailing
-// or double spaces, the common case that needs no copy.
+// isPlain reports whether oneLine(s) == s: valid UTF-8 of XML
+// characters without tabs, line breaks, or leading, trailing or double
+// spaces. It lets the common, clean case through without a copy.
 func isPlain(s string) bool {
 	if s == "" {
 		return true
@@ -108,11 +152,23 @@ func isPlain(s string) bool {
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	prevSpace := false
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == ' ' && s[i+1] == ' ' {
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == ' ' && prevSpace {
+				return false
+			}
+			prevSpace = c == ' '
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !xmlChar(r) {
 			return false
 		}
+		prevSpace = false
+		i += size
 	}
 	return true
 }

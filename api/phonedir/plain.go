@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"cidproxy/lookup"
 )
 
 // renderXML writes the plain listing:
@@ -17,12 +19,11 @@ import (
 //
 // total counts the contacts with numbers before paging.
 func renderXML(w *bufio.Writer, dir Directory, p Page) error {
-	es := entries(dir.Contacts)
-	from, to := window(len(es), p.Offset, p.Limit)
+	total, from := count(dir.Contacts), min(p.Offset, count(dir.Contacts))
 	x := xmlWriter{w: w}
 	w.WriteString(xmlHeader)
-	x.open("Directory", "title", oneLine(dir.Title), "total", strconv.Itoa(len(es)), "offset", strconv.Itoa(from))
-	for _, e := range es[from:to] {
+	x.open("Directory", "title", oneLine(dir.Title), "total", strconv.Itoa(total), "offset", strconv.Itoa(from))
+	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
 		x.open("Contact", "id", oneLine(e.c.ID))
 		x.elem("Name", e.name)
 		for _, f := range [][2]string{{"FirstName", e.first}, {"LastName", e.last}, {"Company", e.company}, {"Email", oneLine(e.c.Email)}} {
@@ -30,13 +31,24 @@ func renderXML(w *bufio.Writer, dir Directory, p Page) error {
 				x.elem(f[0], f[1])
 			}
 		}
-		for _, n := range e.numbers {
-			x.elem("Number", n.value, "type", n.field, "label", n.label)
+		for _, n := range e.numbers() {
+			x.elem("Number", n.value, "type", n.field(), "label", n.label())
 		}
 		x.close("Contact")
-	}
+	})
 	x.close("Directory")
 	return nil
+}
+
+// count is the number of contacts with at least one number.
+func count(cs []lookup.Contact) int {
+	n := 0
+	for i := range cs {
+		if rowCount(&cs[i]) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // JSONDirectory is the JSON listing.
@@ -66,17 +78,15 @@ type JSONNumber struct {
 }
 
 func renderJSON(w *bufio.Writer, dir Directory, p Page) error {
-	es := entries(dir.Contacts)
-	from, to := window(len(es), p.Offset, p.Limit)
-	out := JSONDirectory{Title: oneLine(dir.Title), Total: len(es), Offset: from, Contacts: make([]JSONContact, 0, to-from)}
-	for _, e := range es[from:to] {
+	out := JSONDirectory{Title: oneLine(dir.Title), Contacts: []JSONContact{}}
+	out.Total, out.Offset = each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
 		jc := JSONContact{ID: oneLine(e.c.ID), Name: e.name, FirstName: e.first, LastName: e.last,
-			Company: e.company, Email: oneLine(e.c.Email), Numbers: make([]JSONNumber, len(e.numbers))}
-		for i, n := range e.numbers {
-			jc.Numbers[i] = JSONNumber{Type: n.field, Label: n.label, Number: n.value}
+			Company: e.company, Email: oneLine(e.c.Email), Numbers: make([]JSONNumber, e.n)}
+		for i, n := range e.numbers() {
+			jc.Numbers[i] = JSONNumber{Type: n.field(), Label: n.label(), Number: n.value}
 		}
 		out.Contacts = append(out.Contacts, jc)
-	}
+	})
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

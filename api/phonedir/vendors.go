@@ -16,20 +16,18 @@ func renderYealink(w *bufio.Writer, dir Directory, p Page) error {
 	x := xmlWriter{w: w}
 	w.WriteString(xmlHeader)
 	x.open("YealinkIPPhoneDirectory")
-	es := entries(dir.Contacts)
-	from, to := window(len(es), p.Offset, p.Limit)
-	for _, e := range es[from:to] {
+	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
 		x.open("DirectoryEntry")
 		x.elem("Name", e.name)
-		for _, n := range e.numbers {
+		for _, n := range e.numbers() {
 			if dir.Labels {
-				x.elem("Telephone", n.value, "label", n.label)
+				x.elem("Telephone", n.value, "label", n.label())
 			} else {
 				x.elem("Telephone", n.value)
 			}
 		}
 		x.close("DirectoryEntry")
-	}
+	})
 	x.close("YealinkIPPhoneDirectory")
 	return nil
 }
@@ -51,10 +49,8 @@ func renderGrandstream(w *bufio.Writer, dir Directory, p Page) error {
 	w.WriteString(xmlHeader)
 	x.open("AddressBook")
 	x.elemInt("version", 1)
-	es := entries(dir.Contacts)
-	from, to := window(len(es), p.Offset, p.Limit)
 	account := min(max(dir.Account, 0), 5)
-	for _, e := range es[from:to] {
+	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
 		x.open("Contact")
 		first, last := e.first, e.last
 		if first == "" && last == "" {
@@ -66,14 +62,14 @@ func renderGrandstream(w *bufio.Writer, dir Directory, p Page) error {
 		if first != "" {
 			x.elem("FirstName", first)
 		}
-		for i, n := range e.numbers {
-			x.open("Phone", "type", grandstreamTypes[e.fields[i]])
+		for _, n := range e.numbers() {
+			x.open("Phone", "type", grandstreamTypes[n.idx])
 			x.elem("phonenumber", n.value)
 			x.elemInt("accountindex", account)
 			x.close("Phone")
 		}
 		x.close("Contact")
-	}
+	})
 	x.close("AddressBook")
 	return nil
 }

@@ -34,9 +34,9 @@ func Decode(r io.Reader) ([]Record, error) {
 			break
 		}
 		last = ll.num
-		word := strings.ToUpper(strings.TrimSpace(ll.text))
+		word := strings.TrimSpace(ll.text)
 		switch {
-		case word == "BEGIN:VCARD":
+		case strings.EqualFold(word, "BEGIN:VCARD"):
 			if cur != nil {
 				cur.fail(ll.num, "", fmt.Errorf("%w: missing END:VCARD before the next BEGIN:VCARD", ErrSyntax))
 				finish()
@@ -46,7 +46,7 @@ func Decode(r io.Reader) ([]Record, error) {
 			if word != "" {
 				stray = append(stray, &Error{Line: ll.num, Err: fmt.Errorf("%w: content outside BEGIN:VCARD/END:VCARD", ErrSyntax)})
 			}
-		case word == "END:VCARD":
+		case strings.EqualFold(word, "END:VCARD"):
 			finish()
 		case word == "":
 			// blank lines inside a card are tolerated

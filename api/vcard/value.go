@@ -14,9 +14,13 @@ import (
 // decodeValue undoes the transfer encoding and the charset of p's value
 // and returns valid UTF-8 that still carries vCard backslash escapes.
 func decodeValue(p *property) (string, error) {
+	enc, cs := p.encoding(), p.get("CHARSET")
+	if enc == "" && cs == "" && utf8.ValidString(p.value) {
+		return cleanText(p.value), nil
+	}
 	raw := []byte(p.value)
 	var err error
-	switch p.encoding() {
+	switch enc {
 	case "QUOTED-PRINTABLE":
 		raw, err = decodeQP(p.value)
 	case "B", "BASE64":
@@ -25,7 +29,7 @@ func decodeValue(p *property) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, err := toUTF8(raw, p.get("CHARSET"))
+	s, err := toUTF8(raw, cs)
 	if err != nil {
 		return "", err
 	}
