@@ -45,7 +45,9 @@ type answer struct {
 // resolve asks the Resolver with a context bounded by the lookup budget and
 // never waits longer than the budget, even for a Resolver that ignores ctx.
 func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.LookupBudget.D())
+	// Background, not p.ctx: the budget bounds the lookup, and a child of a
+	// shared cancelCtx would contend on its children map at high call rates.
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.LookupBudget.D())
 	defer cancel()
 	ch := make(chan answer, 1)
 	go func() {

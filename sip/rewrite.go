@@ -23,9 +23,11 @@ const (
 // their raw form (sipgo leaves User empty for them).
 func callerNumber(req *sip.Request, trustPAI bool) string {
 	if trustPAI {
-		for _, h := range req.GetHeaders(hdrPAI) {
-			if n := firstAddressUser(h.Value()); n != "" {
-				return n
+		for _, h := range req.Headers() {
+			if strings.EqualFold(h.Name(), hdrPAI) {
+				if n := firstAddressUser(h.Value()); n != "" {
+					return n
+				}
 			}
 		}
 	}
@@ -118,15 +120,31 @@ func entryURI(entry string) string {
 // header with the "id" or "user" value, or an anonymous From
 // (user "anonymous" or host "anonymous.invalid", RFC 3323).
 func withheld(req *sip.Request) bool {
-	for _, h := range req.GetHeaders(hdrPrivacy) {
-		for _, tok := range strings.FieldsFunc(h.Value(), func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-			if strings.EqualFold(tok, "id") || strings.EqualFold(tok, "user") {
-				return true
-			}
+	for _, h := range req.Headers() {
+		if strings.EqualFold(h.Name(), hdrPrivacy) && privacyHidesIdentity(h.Value()) {
+			return true
 		}
 	}
 	if f := req.From(); f != nil {
 		if strings.EqualFold(f.Address.User, "anonymous") || strings.EqualFold(f.Address.Host, "anonymous.invalid") {
+			return true
+		}
+	}
+	return false
+}
+
+// privacyHidesIdentity reports a Privacy value (RFC 3323 priv-values
+// separated by ';', ',' or spaces) that contains "id" or "user".
+func privacyHidesIdentity(v string) bool {
+	for v != "" {
+		i := strings.IndexAny(v, ";, \t")
+		tok := v
+		if i >= 0 {
+			tok, v = v[:i], v[i+1:]
+		} else {
+			v = ""
+		}
+		if strings.EqualFold(tok, "id") || strings.EqualFold(tok, "user") {
 			return true
 		}
 	}
@@ -158,8 +176,11 @@ func rewriteInvite(req *sip.Request, quoted, source string) {
 		}
 	}
 	if source != "" {
-		for _, h := range req.GetHeaders(hdrCidSource) {
-			req.RemoveHeader(h.Name())
+		for i := 0; i < len(req.Headers()); i++ { // drop a received (spoofed) one
+			if name := req.Headers()[i].Name(); strings.EqualFold(name, hdrCidSource) {
+				req.RemoveHeader(name)
+				i--
+			}
 		}
 		req.AppendHeader(sip.NewHeader(hdrCidSource, sourceToken(source)))
 	}

@@ -170,10 +170,13 @@ func (p *Proxy) onUnmatchedCancel(in *sip.Request, tx sip.ServerTransaction) {
 // the other party of the dialog. code is 482 for a loop and 481 for an
 // in-dialog request with nowhere to go.
 func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller bool) (dest, transport string, code int) {
-	for r := fwd.Route(); r != nil && p.isMeURI(&r.Address); r = fwd.Route() {
-		fwd.RemoveHeader("Route")
+	var r *sip.RouteHeader
+	if hasRoute(fwd) { // Route() allocates even when there is none
+		for r = fwd.Route(); r != nil && p.isMeURI(&r.Address); r = fwd.Route() {
+			fwd.RemoveHeader("Route")
+		}
 	}
-	if r := fwd.Route(); r != nil {
+	if r != nil {
 		transport = uriTransport(&r.Address)
 		dest = hostPort(&r.Address, transport)
 	} else if initial && p.upstream != nil {
@@ -245,6 +248,16 @@ func markReceived(v *sip.ViaHeader, source string) {
 	if v.Host != host {
 		v.Params.Add("received", host)
 	}
+}
+
+// hasRoute reports whether r has a Route header, without parsing one.
+func hasRoute(r *sip.Request) bool {
+	for _, h := range r.Headers() {
+		if strings.EqualFold(h.Name(), "Route") {
+			return true
+		}
+	}
+	return false
 }
 
 // hasToTag tells in-dialog requests (To tag present) from initial ones.
