@@ -227,3 +227,25 @@ func TestDecodeEmptyAndLongLines(t *testing.T) {
 		t.Fatalf("got first name %q, remark of %d bytes, errors %v", r.Contact.FirstName, len(r.Contact.Remark), r.Errors)
 	}
 }
+
+func TestContacts(t *testing.T) {
+	good := decodeFile(t, "google30.vcf")
+	cs, err := Contacts(good)
+	if err != nil || len(cs) != 2 || cs[1].LastName != "O'Brien" {
+		t.Fatalf("Contacts(good) = %v, %v", cs, err)
+	}
+	f, _ := os.Open("testdata/hostile.vcf")
+	defer f.Close()
+	bad, _ := Decode(f)
+	cs, err = Contacts(bad)
+	if cs != nil || err == nil || !strings.Contains(err.Error(), "card 1, line 7") || !strings.Contains(err.Error(), "card 5, line 37") {
+		t.Fatalf("Contacts(hostile) = %v, %v", cs, err)
+	}
+	var many []Record
+	for i := range 30 {
+		many = append(many, Record{Card: i + 1, Errors: []error{&Error{Card: i + 1, Line: i, Err: ErrSyntax}}})
+	}
+	if _, err := Contacts(many); err == nil || !strings.Contains(err.Error(), "vcard: 10 more errors") || strings.Contains(err.Error(), "card 21,") {
+		t.Fatalf("Contacts(many) = %v", err)
+	}
+}

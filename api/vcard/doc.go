@@ -90,3 +90,33 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// maxJoined bounds how many record errors Contacts reports.
+const maxJoined = 20
+
+// Contacts returns the contacts of recs for an all-or-nothing import: if
+// any record has errors, it returns nil and the errors joined (at most
+// 20, then a count of the rest). Warnings do not fail the import.
+func Contacts(recs []Record) ([]lookup.Contact, error) {
+	var errs []error
+	n := 0
+	for i := range recs {
+		for _, e := range recs[i].Errors {
+			if n < maxJoined {
+				errs = append(errs, e)
+			}
+			n++
+		}
+	}
+	if n > maxJoined {
+		errs = append(errs, fmt.Errorf("vcard: %d more errors", n-maxJoined))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	out := make([]lookup.Contact, len(recs))
+	for i := range recs {
+		out[i] = recs[i].Contact
+	}
+	return out, nil
+}
