@@ -14,8 +14,17 @@
 //	t.Param(template.ScenarioAuth, "TokenEndPoint").Render(vars) // one value, escaped for its context
 //	t.CustomFields(), t.Headers(), t.TokenInvalid(), t.CommonRequest(next)
 //	h, err := t.Render(req, vars)   // *HTTPRequest{Method, URL, Header, Body}; ErrEmptyURL = skip
+//	hr, err := h.NewRequest(ctx)    // *http.Request
 //	recs, err := req.Extract(body, vars) // []Record (output Name -> value); or Extract(outputs, body, vars)
 //	sc.ContactURLOutput()           // compiled ContactFieldForUri as an Output
+//	t.RenderString(src, template.CtxPlain, vars) // text that is not part of the template
+//
+// Vars is map[string]any (StringVars converts a map[string]string). A
+// parsed Template is immutable and safe for concurrent use. Errors from Parse
+// are *Error values (errors.As) joined with errors.Join; Warning has Line
+// and Msg. Exported variable lists (CallVariables, SearchVariables,
+// ContactOutputs, PhoneOutputs, UserOutputs …) say what the caller should
+// set.
 //
 // Parse returns (nil, err) when the XML cannot be read and (t, err) when it
 // can be read but is invalid; err is an errors.Join of *Error values, each

@@ -20,6 +20,7 @@ func TestWildTemplateWarnings(t *testing.T) {
 	want := []string{
 		`line 2: <Information> attribute Generator is not used by cidproxy (kept)`,
 		`line 25: <Scenario> element <Responses> is not used by cidproxy (kept)`,
+		`line 37: scenario "SyncContactAuto" parameter "CustomValueEnable": duplicate parameter (first at line 36, which is used)`,
 		`line 86: scenario "CreateNewContact" request "contacts" parameter "Data" attribute Value: unknown variable .DisplayName (renders empty unless the caller sets it)`,
 		`line 101: scenario "CreateNewTicket" parameter "NeedSyncContact": parameter is not used by cidproxy (kept)`,
 		`line 102: scenario "CreateNewTicket" parameter "GroupId" attribute Father: CustomScenarioParameter is not used by cidproxy; its Name is a known variable (kept)`,

@@ -187,3 +187,56 @@ func checkSameShape(t *testing.T, ref, h *HTTPRequest) {
 		}
 	}
 }
+
+// Hostile data returned by a CRM (quotes, CRLF, 10 KB, wrong JSON types) is
+// extracted and then used in later requests without breaking their JSON
+// bodies, URLs or headers.
+func TestHostileCRMDataInLaterRequests(t *testing.T) {
+	long := strings.Repeat(`"\`, 5<<10)
+	resp := `{"ticket":{"id":"T/1?x=2#f"},"user":{"id":{"nested":["a"]},"name":"Eve \"the\" Hacker\r\nX-Evil: 1","n":12.50,"long":"` +
+		strings.ReplaceAll(long, `"`, `\"`) + `"}}`
+	recs, err := Extract(outs("TicketId", "ticket.id", "ContactId", "user.id", "Name", "user.name", "Dur", "user.n", "Long", "user.long"),
+		[]byte(strings.ReplaceAll(resp, `\"\`, `\"\\`)), nil)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%v %v", recs, err)
+	}
+	rec := recs[0]
+	if rec["ContactId"] != `{"nested":["a"]}` || rec["Dur"] != "12.50" || rec["Name"] != "Eve \"the\" Hacker\r\nX-Evil: 1" || len(rec["Long"]) != 10<<10 {
+		t.Fatalf("record %q", rec)
+	}
+	tp := mustParseFile(t, "wild-helpdesk.xml")
+	vars := Vars{"desk_domain": "acme", "RecordPath": rec["Long"], "Talk_Duration_Sec": rec["Dur"], "StartTimeUnix": "1672531199"}
+	for k, v := range rec {
+		vars[k] = v
+	}
+	vars["CallerNumber"], vars["Description"] = rec["Name"], rec["Name"]
+	for _, r := range []*Request{req(t, tp, ScenarioCallJournal, "CallJournal"), req(t, tp, ScenarioCreateNewTicket, "CreateNewTicket"),
+		req(t, tp, ScenarioCreateNewTicket, "UpdateTicket")} {
+		h, err := tp.Render(r, vars)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(h.Body, &body); err != nil {
+			t.Fatalf("%s: body not JSON: %v", r.Name, err)
+		}
+		if !strings.HasPrefix(h.URL, "https://acme.desk.example.net/api/tickets") || strings.Count(h.URL, "?")+strings.Count(h.URL, "#") != 0 {
+			t.Errorf("%s: URL %s", r.Name, h.URL)
+		}
+	}
+	h, _ := tp.Render(req(t, tp, ScenarioCallJournal, "CallJournal"), vars)
+	var got struct {
+		Ticket struct {
+			VoiceComment map[string]any `json:"voice_comment"`
+		} `json:"ticket"`
+	}
+	_ = json.Unmarshal(h.Body, &got)
+	if got.Ticket.VoiceComment["from"] != rec["Name"] || got.Ticket.VoiceComment["recording_url"] != rec["Long"] ||
+		got.Ticket.VoiceComment["call_duration"] != 12.5 {
+		t.Errorf("values not carried exactly: %v", got.Ticket.VoiceComment["from"])
+	}
+	hv := renderValue(t, "{{.Name}}", CtxHeader, Vars{"Name": rec["Name"]})
+	if strings.ContainsAny(hv, "\r\n") {
+		t.Errorf("header %q", hv)
+	}
+}

@@ -8,9 +8,15 @@ import (
 func (v *validator) scenario(s *Scenario) {
 	known := knownVars(v.t, s, v.o.extraVars)
 	w := where{}.in(s)
+	first := map[string]int{}
 	for _, p := range s.Parameters {
 		v.value(p, paramContext(s, p), w.par(p).at("Value"), known)
 		v.paramUse(s, p)
+		if l, dup := first[p.Name]; dup && p.Father != FatherCustomField && p.Father != FatherHeader {
+			v.warn(w.par(p).warnf("duplicate parameter (first at line %d, which is used)", l))
+		} else if !dup {
+			first[p.Name] = p.Line
+		}
 	}
 	seen := map[string]int{}
 	for _, r := range s.Requests {
