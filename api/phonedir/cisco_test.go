@@ -83,4 +83,3 @@ func TestCiscoNamesFit(t *testing.T) {
 		t.Errorf("long name cut to %q", last)
 	}
 }
-
