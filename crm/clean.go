@@ -20,6 +20,9 @@ const (
 // discarded, and the result is trimmed and cut to limit bytes on a rune
 // boundary.
 func cleanValue(s string, limit int) string {
+	if isClean(s, limit) {
+		return s
+	}
 	t := strings.TrimSpace(s)
 	if len(t) > 1 && (t[0] == '{' && t[len(t)-1] == '}' || t[0] == '[' && t[len(t)-1] == ']') {
 		return ""
@@ -55,4 +58,18 @@ func cleanURL(s string) string {
 		return ""
 	}
 	return s
+}
+
+// isClean is the allocation-free fast path of cleanValue: short printable
+// ASCII without surrounding spaces and not starting a JSON object or array.
+func isClean(s string, limit int) bool {
+	if len(s) > limit || s == "" || s[0] == ' ' || s[0] == '{' || s[0] == '[' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -152,3 +152,5 @@ var testLoc = time.FixedZone("CET", 3600)
 func crmtestFault500() crmtest.Fault {
 	return crmtest.Fault{Status: 500, Body: `{"code":"INTERNAL_ERROR"}`}
 }
+
+func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }

@@ -8,6 +8,8 @@ import (
 // template (tests may substitute it).
 type engine interface {
 	Param(p *template.Parameter, vars Vars) (string, error)
+	// ParamVars renders with variables already converted (hot loops).
+	ParamVars(p *template.Parameter, vars template.Vars) (string, error)
 	Render(r *template.Request, vars Vars) (*template.HTTPRequest, error)
 	Text(src string, vars Vars) (string, error)
 	Extract(outputs []*template.Output, body []byte, vars Vars) ([]template.Record, error)
@@ -30,6 +32,10 @@ func toVars(v Vars) template.Vars {
 
 func (e tplEngine) Param(p *template.Parameter, vars Vars) (string, error) {
 	return p.Render(toVars(vars))
+}
+
+func (e tplEngine) ParamVars(p *template.Parameter, vars template.Vars) (string, error) {
+	return p.Render(vars)
 }
 
 func (e tplEngine) Render(r *template.Request, vars Vars) (*template.HTTPRequest, error) {

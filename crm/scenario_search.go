@@ -112,6 +112,7 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 	}
 	var out []Contact
+	urlVars := toVars(vars)
 	for _, rec := range records {
 		if next := r.Next(); next != "" {
 			if err := it.follow(ctx, next, vars, rec, 0); err != nil {
@@ -125,7 +126,7 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 		if fromContact {
 			c.URL = cleanURL(rec[sc.ContactURLOutput().Name])
 		} else {
-			c.URL = it.ContactURL(c)
+			c.URL = it.contactURL(sc, c, urlVars)
 		}
 		out = append(out, c)
 	}
@@ -196,15 +197,22 @@ func (it *Integration) ContactURL(c Contact) string {
 	if sc == nil || !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFormat) {
 		return c.URL
 	}
+	return it.contactURL(sc, c, toVars(it.baseVars()))
+}
+
+// contactURL renders URLFormat for c, setting the contact variables in vars
+// (which it modifies; callers reuse one map for all contacts of a search).
+func (it *Integration) contactURL(sc *template.Scenario, c Contact, vars template.Vars) string {
+	if !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFormat) {
+		return c.URL
+	}
 	p := sc.Param("URLFormat")
 	if p == nil || p.Value == "" {
 		return c.URL
 	}
-	v := it.baseVars().merge(Vars{
-		"ContactSyncType": c.Type, "ContactId": c.ID, "ContactsId": c.ID, "CustomValue": c.CustomValue,
-		"FirstName": c.FirstName, "LastName": c.LastName, "Email": c.Email,
-	})
-	s, err := it.eng.Param(p, v)
+	vars["ContactSyncType"], vars["ContactId"], vars["ContactsId"] = c.Type, c.ID, c.ID
+	vars["CustomValue"], vars["FirstName"], vars["LastName"], vars["Email"] = c.CustomValue, c.FirstName, c.LastName, c.Email
+	s, err := it.eng.ParamVars(p, vars)
 	if err != nil {
 		it.log.Warn("crm contact url", "err", err)
 		return ""
