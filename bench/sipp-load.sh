@@ -27,6 +27,7 @@ root=$(cd "$here/.." && pwd)
 RATES=${RATES:-"200 500 1000 1500 2000 2500 3000 4000"}
 STEP_SECS=${STEP_SECS:-20}
 HOLD_MS=${HOLD_MS:-0}
+LAT_SECS=${LAT_SECS:-10}
 TARGETS=${TARGETS:-"direct cidproxy kamailio"}
 CONTACTS=${CONTACTS:-500000}
 SOAK=${SOAK:-0}
@@ -136,6 +137,11 @@ log "work dir $WORK; generating $CONTACTS contacts"
 sed "s|<!--CHECK-->|<action><ereg regexp=\"^ *\&quot;[^\&quot;]+\&quot; *\&lt;\" search_in=\"hdr\" header=\"From:\" check_it=\"true\" assign_to=\"dn\"/></action>|; s|</scenario>|  <Reference variables=\"dn\"/>\n</scenario>|" \
 	"$here/scenarios/uas.xml" >"$WORK/uas-check.xml"
 cp "$here/scenarios/uas.xml" "$WORK/uas-plain.xml"
+if command -v go >/dev/null; then
+	(cd "$root" && go build -o "$WORK/latency" ./bench/latency) || log "bench/latency did not build; µs latency skipped"
+else
+	log "no go toolchain: µs latency (bench/latency) skipped"
+fi
 
 # ---------------------------------------------------------------- one step
 
@@ -190,6 +196,32 @@ run_step() {
 	STEP_OK=1
 	awk -v p="$STEP_FAILPCT" -v m="$MAX_FAIL_PCT" -v a="$STEP_ACHIEVED" -v r="$rate" 'BEGIN { exit !(p < m && a >= 0.9 * r) }' || STEP_OK=0
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$d"
+}
+
+# run_latency NAME ADDR UAS_SCENARIO: INVITE->180 with µs resolution at 200
+# calls/s for LAT_SECS (bench/latency); sets LAT_P50[NAME].
+declare -A LAT_P50
+run_latency() {
+	local name=$1 addr=$2 uas=$3 rate=200
+	LAT_P50[$name]="-"
+	[ -x "$WORK/latency" ] || return 0
+	local calls=$((rate * LAT_SECS)) d="$WORK/lat-$name"
+	mkdir -p "$d"
+	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$calls" -nostdin \
+		-timeout "$((LAT_SECS + 20))s" >/dev/null 2>&1) &
+	local uas_pid=$!
+	pids+=("$uas_pid")
+	wait_port udp "$UAS_PORT" 5 || die "callee did not start"
+	local out
+	out=$("$WORK/latency" -target "$addr" -rate "$rate" -duration "${LAT_SECS}s" -callers "$WORK/callers.csv" 2>&1) || true
+	kill "$uas_pid" 2>/dev/null || true
+	wait "$uas_pid" 2>/dev/null || true
+	local r180 r200
+	r180=$(sed -n 's/.*inv180_us=\([^ ]*\).*/\1/p' <<<"$out")
+	r200=$(sed -n 's/.*inv200_us=\([^ ]*\).*/\1/p' <<<"$out")
+	LAT_P50[$name]=${r180%%/*}
+	echo
+	echo "$name, Go client at $rate calls/s for $LAT_SECS s (µs, p50/p90/p99/max): INVITE->180 ${r180:-?}, INVITE->200 ${r200:-?}; $(sed -n 's/^\(calls=[0-9]* answered=[0-9]* no180=[0-9]*\).*/\1/p' <<<"$out")"
 }
 
 # run_target NAME ADDR UAS_SCENARIO PIDS...: all steps; sets MAX_RATE[NAME], P50_200[NAME].
@@ -310,11 +342,13 @@ for target in $TARGETS; do
 	case $target in
 	direct)
 		run_target direct "127.0.0.1:$UAS_PORT" "$WORK/uas-plain.xml"
+		run_latency direct "127.0.0.1:$UAS_PORT" "$WORK/uas-plain.xml"
 		;;
 	cidproxy)
 		start_cidproxy
 		run_target cidproxy "127.0.0.1:$PROXY_PORT" "$WORK/uas-check.xml" "$CID_PID"
 		CID_END_RSS=$(rss_mb "$CID_PID")
+		run_latency cidproxy "127.0.0.1:$PROXY_PORT" "$WORK/uas-check.xml"
 		echo
 		echo "cidproxy: contacts import ${IMPORT_SECS:-?} s, start to /healthz ${START_SECS} s, RSS after start ${START_RSS} MB, after the steps ${CID_END_RSS} MB."
 		if [ "$SOAK" != 1 ]; then stop_pid "$CID_PID"; fi
@@ -323,6 +357,7 @@ for target in $TARGETS; do
 		start_kamailio
 		# shellcheck disable=SC2086 # one argument per worker PID
 		run_target kamailio "127.0.0.1:$KAM_PORT" "$WORK/uas-check.xml" "$KAM_PID" $KAM_PIDS
+		run_latency kamailio "127.0.0.1:$KAM_PORT" "$WORK/uas-check.xml"
 		echo
 		echo "kamailio: start until the htable held $CONTACTS entries ${KAM_START_SECS} s."
 		stop_pid "$KAM_PID"
@@ -335,16 +370,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 echo
 echo "### Summary"
 echo
-echo "| target | highest rate with < $MAX_FAIL_PCT % failed (calls/s) | INVITE->180 p50 at 200 calls/s (ms) |"
-echo "|---|---:|---:|"
+echo "| target | highest rate with < $MAX_FAIL_PCT % failed (calls/s) | INVITE->180 p50 at 200 calls/s, SIPp (ms) | same, Go client (µs) |"
+echo "|---|---:|---:|---:|"
 for target in $TARGETS; do
-	echo "| $target | ${MAX_RATE[$target]} | ${P50_200[$target]} |"
+	echo "| $target | ${MAX_RATE[$target]} | ${P50_200[$target]} | ${LAT_P50[$target]:--} |"
 done
 echo
 if [ -n "${MAX_RATE[cidproxy]:-}" ]; then
 	[ -n "${MAX_RATE[kamailio]:-}" ] && echo "- cidproxy / Kamailio: **$(ratio "${MAX_RATE[cidproxy]}" "${MAX_RATE[kamailio]}")**"
 	[ -n "${MAX_RATE[direct]:-}" ] && echo "- cidproxy / direct: **$(ratio "${MAX_RATE[cidproxy]}" "${MAX_RATE[direct]}")**"
-	[ -n "${MAX_RATE[direct]:-}" ] && echo "- median INVITE->180 at 200 calls/s: direct ${P50_200[direct]} ms, cidproxy ${P50_200[cidproxy]} ms (SIPp resolution 1 ms)"
+	[ -n "${MAX_RATE[direct]:-}" ] && echo "- median INVITE->180 at 200 calls/s: direct ${LAT_P50[direct]:--} µs, cidproxy ${LAT_P50[cidproxy]:--} µs (Go client); SIPp: ${P50_200[direct]} ms vs ${P50_200[cidproxy]} ms (1 ms resolution)"
 fi
 max_step=$(echo "$RATES" | awk '{ print $NF }')
 for target in $TARGETS; do
