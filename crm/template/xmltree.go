@@ -40,6 +40,7 @@ func readTree(data []byte) (*Node, string, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = charsetReader
 	var stack []*Node
+	var texts []*strings.Builder // character data per open element
 	var root *Node
 	for {
 		line, _ := d.InputPos()
@@ -69,16 +70,24 @@ func readTree(data []byte) (*Node, string, error) {
 				p.Children = append(p.Children, n)
 			}
 			stack = append(stack, n)
+			texts = append(texts, nil)
 		case xml.EndElement:
 			if len(stack) == 0 || stack[len(stack)-1].Name != qname(tk.Name) {
 				return nil, version, fmt.Errorf("line %d: xml syntax: unexpected end element </%s>", line, qname(tk.Name))
 			}
-			stack = stack[:len(stack)-1]
+			if b := texts[len(texts)-1]; b != nil {
+				stack[len(stack)-1].Text = b.String()
+			}
+			stack, texts = stack[:len(stack)-1], texts[:len(texts)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
 				if s := strings.TrimSpace(string(tk)); s != "" {
-					n := stack[len(stack)-1]
-					n.Text += s
+					b := texts[len(texts)-1]
+					if b == nil {
+						b = &strings.Builder{}
+						texts[len(texts)-1] = b
+					}
+					b.WriteString(s)
 				}
 			}
 		}
