@@ -120,7 +120,7 @@ func New(cfg config.SIP, opts Options) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p.log = log.With("component", "sip")
+	p.log = log
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.build(); err != nil {
 		return nil, err

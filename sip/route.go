@@ -186,7 +186,7 @@ func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller 
 		dest = hostPort(&fwd.Recipient, transport)
 	}
 	if transport == "" {
-		transport = strings.ToUpper(in.Transport())
+		transport = "UDP" // RFC 3263 4.1: a sip: URI without transport parameter
 	}
 	if p.isMe(dest) && c != nil {
 		dest, transport = c.peer(fromCaller)
