@@ -39,6 +39,10 @@ type encoder struct {
 func (e *encoder) card(c *lookup.Contact) {
 	e.line("BEGIN:VCARD")
 	e.line("VERSION:" + e.version)
+	org := c.FirstName == "" && c.LastName == "" && c.Company != ""
+	if org && e.version == Version40 {
+		e.line("KIND:org") // RFC 6350 §6.1.4: the card is an organisation
+	}
 	if c.ID != "" {
 		e.prop("UID", "", escape(c.ID))
 	}
@@ -46,6 +50,9 @@ func (e *encoder) card(c *lookup.Contact) {
 	e.prop("N", "", escape(c.LastName)+";"+escape(c.FirstName)+";;;")
 	if c.Company != "" {
 		e.prop("ORG", "", escape(c.Company))
+	}
+	if org && e.version == Version30 {
+		e.line("X-ABShowAs:COMPANY") // Apple Contacts: list under the company
 	}
 	if c.Email != "" {
 		params := ";TYPE=INTERNET"
