@@ -234,3 +234,33 @@ func waitNoDialogs(t *testing.T, e *env) {
 	}
 	t.Errorf("%v dialogs still tracked", e.p.calls.size())
 }
+
+func TestInDialogRequestsRelayed(t *testing.T) {
+	e := newEnv(t, false, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
+	mustf(t, sess.Ack(ctx), "ack")
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	for _, m := range []sip.RequestMethod{sip.INFO, sip.UPDATE} {
+		req := sip.NewRequest(m, sess.InviteResponse.Contact().Address)
+		res, err := sess.Do(ctx, req)
+		mustf(t, err, "%s", m)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", m, res.StatusCode)
+		}
+		got := recvReq(t, e.uas.requests, string(m))
+		if got.Route() != nil {
+			t.Errorf("%s: our Route was not popped: %v", m, got.Route())
+		}
+		if len(got.GetHeaders("Via")) != 2 || got.Via().Port != port(e.proxyAddr()) {
+			t.Errorf("%s: did not traverse the proxy", m)
+		}
+	}
+	mustf(t, sess.Bye(ctx), "bye")
+	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,answered,ended(bye-caller)" {
+		t.Fatalf("events = %s", got)
+	}
+}

@@ -157,7 +157,7 @@ func newPeer(t *testing.T, name string, tcpMode bool) *peer {
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "No Dialog", nil))
 		}
 	})
-	for _, m := range []sip.RequestMethod{sip.OPTIONS, sip.REGISTER, sip.MESSAGE, sip.INFO} {
+	for _, m := range []sip.RequestMethod{sip.OPTIONS, sip.REGISTER, sip.MESSAGE, sip.INFO, sip.UPDATE} {
 		srv.OnRequest(m, func(req *sip.Request, tx sip.ServerTransaction) {
 			p.requests <- req
 			tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))

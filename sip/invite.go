@@ -80,7 +80,7 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 	provisional := make(chan struct{})
 	gotProvisional := false
 	tx.OnCancel(func(*sip.Request) {
-		if c != nil {
+		if c != nil && initial {
 			p.calls.emit(c, kindCancelled, 487, "cancel")
 		}
 		go p.cancelDownstream(fwd, provisional)
