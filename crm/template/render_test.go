@@ -138,6 +138,28 @@ func TestRenderHostileProperty(t *testing.T) {
 	}
 }
 
+// The popup URL (a parameter in URL context) keeps its shape too.
+func TestPopupURLHostileProperty(t *testing.T) {
+	tp := mustParseFile(t, "seed-crm.xml")
+	p := param(t, tp, ScenarioSyncContactAuto, "URLFormat")
+	base := Vars{"crm_url": "https://crm.zoho.eu"}
+	ref, _ := p.Render(Vars{"crm_url": "https://crm.zoho.eu", "CustomValue": "a", "ContactSyncType": "b", "ContactId": "c"})
+	gen := newHostile(2)
+	for i := 0; i < 500; i++ {
+		vars := Vars{"CustomValue": gen.next(), "ContactSyncType": gen.next(), "ContactId": gen.next()}
+		for k, v := range base {
+			vars[k] = v
+		}
+		got, err := p.Render(vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if urlShape(ref) != urlShape(got) {
+			t.Fatalf("popup URL shape changed:\n%s\n%s", ref, got)
+		}
+	}
+}
+
 // varsFor sets every variable r refers to: admin values as given, others
 // from val.
 func varsFor(r *Request, admin Vars, val func(int) string) Vars {

@@ -31,7 +31,7 @@ func (v *validator) scenario(s *Scenario) {
 	}
 	switch s.ID {
 	case ScenarioSyncContactAuto, ScenarioSearchContact:
-		v.contactSearch(s, known)
+		v.contactSearch(s)
 	case ScenarioUserAssociation:
 		for _, r := range s.Requests {
 			if !hasOutput(r, "UserUniqueId") {
@@ -158,7 +158,7 @@ func (v *validator) next(s *Scenario, r *Request) {
 
 // contactSearch checks the outputs a contact search needs, counting those of
 // the Common requests chained with Next.
-func (v *validator) contactSearch(s *Scenario, _ map[string]struct{}) {
+func (v *validator) contactSearch(s *Scenario) {
 	for _, r := range s.Requests {
 		w := where{}.in(s).req(r)
 		has := map[string]bool{}
