@@ -66,12 +66,29 @@ func TestNameCheckFailsOnMismatch(t *testing.T) {
 			}
 		})
 	}
-	t.Run("control", func(t *testing.T) {
-		port := freePort(t)
-		uas := startUAS(t, renderUAS(t, "busy", right), tr, port, 1)
-		runUAC(t, "busy", tr, fmt.Sprintf("127.0.0.1:%d", port), "100", c)
-		if code := uas.wait(t); code != 0 {
-			t.Fatalf("uas exit %d, want 0\n%s", code, uas.report())
-		}
-	})
+	// Controls: the exact names pass, including quotes, backslashes and a
+	// "+" (regexp and SIPp escaping).
+	esc := caller{User: "+49301234567", Display: `"A \"B\" C\\"`, PAI: "+49301234567"}
+	controls := []struct {
+		name string
+		c    caller
+		chk  nameCheck
+		code int
+	}{
+		{"control", c, right, 0},
+		{"control_escaped", esc, nameCheck{From: displayRE(esc.Display), PAI: noDisplayRE(esc.PAI), RPID: noDisplayRE(esc.PAI)}, 0},
+		{"escaped_unescaped_quote", esc, nameCheck{From: displayRE(`"A "B" C\\"`)}, 1},
+		{"escaped_single_backslash", esc, nameCheck{From: displayRE(`"A \"B\" C\"`)}, 1},
+		{"plus_as_digit", esc, nameCheck{PAI: noDisplayRE("49301234567")}, 1},
+	}
+	for _, tc := range controls {
+		t.Run(tc.name, func(t *testing.T) {
+			port := freePort(t)
+			uas := startUAS(t, renderUAS(t, "busy", tc.chk), tr, port, 1)
+			runUAC(t, "busy", tr, fmt.Sprintf("127.0.0.1:%d", port), "100", tc.c)
+			if code := uas.wait(t); code != tc.code {
+				t.Fatalf("uas exit %d, want %d\n%s", code, tc.code, uas.report())
+			}
+		})
+	}
 }

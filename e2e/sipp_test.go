@@ -61,8 +61,11 @@ func ereQuote(s string) string {
 	return b.String()
 }
 
-// xmlAttr escapes s for an XML attribute value.
+// xmlAttr escapes s for an attribute value of a SIPp scenario. SIPp's XML
+// reader also removes one level of backslash escapes ("\\" -> "\"), so
+// backslashes are doubled first.
 func xmlAttr(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
 }
 
