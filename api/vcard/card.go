@@ -85,7 +85,7 @@ func (c *cardBuilder) build() Record {
 		case "ORG":
 			setOnce(&ct.Company, trim(splitCompound(v)[0]))
 		case "EMAIL":
-			pref := p.types()["pref"]
+			pref := p.types().has(tPref)
 			if ct.Email == "" || pref && !emailPref {
 				ct.Email, emailPref = trim(unescape(v)), pref
 			}
@@ -121,7 +121,7 @@ func (c *cardBuilder) addTel(slots *telSlots, p *property, v string) {
 		return
 	}
 	types := p.types()
-	if len(types) == 0 || onlyPref(types) {
+	if onlyPref(types) {
 		if lbl, ok := c.labels[p.group]; ok {
 			types = labelTypes(lbl)
 		}

@@ -41,7 +41,7 @@ func Decode(r io.Reader) ([]Record, error) {
 				cur.fail(ll.num, "", fmt.Errorf("%w: missing END:VCARD before the next BEGIN:VCARD", ErrSyntax))
 				finish()
 			}
-			cur = &cardBuilder{rec: Record{Card: len(out) + 1, Line: ll.num}}
+			cur = &cardBuilder{rec: Record{Card: len(out) + 1, Line: ll.num}, props: make([]property, 0, 16)}
 		case cur == nil:
 			if word != "" {
 				stray = append(stray, &Error{Line: ll.num, Err: fmt.Errorf("%w: content outside BEGIN:VCARD/END:VCARD", ErrSyntax)})

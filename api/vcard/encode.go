@@ -33,33 +33,33 @@ func Encode(w io.Writer, cs []lookup.Contact, version string) error {
 type encoder struct {
 	w       *bufio.Writer
 	version string
-	buf     strings.Builder
+	buf     []byte
 }
 
 func (e *encoder) card(c *lookup.Contact) {
-	e.line("BEGIN:VCARD")
-	e.line("VERSION:" + e.version)
+	e.line(append(e.buf[:0], "BEGIN:VCARD"...))
+	e.line(append(e.buf[:0], "VERSION:"+e.version...))
 	org := c.FirstName == "" && c.LastName == "" && c.Company != ""
 	if org && e.version == Version40 {
-		e.line("KIND:org") // RFC 6350 §6.1.4: the card is an organisation
+		e.line(append(e.buf[:0], "KIND:org"...)) // RFC 6350 §6.1.4: the card is an organisation
 	}
 	if c.ID != "" {
-		e.prop("UID", "", escape(c.ID))
+		e.prop("UID", "", c.ID)
 	}
-	e.prop("FN", "", escape(c.DisplayName()))
-	e.prop("N", "", escape(c.LastName)+";"+escape(c.FirstName)+";;;")
+	e.prop("FN", "", c.DisplayName())
+	e.compound("N", c.LastName, c.FirstName, "", "", "")
 	if c.Company != "" {
-		e.prop("ORG", "", escape(c.Company))
+		e.prop("ORG", "", c.Company)
 	}
 	if org && e.version == Version30 {
-		e.line("X-ABShowAs:COMPANY") // Apple Contacts: list under the company
+		e.line(append(e.buf[:0], "X-ABShowAs:COMPANY"...)) // Apple Contacts: list under the company
 	}
 	if c.Email != "" {
 		params := ";TYPE=INTERNET"
 		if e.version == Version40 {
 			params = ""
 		}
-		e.prop("EMAIL", params, escape(c.Email))
+		e.prop("EMAIL", params, c.Email)
 	}
 	for i, p := range c.NumberFields() {
 		if *p != "" {
@@ -67,12 +67,12 @@ func (e *encoder) card(c *lookup.Contact) {
 		}
 	}
 	if c.Street != "" || c.City != "" || c.State != "" || c.Zip != "" || c.Country != "" {
-		e.prop("ADR", "", ";;"+escape(c.Street)+";"+escape(c.City)+";"+escape(c.State)+";"+escape(c.Zip)+";"+escape(c.Country))
+		e.compound("ADR", "", "", c.Street, c.City, c.State, c.Zip, c.Country)
 	}
 	if c.Remark != "" {
-		e.prop("NOTE", "", escape(c.Remark))
+		e.prop("NOTE", "", c.Remark)
 	}
-	e.line("END:VCARD")
+	e.line(append(e.buf[:0], "END:VCARD"...))
 }
 
 // tel writes one number. vCard 4.0 prefers a tel: URI (RFC 6350 §6.4.1)
@@ -85,11 +85,14 @@ func (e *encoder) tel(slot int, num string) {
 	}
 	switch {
 	case hasTelScheme(num):
-		e.prop("TEL", ";VALUE=text"+params, escape(num))
+		e.prop("TEL", ";VALUE=text"+params, num)
 	case e.version == Version40 && uriSafe(num):
-		e.prop("TEL", ";VALUE=uri"+params, "tel:"+num)
+		b := append(e.buf[:0], "TEL;VALUE=uri"...)
+		b = append(b, params...)
+		b = append(b, ":tel:"...)
+		e.line(append(b, num...))
 	default:
-		e.prop("TEL", params, escape(num))
+		e.prop("TEL", params, num)
 	}
 }
 
@@ -104,18 +107,32 @@ func uriSafe(s string) bool {
 	return s != ""
 }
 
+// prop writes name+params:value with value escaped.
 func (e *encoder) prop(name, params, value string) {
-	e.buf.Reset()
-	e.buf.WriteString(name)
-	e.buf.WriteString(params)
-	e.buf.WriteByte(':')
-	e.buf.WriteString(value)
-	e.line(e.buf.String())
+	b := append(e.buf[:0], name...)
+	b = append(b, params...)
+	b = append(b, ':')
+	e.line(appendEscaped(b, value))
+}
+
+// compound writes a structured value, components escaped and joined by
+// semicolons.
+func (e *encoder) compound(name string, parts ...string) {
+	b := append(e.buf[:0], name...)
+	b = append(b, ':')
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = appendEscaped(b, p)
+	}
+	e.line(b)
 }
 
 // line writes s folded at 75 octets. A fold never splits a UTF-8
 // sequence or a backslash escape; continuation lines start with a space.
-func (e *encoder) line(s string) {
+func (e *encoder) line(s []byte) {
+	e.buf = s[:0] // keep the grown buffer for the next line
 	limit := maxLineOctets
 	for len(s) > limit {
 		cut := limit
@@ -125,17 +142,17 @@ func (e *encoder) line(s string) {
 		if endsInEscape(s[:cut]) {
 			cut--
 		}
-		e.w.WriteString(s[:cut])
+		e.w.Write(s[:cut])
 		e.w.WriteString("\r\n ")
 		s = s[cut:]
 		limit = maxLineOctets - 1
 	}
-	e.w.WriteString(s)
+	e.w.Write(s)
 	e.w.WriteString("\r\n")
 }
 
 // endsInEscape reports whether s ends in an unpaired backslash.
-func endsInEscape(s string) bool {
+func endsInEscape(s []byte) bool {
 	n := 0
 	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
 		n++
@@ -143,37 +160,47 @@ func endsInEscape(s string) bool {
 	return n%2 == 1
 }
 
-// escape applies RFC 6350 §3.4 text escaping, normalises line ends to
-// "\n" and drops other control characters and invalid UTF-8.
-func escape(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ {
+// appendEscaped appends s with RFC 6350 §3.4 text escaping, line ends
+// normalised to "\n", other control characters dropped and invalid UTF-8
+// replaced by U+FFFD.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = utf8.AppendRune(b, utf8.RuneError)
+			case r >= 0x80 && r < 0xa0:
+				// C1 control, dropped
+			default:
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
 		switch {
 		case c == '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case c == ',':
-			b.WriteString(`\,`)
+			b = append(b, `\,`...)
 		case c == ';':
-			b.WriteString(`\;`)
+			b = append(b, `\;`...)
 		case c == '\r':
 			if i+1 < len(s) && s[i+1] == '\n' {
 				i++
 			}
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case c == '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case c == '\t':
-			b.WriteByte(c)
+			b = append(b, c)
 		case c < 0x20 || c == 0x7f:
 			// dropped
-		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0:
-			i++ // C1 control, dropped
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
+		i++
 	}
-	return b.String()
+	return b
 }

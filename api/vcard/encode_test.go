@@ -168,7 +168,7 @@ func TestFoldNeverSplitsEscapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range strings.Split(buf.String(), "\r\n") {
-			if endsInEscape(l) {
+			if endsInEscape([]byte(l)) {
 				t.Fatalf("n=%d: line ends inside an escape: %q", n, l)
 			}
 		}

@@ -47,24 +47,28 @@ func (l *lexer) physical() (line []byte, num int, long, ok bool) {
 	if l.err != nil {
 		return nil, 0, false, false
 	}
+	chunk, err := l.br.ReadSlice('\n')
 	var buf []byte
-	for {
-		chunk, err := l.br.ReadSlice('\n')
-		if len(buf)+len(chunk) <= maxLogicalLine {
-			buf = append(buf, chunk...)
-		} else {
-			long = true
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			l.err = err
-			if len(buf) == 0 && !long {
-				return nil, 0, false, false
+	if err != bufio.ErrBufferFull {
+		// Common case: the whole line is in the reader's buffer; the
+		// slice stays valid until the next read, which is all callers need.
+		buf = chunk
+	} else {
+		buf = append([]byte(nil), chunk...)
+		for err == bufio.ErrBufferFull {
+			chunk, err = l.br.ReadSlice('\n')
+			if len(buf)+len(chunk) <= maxLogicalLine {
+				buf = append(buf, chunk...)
+			} else {
+				long = true
 			}
 		}
-		break
+	}
+	if err != nil {
+		l.err = err
+		if len(buf) == 0 && !long {
+			return nil, 0, false, false
+		}
 	}
 	l.lineNo++
 	buf = bytes.TrimSuffix(buf, []byte{'\n'})
@@ -141,8 +145,16 @@ func isQuotedPrintable(line []byte) bool {
 	if i < 0 {
 		return false
 	}
-	return bytes.Contains(bytes.ToUpper(line[:i]), []byte("QUOTED-PRINTABLE"))
+	head := line[:i]
+	for j := 0; j+len(qpWord) <= len(head); j++ {
+		if (head[j] == 'Q' || head[j] == 'q') && bytes.EqualFold(head[j:j+len(qpWord)], qpWord) {
+			return true
+		}
+	}
+	return false
 }
+
+var qpWord = []byte("QUOTED-PRINTABLE")
 
 func isEndLine(line []byte) bool {
 	return bytes.EqualFold(bytes.TrimSpace(line), []byte("END:VCARD"))

@@ -82,6 +82,16 @@ func splitParam(raw string) param {
 		return param{values: []string{strings.TrimSpace(raw)}}
 	}
 	pm := param{name: strings.ToUpper(strings.TrimSpace(name))}
+	if !strings.Contains(val, `"`) {
+		for {
+			v, rest, more := strings.Cut(val, ",")
+			pm.values = append(pm.values, caretDecode(strings.TrimSpace(v)))
+			if !more {
+				return pm
+			}
+			val = rest
+		}
+	}
 	var cur strings.Builder
 	quoted := false
 	flush := func() {
@@ -156,24 +166,57 @@ func isEncodingWord(s string) bool {
 	return false
 }
 
-// types returns the lower-case TYPE values, including bare 2.1 words
-// and PREF=n (as "pref").
-func (p *property) types() map[string]bool {
-	t := map[string]bool{}
+// typeSet holds the TEL/EMAIL types Decode cares about.
+type typeSet uint16
+
+const (
+	tPref typeSet = 1 << iota
+	tVoice
+	tFax
+	tCell
+	tHome
+	tWork
+	tOther // any other type word
+)
+
+var typeWords = map[string]typeSet{
+	"pref": tPref, "voice": tVoice, "fax": tFax, "cell": tCell, "mobile": tCell,
+	"iphone": tCell, "home": tHome, "work": tWork,
+}
+
+func (t typeSet) has(f typeSet) bool { return t&f != 0 }
+
+// addWords adds the comma-separated type words of v.
+func (t *typeSet) addWords(v string) {
+	for v != "" {
+		w, rest, _ := strings.Cut(v, ",")
+		v = rest
+		if w = strings.TrimSpace(w); w == "" {
+			continue
+		}
+		if f, ok := typeWords[w]; ok {
+			*t |= f
+		} else if f, ok := typeWords[strings.ToLower(w)]; ok {
+			*t |= f
+		} else {
+			*t |= tOther
+		}
+	}
+}
+
+// types returns the TYPE values, including bare 2.1 words and PREF=n.
+func (p *property) types() typeSet {
+	var t typeSet
 	for _, pm := range p.params {
 		switch {
 		case pm.name == "TYPE":
 			for _, v := range pm.values {
-				for _, w := range strings.Split(v, ",") {
-					if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
-						t[w] = true
-					}
-				}
+				t.addWords(v)
 			}
 		case pm.name == "" && !isEncodingWord(pm.values[0]):
-			t[strings.ToLower(pm.values[0])] = true
+			t.addWords(pm.values[0])
 		case pm.name == "PREF":
-			t["pref"] = true
+			t |= tPref
 		}
 	}
 	return t

@@ -86,37 +86,29 @@ func (s *telSlots) apply(ct *lookup.Contact) {
 // classify maps TEL types: fax with home -> home fax, other fax -> work
 // fax; cell (also "mobile", "iphone") -> mobile; home -> home; work ->
 // business; anything else (voice alone, main, pager, untyped) -> other.
-func classify(t map[string]bool) telKind {
-	cell := t["cell"] || t["mobile"] || t["iphone"]
+func classify(t typeSet) telKind {
 	switch {
-	case t["fax"] && t["home"] && !t["work"]:
+	case t.has(tFax) && t.has(tHome) && !t.has(tWork):
 		return kindHomeFax
-	case t["fax"]:
+	case t.has(tFax):
 		return kindWorkFax
-	case cell:
+	case t.has(tCell):
 		return kindCell
-	case t["home"]:
+	case t.has(tHome):
 		return kindHome
-	case t["work"]:
+	case t.has(tWork):
 		return kindWork
 	}
 	return kindOther
 }
 
-func onlyPref(t map[string]bool) bool {
-	for k := range t {
-		if k != "pref" && k != "voice" {
-			return false
-		}
-	}
-	return true
-}
+// onlyPref reports whether t says nothing about the kind of number.
+func onlyPref(t typeSet) bool { return t&^(tPref|tVoice) == 0 }
 
 // labelTypes reads an Apple X-ABLabel ("_$!<Mobile>!$_", "iPhone" or a
 // custom label) as TEL types.
-func labelTypes(label string) map[string]bool {
+func labelTypes(label string) typeSet {
 	l := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(label, "_$!<"), ">!$_"))
-	t := map[string]bool{}
 	has := func(words ...string) bool {
 		for _, w := range words {
 			if strings.Contains(l, w) {
@@ -125,10 +117,19 @@ func labelTypes(label string) map[string]bool {
 		}
 		return false
 	}
-	t["fax"] = has("fax")
-	t["cell"] = has("mobil", "cell", "iphone", "handy")
-	t["home"] = has("home", "privat")
-	t["work"] = has("work", "office", "business", "büro", "buero")
+	var t typeSet
+	if has("fax") {
+		t |= tFax
+	}
+	if has("mobil", "cell", "iphone", "handy") {
+		t |= tCell
+	}
+	if has("home", "privat") {
+		t |= tHome
+	}
+	if has("work", "office", "business", "büro", "buero") {
+		t |= tWork
+	}
 	return t
 }
 
