@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"time"
@@ -226,6 +225,9 @@ func (t *tracker) publish(e event.Event, k event.Kind, code int, reason string, 
 
 // response classifies a downstream response to the initial INVITE.
 func (t *tracker) response(c *call, res *sip.Response) {
+	if c == nil {
+		return
+	}
 	code := res.StatusCode
 	switch {
 	case code == 180 || code == 183:
@@ -244,6 +246,9 @@ func (t *tracker) response(c *call, res *sip.Response) {
 
 // final classifies a final non-2xx response (relayed or our own).
 func (t *tracker) final(c *call, code int) {
+	if c == nil {
+		return
+	}
 	switch {
 	case code == 401 || code == 407:
 		// An authentication challenge: the caller retries with the same
@@ -275,47 +280,4 @@ func (t *tracker) bye(c *call, fromCaller bool) {
 		reason = "bye-caller"
 	}
 	t.emit(c, kindEnded, 0, reason)
-}
-
-// janitor expires answered dialogs whose BYE never came (ended, reason
-// "expired") and forgets unanswered ones stuck for longer than expiry plus
-// the ring timeout. It runs until ctx is done.
-func (t *tracker) janitor(ctx context.Context) {
-	if t.expiry <= 0 {
-		return
-	}
-	tick := time.NewTicker(min(max(t.expiry/4, 10*time.Millisecond), time.Minute))
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			t.sweep()
-		}
-	}
-}
-
-// sweep is one janitor pass.
-func (t *tracker) sweep() {
-	now := t.now()
-	var expired, stale []*call
-	t.mu.Lock()
-	for _, c := range t.calls {
-		c.mu.Lock()
-		switch {
-		case !c.ev.Answer.IsZero() && now.Sub(c.ev.Answer) > t.expiry:
-			expired = append(expired, c)
-		case c.ev.Answer.IsZero() && now.Sub(c.ev.Start) > t.expiry+c.ringTimeout:
-			stale = append(stale, c)
-		}
-		c.mu.Unlock()
-	}
-	t.mu.Unlock()
-	for _, c := range expired {
-		t.emit(c, kindEnded, 0, "expired")
-	}
-	for _, c := range stale {
-		t.remove(c)
-	}
 }

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -75,18 +76,16 @@ func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
 
 // relayInvite relays the responses of an INVITE transaction, handles the
 // caller's CANCEL, 2xx retransmissions and the ring timeout (Timer C).
-func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call, initial bool) {
+// c is nil for re-INVITEs: only the initial INVITE drives call events.
+func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call) {
 	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
-	provisional := make(chan struct{})
-	gotProvisional := false
+	prov := newSignal()
 	tx.OnCancel(func(*sip.Request) {
-		if c != nil && initial {
-			p.calls.emit(c, kindCancelled, 487, "cancel")
-		}
-		go p.cancelDownstream(fwd, provisional)
+		p.calls.emit(c, kindCancelled, 487, "cancel")
+		go p.cancelDownstream(fwd, prov.c)
 	})
 	var ring <-chan time.Time
-	if initial && p.cfg.RingTimeout > 0 {
+	if c != nil && p.cfg.RingTimeout > 0 {
 		t := time.NewTimer(p.cfg.RingTimeout.D())
 		defer t.Stop()
 		ring = t.C
@@ -94,13 +93,10 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 	for {
 		select {
 		case res := <-clTx.Responses():
-			if !gotProvisional && res.StatusCode < 200 {
-				gotProvisional = true
-				close(provisional)
+			if res.StatusCode < 200 {
+				prov.fire()
 			}
-			if c != nil && initial {
-				p.calls.response(c, res)
-			}
+			p.calls.response(c, res)
 			if res.StatusCode == 100 {
 				continue
 			}
@@ -109,31 +105,32 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 				return // clTx lives on to absorb retransmissions
 			}
 		case <-clTx.Done():
-			code := p.respondTxError(tx, in, clTx.Err())
-			if c != nil && initial {
-				p.calls.fail(c, code, "timeout")
-			}
+			p.calls.fail(c, p.respondTxError(tx, in, clTx.Err()), "timeout")
 			return
 		case <-tx.Done():
 			go p.drainClient(clTx)
-			if c != nil && initial {
-				p.calls.fail(c, 0, "aborted")
-			}
+			p.calls.fail(c, 0, "aborted")
 			return
 		case <-ring:
-			if c != nil {
-				p.calls.emit(c, kindMissed, 408, "ring-timeout")
-			}
+			p.calls.emit(c, kindMissed, 408, "ring-timeout")
 			p.respond(tx, in, 408, "Request Timeout")
-			if !gotProvisional {
-				close(provisional)
-			}
+			prov.fire()
 			go p.cancelDownstream(fwd, nil)
 			go p.drainClient(clTx)
 			return
 		}
 	}
 }
+
+// signal is a channel closed at most once.
+type signal struct {
+	c    chan struct{}
+	once sync.Once
+}
+
+func newSignal() *signal { return &signal{c: make(chan struct{})} }
+
+func (s *signal) fire() { s.once.Do(func() { close(s.c) }) }
 
 // relayRetransmission forwards a retransmitted 2xx upstream (pitfall 10).
 // The server transaction may be gone, so it goes straight to the transport.

@@ -27,7 +27,7 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 	fwd := in.Clone()
 	fwd.SetDestination("") // pitfall 2: Clone pins the pre-routing destination
 
-	var c *call
+	var c *call // the call this request belongs to, if tracked
 	switch {
 	case initial && in.IsInvite():
 		c = p.identify(in, fwd)
@@ -38,12 +38,8 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 	fromCaller := c == nil || c.isFromCaller(in)
 	dest, tr, code := p.nextHop(fwd, in, initial, c, fromCaller)
 	if code != 0 {
-		if code == 482 {
-			p.respond(tx, in, 482, "Loop Detected")
-		} else {
-			p.respond(tx, in, 481, "Call/Transaction Does Not Exist")
-		}
-		if c != nil && initial {
+		p.reject(tx, in, code)
+		if initial {
 			p.calls.fail(c, code, "no-route")
 		}
 		return
@@ -58,17 +54,32 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		}
 		p.calls.bye(c, fromCaller)
 	}
+	if !initial {
+		c = nil // only the initial INVITE transaction drives call events
+	}
+	p.forward(in, tx, fwd, c)
+}
+
+// reject answers a request the proxy cannot route.
+func (p *Proxy) reject(tx sip.ServerTransaction, in *sip.Request, code int) {
+	if code == 482 {
+		p.respond(tx, in, 482, "Loop Detected")
+		return
+	}
+	p.respond(tx, in, 481, "Call/Transaction Does Not Exist")
+}
+
+// forward starts the client transaction for fwd and relays its responses.
+func (p *Proxy) forward(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, c *call) {
 	clTx, err := p.tl.Request(p.ctx, fwd)
 	if err != nil {
 		p.log.Debug("forward failed", "method", string(in.Method), "error", err)
 		p.respond(tx, in, 503, "Service Unavailable")
-		if c != nil && initial {
-			p.calls.fail(c, 503, "transport")
-		}
+		p.calls.fail(c, 503, "transport")
 		return
 	}
 	if in.IsInvite() {
-		p.relayInvite(in, tx, fwd, clTx, c, initial)
+		p.relayInvite(in, tx, fwd, clTx, c)
 		return
 	}
 	p.relayNonInvite(in, tx, clTx)
