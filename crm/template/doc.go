@@ -20,7 +20,8 @@
 //	t.RenderString(src, template.CtxPlain, vars) // text that is not part of the template
 //
 // Vars is map[string]any (StringVars converts a map[string]string). A
-// parsed Template is immutable and safe for concurrent use. Errors from Parse
+// parsed Template is safe for concurrent use. Rendering uses what Parse
+// compiled: to apply edits to the model, Parse(t.Bytes()) again. Errors from Parse
 // are *Error values (errors.As) joined with errors.Join; Warning has Line
 // and Msg. Exported variable lists (CallVariables, SearchVariables,
 // ContactOutputs, PhoneOutputs, UserOutputs …) say what the caller should
@@ -42,7 +43,10 @@
 // Ids; more than 20 PopulateTemplateString headers or a bad header name;
 // more custom fields than allowed (5 for none and basic, 10 for bearertoken
 // and oauth2: the guide gives no number for OAuth2); a template syntax error
-// or an unknown function in any value, URL or path; a {{template}} or
+// or an unknown function in any value, URL or path; TimeFormat, ToMillis,
+// Capitalize or UrlEncode called with a wrong number of arguments; a
+// custom field without a valid, unique Name or with a bad Editor; a
+// {{template}} or
 // {{define}}; a JSON body whose {{if}} branches end inside and outside a
 // string, or that is not valid JSON with sample values; a request without
 // Name or URLFormat, with a bad Method or a duplicate Name; a Next that does
@@ -54,7 +58,8 @@
 // Warnings (the template loads): unknown attributes and elements (kept for
 // the round trip), such as <Responses>; parameters cidproxy does not act on
 // (NeedSyncContact, CustomScenarioParameter …); Type values other than
-// Header/Body; and references to unknown variables. Variables are linted
+// Header/Body; a scenario parameter given twice (the first is used); and
+// references to unknown variables. Variables are linted
 // against the documented set of each scenario (custom fields, GetGlobalInfo
 // outputs, CallVariables, SearchVariables, outputs …). An unknown variable
 // is a warning, not an error, because real templates use undocumented ones
