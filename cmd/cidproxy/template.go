@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"cidproxy/crm"
@@ -249,8 +250,11 @@ func browserAuth(ctx context.Context, it *crm.Integration, o *testOpts, stdout i
 	}
 }
 
-// printer writes exchanges and results with every secret masked.
+// printer writes exchanges and results with every secret masked. Contact
+// types are searched concurrently, so each exchange is written as one block
+// under the lock.
 type printer struct {
+	mu  sync.Mutex
 	w   io.Writer
 	red *crm.Redactor
 }
@@ -274,8 +278,16 @@ func (p *printer) fields(t *template.Template, f fieldFlags) {
 }
 
 func (p *printer) exchange(ex crm.Exchange) {
+	var b strings.Builder
+	p.writeExchange(&b, ex)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = io.WriteString(p.w, b.String())
+}
+
+func (p *printer) writeExchange(w io.Writer, ex crm.Exchange) {
 	r := ex.Request
-	fmt.Fprintf(p.w, "\n> %s %s  [%s, attempt %d]\n", r.Method, p.red.String(r.URL), r.Scenario, ex.Attempt+1)
+	fmt.Fprintf(w, "\n> %s %s  [%s, attempt %d]\n", r.Method, p.red.String(r.URL), r.Scenario, ex.Attempt+1)
 	h := p.red.Header(r.Header)
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -283,22 +295,22 @@ func (p *printer) exchange(ex crm.Exchange) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(p.w, "> %s: %s\n", k, strings.Join(h[k], ", "))
+		fmt.Fprintf(w, "> %s: %s\n", k, strings.Join(h[k], ", "))
 	}
 	if len(r.Body) > 0 {
-		fmt.Fprintf(p.w, ">\n%s\n", p.body(r.Scenario, r.Body))
+		fmt.Fprintf(w, ">\n%s\n", p.body(r.Scenario, r.Body))
 	}
 	if ex.Err != nil && ex.Response == nil {
-		fmt.Fprintf(p.w, "< error after %v: %s\n", ex.Duration.Round(time.Millisecond), p.red.String(ex.Err.Error()))
+		fmt.Fprintf(w, "< error after %v: %s\n", ex.Duration.Round(time.Millisecond), p.red.String(ex.Err.Error()))
 		return
 	}
 	resp := ex.Response
-	fmt.Fprintf(p.w, "< %d %s  (%v)\n", resp.StatusCode, http.StatusText(resp.StatusCode), ex.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "< %d %s  (%v)\n", resp.StatusCode, http.StatusText(resp.StatusCode), ex.Duration.Round(time.Millisecond))
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		fmt.Fprintf(p.w, "< Content-Type: %s\n", ct)
+		fmt.Fprintf(w, "< Content-Type: %s\n", ct)
 	}
 	if len(resp.Body) > 0 {
-		fmt.Fprintf(p.w, "<\n%s\n", p.body(r.Scenario, resp.Body))
+		fmt.Fprintf(w, "<\n%s\n", p.body(r.Scenario, resp.Body))
 	}
 }
 
