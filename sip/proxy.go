@@ -210,8 +210,11 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-errc:
-		serveErr = fmt.Errorf("sip: listener stopped: %w", serveErr)
+	case err := <-errc:
+		if err == nil {
+			err = errors.New("closed")
+		}
+		serveErr = fmt.Errorf("sip: listener stopped: %w", err)
 	}
 	jstop()
 	p.drain()

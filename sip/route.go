@@ -221,7 +221,7 @@ func (p *Proxy) prepare(fwd, in *sip.Request, dest, transport string, recordRout
 	if mf := fwd.MaxForwards(); mf != nil {
 		mf.Dec()
 	} else {
-		m := sip.MaxForwardsHeader(69)
+		m := sip.MaxForwardsHeader(70) // RFC 3261 16.6 step 3
 		fwd.AppendHeader(&m)
 	}
 	fwd.SetDestination(dest)
