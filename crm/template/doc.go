@@ -136,7 +136,7 @@
 // paths, one record per element of an iterating path, zipped by index.
 // Strings are returned as they are (hostile text is made harmless by the
 // escaping when it is used), numbers as their JSON text, objects and arrays
-// as compact JSON text, null as "".
+// as compact JSON text, null, [] and {} as "".
 //
 // # Round trip
 //

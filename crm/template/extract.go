@@ -180,9 +180,9 @@ func analyse(p string) shape {
 // by index into records, and outputs that do not iterate are copied into
 // every record. Records whose values are all empty are dropped.
 //
-// Values: strings as they are, numbers as their JSON text, true/false,
-// null as "", objects and arrays as compact JSON text. An empty body gives no
-// records; a body that is not JSON gives ErrNotJSON.
+// Values: strings as they are, numbers as their JSON text, true/false;
+// null, [] and {} as ""; other objects and arrays as compact JSON text. An
+// empty body gives no records; a body that is not JSON gives ErrNotJSON.
 func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
@@ -272,10 +272,13 @@ func resultString(r gjson.Result) string {
 		return "false"
 	case gjson.JSON:
 		var b bytes.Buffer
-		if err := json.Compact(&b, []byte(r.Raw)); err == nil {
-			return b.String()
+		if err := json.Compact(&b, []byte(r.Raw)); err != nil {
+			return r.Raw
 		}
-		return r.Raw
+		if b.Len() == 2 { // [] or {}: no value
+			return ""
+		}
+		return b.String()
 	}
 	return ""
 }

@@ -177,8 +177,8 @@ func TestSeedCallJournal(t *testing.T) {
 	if len(got.Data) != 1 || !reflect.DeepEqual(got.Data[0], want) {
 		t.Errorf("journal body %s", h.Body)
 	}
-	if h.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("content type %q", h.Header.Get("Content-Type"))
+	if h.Header.Get("Content-Type") != "application/json" || h.Method != "POST" || h.URL != "https://www.api.example.com/crm/v2/Calls" {
+		t.Errorf("journal request %s %s %q", h.Method, h.URL, h.Header.Get("Content-Type"))
 	}
 	call["RecordPath"] = "https://pbx/rec/1.wav"
 	h, _ = tp.Render(sc.Request("CallJournal"), call)
@@ -217,5 +217,48 @@ func TestSeedHelpdesk(t *testing.T) {
 	}
 	if r := req(t, tp, ScenarioSyncContactAuto, "Contacts"); r.Next() != "GetIdentities" {
 		t.Errorf("Next %q", r.Next())
+	}
+}
+
+// Outputs of the guide's GetGlobalInfo and Common (GetIdentities) requests,
+// extracted through the fixture's requests.
+func TestSeedGlobalAndCommonOutputs(t *testing.T) {
+	tp := mustParseFile(t, "seed-helpdesk.xml")
+	dep := req(t, tp, ScenarioGetGlobalInfo, "GetDepartments")
+	recs, err := dep.Extract([]byte(`{"data":[{"id":"d1","name":"Sales"},{"id":"d2","name":"Support"}]}`), nil)
+	if err != nil || !reflect.DeepEqual(recs, []Record{{"DepartmentId": "d1"}, {"DepartmentId": "d2"}}) {
+		t.Errorf("departments %v, %v", recs, err)
+	}
+	org := req(t, tp, ScenarioGetGlobalInfo, "GetOrganizations")
+	recs, err = org.Extract([]byte(`{"data":[{"portalName":""},{"portalName":"acmedesk"},{"portalName":"other"}]}`), nil)
+	if err != nil || !reflect.DeepEqual(recs, []Record{{"PortalName": "acmedesk"}}) {
+		t.Errorf("portal %v, %v", recs, err)
+	}
+	ids := tp.CommonRequest("GetIdentities")
+	body := `{"identities":[{"type":"email","value":"x@example.com"},` +
+		`{"type":"phone_number","value":"+1 0"},{"type":"phone_number","value":"+1 1"},{"type":"phone_number","value":"+1 2"},` +
+		`{"type":"phone_number","value":"+1 3"},{"type":"phone_number","value":"+1 4"},{"type":"phone_number","value":"+1 5"},` +
+		`{"type":"phone_number","value":"+1 6"},{"type":"phone_number","value":"+1 7"},{"type":"phone_number","value":"+1 8"}]}`
+	recs, err = ids.Extract([]byte(body), Vars{"ContactsId": "12"})
+	want := []Record{{"BusinessNumber2": "+1 1", "BusinessFaxNumber": "+1 2", "MobileNumber": "+1 3", "MobileNumber2": "+1 4",
+		"HomeNumber": "+1 5", "HomeNumber2": "+1 6", "HomeFaxNumber": "+1 7", "OtherNumber": "+1 8"}}
+	if err != nil || !reflect.DeepEqual(recs, want) {
+		t.Errorf("identities %v, %v", recs, err)
+	}
+	ticket := req(t, tp, ScenarioCreateNewTicket, "CreateNewTicket")
+	recs, err = ticket.Extract([]byte(`{"id":"1892000000143237","subject":"x"}`), nil)
+	if err != nil || !reflect.DeepEqual(recs, []Record{{"TicketId": "1892000000143237"}}) {
+		t.Errorf("ticket %v, %v", recs, err)
+	}
+}
+
+// The guide's comma example, typo ("#-.street") included: the broken first
+// alternative yields nothing and the second one wins.
+func TestSeedCommaExampleAsWritten(t *testing.T) {
+	o := outs("Street", `data.#(phone=="{{.Phone}}")#-.street, data.#(mobile=="{{.Phone}}")#.street`)
+	body := `{"data":[{"phone":"1","mobile":"5551234","street":"Main St"}]}`
+	recs, err := Extract(o, []byte(body), Vars{"Phone": "5551234"})
+	if err != nil || !reflect.DeepEqual(recs, []Record{{"Street": "Main St"}}) {
+		t.Errorf("%v, %v", recs, err)
 	}
 }
