@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"errors"
 	"net"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,23 +53,28 @@ func invite(callID, cseq, extra string) string {
 }
 
 // TestMalformedSIPDoesNotKillProxy sends broken SIP over raw UDP and TCP
-// sockets to the running daemon, then proves that it still serves a normal
-// call (caller named) and its admin endpoint.
+// sockets to the running daemon while a raw UDP peer on the upstream port
+// answers whatever the proxy forwards with 486 (so no client transaction
+// keeps retransmitting into the next call). It requires that an INVITE
+// with Max-Forwards: 0 is answered 483 and not forwarded, then proves that
+// the daemon still serves a normal call (caller named) and /metrics.
 func TestMalformedSIPDoesNotKillProxy(t *testing.T) {
 	needBinary(t)
 	contacts, _ := filepath.Abs("testdata/contacts.csv")
 	tr := transports[0]
 	uasPort := freePort(t)
 	d := startDaemon(t, daemonOpts{tr: tr, upstream: uasPort, contacts: contacts})
+	sk := startSink(t, uasPort)
 
 	u, err := net.Dial("udp", d.target())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer u.Close()
+	local := u.LocalAddr().String()
 	for round := range 3 {
 		for _, m := range malformed {
-			data := m.data
+			data := strings.ReplaceAll(m.data, "127.0.0.1:9", local)
 			if !strings.HasSuffix(data, "\r\n\r\n") && strings.Contains(data, "Call-ID") {
 				data += "\r\n"
 			}
@@ -83,8 +92,23 @@ func TestMalformedSIPDoesNotKillProxy(t *testing.T) {
 		c.Write([]byte(m.data + "\r\n"))
 		c.Close()
 	}
-	time.Sleep(300 * time.Millisecond)
+	answers := readAnswers(u, 1500*time.Millisecond)
+	forwarded := sk.stop(t)
 	d.alive(t)
+
+	for _, m := range malformed {
+		id := callIDOf(m.data)
+		if id == "" {
+			continue
+		}
+		t.Logf("%-26s answered %-12v forwarded upstream %v", m.name, answers[id], forwarded[id])
+	}
+	if got := answers["m8"]; !slices.Contains(got, 483) {
+		t.Errorf("INVITE with Max-Forwards: 0 answered %v, want 483", got)
+	}
+	if forwarded["m8"] {
+		t.Errorf("INVITE with Max-Forwards: 0 was forwarded upstream")
+	}
 
 	uas := startUAS(t, renderUAS(t, "answer", named(alice)), tr, uasPort, 1)
 	uac := runUAC(t, "answer", tr, d.target(), "100", caller{User: "0301234567", Display: `"0301234567"`, PAI: "0301234567"})
@@ -96,4 +120,109 @@ func TestMalformedSIPDoesNotKillProxy(t *testing.T) {
 	if m := d.metrics(t); len(m) == 0 {
 		t.Fatal("no metrics after malformed input")
 	}
+}
+
+// callIDOf returns the Call-ID of a raw message, "" when it has none.
+func callIDOf(msg string) string {
+	for _, l := range strings.Split(msg, "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "Call-ID") {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// readAnswers collects the status codes the proxy sent to c, per Call-ID,
+// until nothing arrives for the given quiet time.
+func readAnswers(c net.Conn, quiet time.Duration) map[string][]int {
+	out := map[string][]int{}
+	buf := make([]byte, 65535)
+	for {
+		c.SetReadDeadline(time.Now().Add(quiet))
+		n, err := c.Read(buf)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return out
+			}
+			continue // ICMP errors and the like
+		}
+		msg := string(buf[:n])
+		f := strings.Fields(msg)
+		if len(f) < 2 || f[0] != "SIP/2.0" {
+			continue
+		}
+		code, _ := strconv.Atoi(f[1])
+		id := callIDOf(msg)
+		out[id] = append(out[id], code)
+	}
+}
+
+// sink is a raw UDP peer on the upstream port: it records the Call-IDs of
+// the requests the proxy forwards and answers each non-ACK request 486.
+type sink struct {
+	conn *net.UDPConn
+	done chan struct{}
+	mu   sync.Mutex
+	got  map[string]bool
+}
+
+func startSink(t *testing.T, port int) *sink {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{conn: c, done: make(chan struct{}), got: map[string]bool{}}
+	go s.serve()
+	t.Cleanup(func() { c.Close() })
+	return s
+}
+
+func (s *sink) serve() {
+	defer close(s.done)
+	buf := make([]byte, 65535)
+	for {
+		n, addr, err := s.conn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		msg := string(buf[:n])
+		if strings.HasPrefix(msg, "SIP/2.0") {
+			continue
+		}
+		head, _, _ := strings.Cut(msg, "\r\n\r\n")
+		lines := strings.Split(head, "\r\n")
+		s.mu.Lock()
+		s.got[callIDOf(head)] = true
+		s.mu.Unlock()
+		if strings.HasPrefix(lines[0], "ACK ") {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("SIP/2.0 486 Busy Here\r\n")
+		for _, l := range lines[1:] {
+			k, _, _ := strings.Cut(l, ":")
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "via", "from", "call-id", "cseq":
+				b.WriteString(l + "\r\n")
+			case "to":
+				b.WriteString(l + ";tag=sink\r\n")
+			}
+		}
+		b.WriteString("Content-Length: 0\r\n\r\n")
+		s.conn.WriteToUDP([]byte(b.String()), addr)
+	}
+}
+
+// stop lets in-flight messages settle, closes the socket (freeing the port
+// for the callee) and returns the Call-IDs it saw.
+func (s *sink) stop(t *testing.T) map[string]bool {
+	t.Helper()
+	time.Sleep(300 * time.Millisecond)
+	s.conn.Close()
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.got
 }
