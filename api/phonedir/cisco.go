@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/url"
 	"strconv"
-
-	"cidproxy/lookup"
 )
 
 // Cisco limits. A CiscoIPPhoneDirectory holds at most 32 DirectoryEntry
@@ -44,8 +42,9 @@ func ciscoName(e *entry, n number) string {
 
 // ciscoRows calls fn for rows [from, to) of the directory, one row per
 // number; only contacts that reach into the window are prepared.
-func ciscoRows(cs []lookup.Contact, from, to int, fn func(name, number string)) {
+func ciscoRows(dir *Directory, from, to int, fn func(name, number string)) {
 	var e entry
+	cs := dir.Contacts
 	row := 0
 	for i := range cs {
 		if row >= to {
@@ -56,7 +55,7 @@ func ciscoRows(cs []lookup.Contact, from, to int, fn func(name, number string)) 
 			row += k
 			continue
 		}
-		e.prepare(&cs[i])
+		e.prepare(&cs[i], dir.Dialable)
 		for _, n := range e.numbers() {
 			if row >= from && row < to {
 				fn(ciscoName(&e, n), n.value)
@@ -100,7 +99,7 @@ func renderCisco(w *bufio.Writer, dir Directory, p Page) error {
 		prompt = fmt.Sprintf("%d-%d of %d", from+1, to, total)
 	}
 	x.elem("Prompt", prompt)
-	ciscoRows(dir.Contacts, from, to, func(name, number string) {
+	ciscoRows(&dir, from, to, func(name, number string) {
 		x.open("DirectoryEntry")
 		x.elem("Name", name)
 		x.elem("Telephone", number)

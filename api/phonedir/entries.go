@@ -45,10 +45,18 @@ func (e *entry) numbers() []number { return e.nums[:e.n] }
 
 // prepare fills e from c; false if c has no dialable number (a phone
 // directory lists what can be dialled, so such contacts are skipped).
-func (e *entry) prepare(c *lookup.Contact) bool {
+// dial, if not nil, rewrites each number; a number it rewrites to
+// nothing is kept as written, so counts made with rowCount hold.
+func (e *entry) prepare(c *lookup.Contact, dial func(string) string) bool {
 	e.c, e.n = c, 0
 	for j, p := range c.NumberFields() {
-		if v := oneLine(*p); v != "" {
+		v := oneLine(*p)
+		if dial != nil && v != "" {
+			if d := oneLine(dial(v)); d != "" {
+				v = d
+			}
+		}
+		if v != "" {
 			e.nums[e.n] = number{idx: j, value: v}
 			e.n++
 		}
@@ -95,14 +103,14 @@ func visible(s string) bool {
 // each calls fn for the contacts with numbers in [offset, offset+limit)
 // (limit 0: no limit) and returns how many contacts have numbers and the
 // clamped offset of the first one rendered.
-func each(cs []lookup.Contact, offset, limit int, fn func(e *entry)) (total, from int) {
+func each(dir *Directory, offset, limit int, fn func(e *entry)) (total, from int) {
 	var e entry
+	cs := dir.Contacts
 	for i := range cs {
 		if rowCount(&cs[i]) == 0 {
 			continue
 		}
-		if total >= offset && (limit == 0 || total < offset+limit) {
-			e.prepare(&cs[i])
+		if total >= offset && (limit == 0 || total < offset+limit) && e.prepare(&cs[i], dir.Dialable) {
 			fn(&e)
 		}
 		total++

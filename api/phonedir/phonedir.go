@@ -70,6 +70,23 @@ type Directory struct {
 	// third-party generators and shown by newer firmware, so they are
 	// opt-in.
 	Labels bool
+	// Dialable, if set, rewrites every number before it is written, e.g.
+	// DialString, or the API's own normaliser with an outside-line prefix.
+	// Phones dial the text of a directory entry as it is.
+	Dialable func(number string) string
+}
+
+// DialString keeps what a phone can dial: digits, '*', '#', and a
+// leading '+'. "+49 (30) 123-45" becomes "+493012345".
+func DialString(number string) string {
+	b := make([]byte, 0, len(number))
+	for i := 0; i < len(number); i++ {
+		c := number[i]
+		if c >= '0' && c <= '9' || c == '*' || c == '#' || c == '+' && len(b) == 0 {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // Page selects a window of the directory.

@@ -23,7 +23,7 @@ func renderXML(w *bufio.Writer, dir Directory, p Page) error {
 	x := xmlWriter{w: w}
 	w.WriteString(xmlHeader)
 	x.open("Directory", "title", oneLine(dir.Title), "total", strconv.Itoa(total), "offset", strconv.Itoa(from))
-	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
+	each(&dir, p.Offset, p.Limit, func(e *entry) {
 		x.open("Contact", "id", oneLine(e.c.ID))
 		x.elem("Name", e.name)
 		for _, f := range [][2]string{{"FirstName", e.first}, {"LastName", e.last}, {"Company", e.company}, {"Email", oneLine(e.c.Email)}} {
@@ -79,7 +79,7 @@ type JSONNumber struct {
 
 func renderJSON(w *bufio.Writer, dir Directory, p Page) error {
 	out := JSONDirectory{Title: oneLine(dir.Title), Contacts: []JSONContact{}}
-	out.Total, out.Offset = each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
+	out.Total, out.Offset = each(&dir, p.Offset, p.Limit, func(e *entry) {
 		jc := JSONContact{ID: oneLine(e.c.ID), Name: e.name, FirstName: e.first, LastName: e.last,
 			Company: e.company, Email: oneLine(e.c.Email), Numbers: make([]JSONNumber, e.n)}
 		for i, n := range e.numbers() {

@@ -264,3 +264,32 @@ func TestSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestDialable(t *testing.T) {
+	for in, want := range map[string]string{
+		"+49 (30) 123-45": "+493012345", "0049 30 1": "0049301", "*21#": "*21#", "1+2": "12", "abc": "", "": "",
+	} {
+		if got := DialString(in); got != want {
+			t.Errorf("DialString(%q) = %q, want %q", in, got, want)
+		}
+	}
+	dir := testDir()
+	dir.Dialable = DialString
+	var y yealinkDir
+	if err := xml.Unmarshal(render(t, Yealink, dir, Page{}), &y); err != nil {
+		t.Fatal(err)
+	}
+	if got := y.Entries[0].Telephones[0].Number; got != "+49301234567" {
+		t.Errorf("Dialable not applied: %q", got)
+	}
+	// A rewrite to nothing keeps the number as written, so Cisco row
+	// counts (made before rewriting) stay right.
+	dir.Dialable = func(string) string { return "" }
+	var c ciscoDir
+	if err := xml.Unmarshal(render(t, Cisco, dir, Page{Offset: 8}), &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Entries) != 2 || c.Prompt != "9-10 of 10" || c.Entries[1].Telephone != "401" {
+		t.Errorf("got %d entries, prompt %q", len(c.Entries), c.Prompt)
+	}
+}

@@ -16,7 +16,7 @@ func renderYealink(w *bufio.Writer, dir Directory, p Page) error {
 	x := xmlWriter{w: w}
 	w.WriteString(xmlHeader)
 	x.open("YealinkIPPhoneDirectory")
-	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
+	each(&dir, p.Offset, p.Limit, func(e *entry) {
 		x.open("DirectoryEntry")
 		x.elem("Name", e.name)
 		for _, n := range e.numbers() {
@@ -50,7 +50,7 @@ func renderGrandstream(w *bufio.Writer, dir Directory, p Page) error {
 	x.open("AddressBook")
 	x.elemInt("version", 1)
 	account := min(max(dir.Account, 0), 5)
-	each(dir.Contacts, p.Offset, p.Limit, func(e *entry) {
+	each(&dir, p.Offset, p.Limit, func(e *entry) {
 		x.open("Contact")
 		first, last := e.first, e.last
 		if first == "" && last == "" {
