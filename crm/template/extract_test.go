@@ -90,14 +90,15 @@ func TestExtractSeedPaths(t *testing.T) {
 func TestExtractTypesAndHostileData(t *testing.T) {
 	long := strings.Repeat("x", 10<<10)
 	body := `{"data":[{"id":7,"name":"O'Brien \"Bob\" \\ \r\nX-Evil: 1","n":1.5e3,"t":true,"f":false,"z":null,
-	"o":{"a": [1, 2]},"arr":["+1", "+2"],"long":"` + long + `"}]}`
+	"o":{"a": [1, 2]},"arr":["+1", "+2"],"e":[ ],"eo":{},"long":"` + long + `"}]}`
 	got, err := Extract(outs("id", "data.#.id", "name", "data.#.name", "n", "data.#.n", "t", "data.#.t",
-		"f", "data.#.f", "z", "data.#.z", "o", "data.#.o", "arr", "data.#.arr", "long", "data.#.long"), []byte(body), nil)
+		"f", "data.#.f", "z", "data.#.z", "o", "data.#.o", "arr", "data.#.arr", "long", "data.#.long",
+		"e", "data.#.e", "eo", "data.#.eo", "count", "data.#"), []byte(body), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Record{"id": "7", "name": "O'Brien \"Bob\" \\ \r\nX-Evil: 1", "n": "1.5e3", "t": "true", "f": "false",
-		"z": "", "o": `{"a":[1,2]}`, "arr": `["+1","+2"]`, "long": long}
+		"z": "", "o": `{"a":[1,2]}`, "arr": `["+1","+2"]`, "long": long, "e": "", "eo": "", "count": "1"}
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Errorf("got %v", got)
 	}

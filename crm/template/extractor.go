@@ -24,7 +24,7 @@ type group struct {
 	keys    []string            // first components of the suffixes
 	done    bool                // columns computed
 	cols    map[string][]string // suffix -> one value per element
-	suffixs []string
+	suffixes []string
 }
 
 func newExtractor(body []byte, outputs []*Output) *extractor {
@@ -45,7 +45,7 @@ func newExtractor(body []byte, outputs []*Output) *extractor {
 				g = &group{}
 				x.groups[a.s.prefix] = g
 			}
-			g.suffixs = append(g.suffixs, a.s.suffix)
+			g.suffixes = append(g.suffixes, a.s.suffix)
 			if k := firstKey(a.s.suffix); k != "" && !contains(g.keys, k) {
 				g.keys = append(g.keys, k)
 			}
@@ -134,16 +134,16 @@ func (x *extractor) eval(sh shape) ([]string, bool) {
 // fill computes every column of g with one pass over each element.
 func (x *extractor) fill(prefix string, g *group) {
 	g.done = true
-	g.cols = make(map[string][]string, len(g.suffixs))
+	g.cols = make(map[string][]string, len(g.suffixes))
 	arr := gjson.Get(x.body, prefix)
 	if !arr.IsArray() {
-		for _, s := range g.suffixs {
+		for _, s := range g.suffixes {
 			g.cols[s] = nil
 		}
 		return
 	}
 	elems := arr.Array()
-	for _, s := range g.suffixs {
+	for _, s := range g.suffixes {
 		g.cols[s] = make([]string, len(elems))
 	}
 	found := make([]gjson.Result, len(g.keys))
@@ -162,7 +162,7 @@ func (x *extractor) fill(prefix string, g *group) {
 				return left > 0
 			})
 		}
-		for _, s := range g.suffixs {
+		for _, s := range g.suffixes {
 			g.cols[s][i] = x.elemValue(e, s, g.keys, found)
 		}
 	}
