@@ -73,6 +73,7 @@ type Error struct {
 	Err      error  // cause; wraps one of the sentinels
 }
 
+// Error formats the problem as "vcard: card N, line L: PROP: cause".
 func (e *Error) Error() string {
 	where := fmt.Sprintf("line %d", e.Line)
 	if e.Card > 0 {
