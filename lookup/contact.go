@@ -67,11 +67,24 @@ func (c *Contact) NumberFields() [NumberFieldCount]*string {
 // DisplayName is "first last" with surrounding space trimmed, or Company
 // when both names are empty.
 func (c *Contact) DisplayName() string {
-	name := strings.TrimSpace(strings.TrimSpace(c.FirstName) + " " + strings.TrimSpace(c.LastName))
-	if name == "" {
-		return strings.TrimSpace(c.Company)
+	return string(AppendDisplayName(nil, c.FirstName, c.LastName, c.Company))
+}
+
+// AppendDisplayName appends the display name built from the given fields
+// (see Contact.DisplayName) to dst.
+func AppendDisplayName(dst []byte, first, last, company string) []byte {
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	switch {
+	case first != "" && last != "":
+		dst = append(dst, first...)
+		dst = append(dst, ' ')
+		return append(dst, last...)
+	case first != "":
+		return append(dst, first...)
+	case last != "":
+		return append(dst, last...)
 	}
-	return name
+	return append(dst, strings.TrimSpace(company)...)
 }
 
 // Numbers lists the non-empty number fields as written (not normalised),

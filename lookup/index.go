@@ -132,7 +132,9 @@ func (ix *Index) Normalizer() *Normalizer { return ix.norm }
 // LastDigits returns N of the last-N-digits fallback (0 = off).
 func (ix *Index) LastDigits() int { return ix.lastN }
 
-// PutContact inserts or replaces the contact e.ID. At most
+// PutContact inserts or replaces the contact e.ID. It copies what it
+// keeps and does not retain e or its strings, so callers may pass strings
+// that alias a reused buffer. At most
 // NumberFieldCount distinct keys are kept.
 func (ix *Index) PutContact(e IndexEntry) {
 	var kb [NumberFieldCount]key

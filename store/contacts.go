@@ -90,7 +90,9 @@ func (db *DB) PutContact(ctx context.Context, c lookup.Contact) (lookup.Contact,
 	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(contactKey(c.ID), val) }); err != nil {
 		return c, fmt.Errorf("store: put contact: %w", err)
 	}
-	db.ix.PutContact(lookup.IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: keys})
+	if db.indexContacts {
+		db.ix.PutContact(lookup.IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: keys})
+	}
 	return c, nil
 }
 
@@ -116,7 +118,11 @@ func (db *DB) GetContact(ctx context.Context, id string) (lookup.Contact, error)
 // DeleteContact removes contact id from the store and the index; it
 // returns ErrNotFound when it does not exist.
 func (db *DB) DeleteContact(ctx context.Context, id string) error {
-	return db.deleteRecord(ctx, id, contactKey, func() { db.ix.DeleteContact(id) })
+	return db.deleteRecord(ctx, id, contactKey, func() {
+		if db.indexContacts {
+			db.ix.DeleteContact(id)
+		}
+	})
 }
 
 func (db *DB) deleteRecord(ctx context.Context, id string, keyOf func(string) []byte, unindex func()) error {
@@ -214,30 +220,17 @@ func (db *DB) scan(ctx context.Context, prefix, after string, fn func(id string,
 	})
 }
 
-// LoadIndex rebuilds the index from the store: every contact (with its
+// LoadIndex builds the index from the store: every contact (with its
 // stored number keys) and every prefix rule. Open calls it.
 func (db *DB) LoadIndex() error {
-	ctx := context.Background()
-	n, err := db.count(prefixContact)
-	if err != nil {
-		return err
-	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	db.ix.Reserve(n, n*2)
-	keys := make([]string, 0, lookup.NumberFieldCount)
-	err = db.scan(ctx, prefixContact, "", func(id string, v []byte) (bool, error) {
-		e, err := decodeEntry(id, v, keys)
-		if err != nil {
-			return false, fmt.Errorf("store: contact %s: %w", id, err)
+	if db.indexContacts {
+		if err := db.loadContacts(); err != nil {
+			return err
 		}
-		db.ix.PutContact(e)
-		return true, nil
-	})
-	if err != nil {
-		return err
 	}
-	return db.scan(ctx, prefixRule, "", func(id string, v []byte) (bool, error) {
+	return db.scan(context.Background(), prefixRule, "", func(id string, v []byte) (bool, error) {
 		r, err := decodeRule(id, v)
 		if err != nil {
 			return false, fmt.Errorf("store: rule %s: %w", id, err)
@@ -247,6 +240,39 @@ func (db *DB) LoadIndex() error {
 		}
 		return true, nil
 	})
+}
+
+func (db *DB) loadContacts() error {
+	n, err := db.count(prefixContact)
+	if err != nil {
+		return err
+	}
+	db.ix.Reserve(n, n*2)
+	var ed entryDecoder
+	err = db.bdb.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = []byte(prefixContact)
+		opt.PrefetchSize = 256
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			id := item.Key()[len(prefixContact):]
+			err := item.Value(func(v []byte) error {
+				e, err := ed.decode(id, v)
+				if err != nil {
+					return fmt.Errorf("store: contact %s: %w", id, err)
+				}
+				db.ix.PutContact(e)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // count counts the keys under prefix without reading values.

@@ -262,9 +262,12 @@ func (db *DB) writeSpool(spool *os.File) error {
 	if err != nil {
 		return fmt.Errorf("store: import write: %w", err)
 	}
-	keys := make([]string, 0, lookup.NumberFieldCount)
+	if !db.indexContacts {
+		return nil
+	}
+	var ed entryDecoder
 	return eachSpoolRecord(spool, func(id string, val []byte) error {
-		e, err := decodeEntry(id, val, keys)
+		e, err := ed.decode([]byte(id), val)
 		if err != nil {
 			return err
 		}

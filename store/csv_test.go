@@ -241,3 +241,34 @@ func TestPrefixImportErrors(t *testing.T) {
 		t.Error("header without name accepted")
 	}
 }
+
+func TestWithoutContactIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(testConfig(dir), nil, WithoutContactIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importFile(t, db, "contacts-good.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutPrefixRule(ctx, lookup.PrefixRule{Prefix: "+4930", Name: "Berlin"}); err != nil {
+		t.Fatal(err)
+	}
+	if db.Index().Contacts() != 0 {
+		t.Errorf("contacts indexed: %d", db.Index().Contacts())
+	}
+	if r, _ := db.Index().LookupNumber("+49301234567"); r.Source != lookup.SourcePrefix {
+		t.Errorf("without contact index: %+v", r)
+	}
+	_ = db.Close()
+	db2 := openTest(t, dir)
+	mustLookupName(t, db2, "+49301234567", "Anna Alt")
+}
+
+func mustLookupName(t *testing.T, db *DB, number, name string) {
+	t.Helper()
+	if r, err := db.Index().LookupNumber(number); err != nil || r.Name != name {
+		t.Errorf("%s: %+v %v, want %s", number, r, err, name)
+	}
+}

@@ -38,15 +38,17 @@ type DB struct {
 	// committed them.
 	wmu sync.Mutex
 
-	gcInterval time.Duration
+	gcInterval    time.Duration
+	indexContacts bool
 }
 
 // Option configures Open.
 type Option func(*options)
 
 type options struct {
-	lookup     config.Lookup
-	gcInterval time.Duration
+	lookup        config.Lookup
+	gcInterval    time.Duration
+	indexContacts bool
 }
 
 // WithLookup sets the number matching configuration (default region and
@@ -57,10 +59,16 @@ func WithLookup(l config.Lookup) Option { return func(o *options) { o.lookup = l
 // 10 minutes).
 func WithGCInterval(d time.Duration) Option { return func(o *options) { o.gcInterval = d } }
 
+// WithoutContactIndex leaves contacts out of the index (prefix rules are
+// still indexed): for one-shot commands such as a CSV import or export,
+// which then need neither the time nor the memory of the index.
+// Index().LookupNumber then finds prefix rules only.
+func WithoutContactIndex() Option { return func(o *options) { o.indexContacts = false } }
+
 // Open opens (creating if needed) the store in cfg.Dir with Badger options
 // tuned for a small footprint, and builds the lookup index from it.
 func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
-	o := options{lookup: config.Default().Lookup, gcInterval: 10 * time.Minute}
+	o := options{lookup: config.Default().Lookup, gcInterval: 10 * time.Minute, indexContacts: true}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -86,7 +94,7 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
 	}
 	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
-		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval}
+		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -110,7 +118,7 @@ func badgerOptions(cfg config.Store, log *slog.Logger) badger.Options {
 		WithBlockCacheSize(int64(cfg.BlockCacheSize)).
 		WithIndexCacheSize(int64(cfg.IndexCacheSize)).
 		WithValueLogFileSize(64 << 20).
-		WithValueThreshold(1 << 10).
+		WithValueThreshold(64).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
 		WithCompactL0OnClose(true).

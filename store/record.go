@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"unsafe"
 
 	"cidproxy/lookup"
 )
@@ -21,11 +22,14 @@ const recordFormat = 1
 
 var errBadRecord = errors.New("store: corrupt record")
 
+// numContactFields is the number of string fields of a record.
+const numContactFields = 20
+
 // contactFields lists the string fields of a contact in record order.
 // Append only.
-func contactFields(c *lookup.Contact) []*string {
+func contactFields(c *lookup.Contact) *[numContactFields]*string {
 	n := c.NumberFields()
-	return []*string{
+	return &[numContactFields]*string{
 		&c.FirstName, &c.LastName, &c.Company, &c.Email,
 		n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8],
 		&c.Zip, &c.Street, &c.City, &c.State, &c.Country, &c.Remark,
@@ -42,7 +46,7 @@ func encodeContact(dst []byte, c *lookup.Contact, keys []string) []byte {
 	}
 	dst = append(dst, recordFormat, flags)
 	fields := contactFields(c)
-	dst = binary.AppendUvarint(dst, uint64(len(fields)))
+	dst = binary.AppendUvarint(dst, numContactFields)
 	for _, f := range fields {
 		dst = appendString(dst, *f)
 	}
@@ -84,37 +88,49 @@ func decodeContact(b []byte, c *lookup.Contact) (keys []string, err error) {
 	return keys, d.err
 }
 
-// decodeEntry decodes only what the index needs, the display name and
-// the keys, without allocating the other fields (the rebuild at start
-// decodes every contact).
-func decodeEntry(id string, b []byte, keys []string) (lookup.IndexEntry, error) {
+// entryDecoder decodes only what the index needs, the display name and
+// the keys, without allocating: the strings of the entries it returns alias
+// the record and its own scratch buffers, valid until the next call, which
+// is what lookup.Index.PutContact accepts (it copies). The index rebuild
+// at start decodes every contact with it.
+type entryDecoder struct {
+	name []byte
+	keys []string
+}
+
+func (ed *entryDecoder) decode(id, b []byte) (lookup.IndexEntry, error) {
 	if len(b) < 2 || b[0] != recordFormat {
 		return lookup.IndexEntry{}, errBadRecord
 	}
 	d := decoder{b: b[2:]}
 	n := d.uvarint()
-	var c lookup.Contact
+	var names [3][]byte // first, last, company
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		switch i {
-		case 0:
-			c.FirstName = d.string()
-		case 1:
-			c.LastName = d.string()
-		case 2:
-			c.Company = d.string()
-		default:
-			d.skip()
+		if i < 3 {
+			names[i] = d.bytes()
+		} else {
+			d.bytes()
 		}
 	}
 	k := d.uvarint()
 	if k > lookup.NumberFieldCount*4 {
 		return lookup.IndexEntry{}, errBadRecord
 	}
-	keys = keys[:0]
+	ed.keys = ed.keys[:0]
 	for i := uint64(0); i < k && d.err == nil; i++ {
-		keys = append(keys, d.string())
+		ed.keys = append(ed.keys, alias(d.bytes()))
 	}
-	return lookup.IndexEntry{ID: id, Name: c.DisplayName(), Keys: keys}, d.err
+	ed.name = lookup.AppendDisplayName(ed.name[:0], alias(names[0]), alias(names[1]), alias(names[2]))
+	return lookup.IndexEntry{ID: alias(id), Name: alias(ed.name), Keys: ed.keys}, d.err
+}
+
+// alias returns b as a string without copying; b must not change while
+// the string is used.
+func alias(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // Rule record: format byte, then prefix and name as strings.
@@ -151,26 +167,18 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
-func (d *decoder) skip() {
+// bytes returns the next string field without copying.
+func (d *decoder) bytes() []byte {
 	n := d.uvarint()
 	if d.err == nil && n > uint64(len(d.b)) {
 		d.err = errBadRecord
 	}
-	if d.err == nil {
-		d.b = d.b[n:]
+	if d.err != nil {
+		return nil
 	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
 }
 
-func (d *decoder) string() string {
-	n := d.uvarint()
-	if d.err != nil {
-		return ""
-	}
-	if n > uint64(len(d.b)) {
-		d.err = errBadRecord
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
+func (d *decoder) string() string { return string(d.bytes()) }
