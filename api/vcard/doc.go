@@ -97,7 +97,8 @@ const maxJoined = 20
 
 // Contacts returns the contacts of recs for an all-or-nothing import: if
 // any record has errors, it returns nil and the errors joined (at most
-// 20, then a count of the rest). Warnings do not fail the import.
+// 20, then a count of the rest). Warnings do not fail the import. Check
+// Decode's own error (content outside any card, read failures) first.
 func Contacts(recs []Record) ([]lookup.Contact, error) {
 	var errs []error
 	n := 0
