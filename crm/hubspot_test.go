@@ -117,6 +117,7 @@ func TestHubSpotCreateContactAndOwners(t *testing.T) {
 func TestHubSpotConcurrencyNeverAboveLimit(t *testing.T) {
 	h, it, _ := newHubSpot(t, 4)
 	h.AddContact("501", map[string]any{"firstname": "Maria", "phone": "+4930111"})
+	h.SetDelay(5 * time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
 	for i := 0; i < 50; i++ {

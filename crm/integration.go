@@ -78,6 +78,7 @@ type Integration struct {
 
 	mu      sync.RWMutex
 	globals map[string]string
+	recent  map[string]recentEntry // contacts created lately (see CreateContact)
 }
 
 // New builds an Integration and loads its persisted token. It does not
@@ -93,6 +94,7 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 	it := &Integration{
 		id: cfg.ID, tpl: t, eng: newEngine(t), fields: Vars{}, settings: cfg.Settings,
 		redact: &Redactor{}, log: cfg.Logger, loc: cfg.Location, now: cfg.Now, globals: map[string]string{},
+		recent: map[string]recentEntry{},
 	}
 	if it.id == "" {
 		it.id = t.Key

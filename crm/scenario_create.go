@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"cidproxy/crm/template"
 )
@@ -34,6 +35,9 @@ func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contac
 	if nc.FirstName == "" && nc.LastName == "" {
 		nc.LastName = nc.Number
 	}
+	if c, ok := it.recentContact(r.Name, nc.Number); ok {
+		return c, nil
+	}
 	vars := it.baseVars().merge(Vars{
 		"FirstName": nc.FirstName, "LastName": nc.LastName, "BusinessNumber": nc.Number,
 		"Phone": nc.Number, "ContactSyncType": r.Name,
@@ -47,7 +51,48 @@ func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contac
 		c.ID = cleanValue(firstNonEmpty(recs["ContactsId"], recs["ContactId"]), maxFieldLen)
 	}
 	c.URL = it.ContactURL(c)
+	it.rememberContact(r.Name, nc.Number, c)
 	return c, nil
+}
+
+// Created contacts are remembered for a while: CRM search indexes lag (HubSpot
+// up to ~10 s), so a second call from the same unknown number shortly after
+// must not create a duplicate.
+const (
+	recentTTL = 10 * time.Minute
+	recentMax = 1024
+)
+
+type recentEntry struct {
+	c  Contact
+	at time.Time
+}
+
+func (it *Integration) recentContact(typ, number string) (Contact, bool) {
+	it.mu.RLock()
+	defer it.mu.RUnlock()
+	e, ok := it.recent[typ+"\x00"+number]
+	if !ok || it.now().Sub(e.at) > recentTTL {
+		return Contact{}, false
+	}
+	return e.c, true
+}
+
+func (it *Integration) rememberContact(typ, number string, c Contact) {
+	if number == "" {
+		return
+	}
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	now := it.now()
+	if len(it.recent) >= recentMax {
+		for k, e := range it.recent {
+			if now.Sub(e.at) > recentTTL || len(it.recent) >= recentMax {
+				delete(it.recent, k)
+			}
+		}
+	}
+	it.recent[typ+"\x00"+number] = recentEntry{c: c, at: now}
 }
 
 // extractFirst returns the first output record of a response ("" values if

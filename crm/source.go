@@ -43,7 +43,7 @@ func CallRecordFromEvent(ev event.Event, ext Extension, contact *Contact) (CallR
 		return CallRecord{}, ErrNotJournaled
 	}
 	rec := CallRecord{
-		Start: ev.Start, Answer: ev.Answer, End: ev.End,
+		CallID: ev.CallID, Start: ev.Start, Answer: ev.Answer, End: ev.End,
 		CallerName: ev.Caller.Name, CallerNumber: ev.Caller.Number,
 		CalleeName: ev.Callee.Name, CalleeNumber: ev.Callee.Number,
 		Extension: ext, Contact: contact,

@@ -122,6 +122,7 @@ const (
 // CallRecord is a finished call to journal (CallJournal) or to open a
 // ticket for (CreateNewTicket).
 type CallRecord struct {
+	CallID string    // SIP Call-ID: the journal's idempotency key
 	Start  time.Time // call started (INVITE)
 	Answer time.Time // zero if not answered
 	End    time.Time

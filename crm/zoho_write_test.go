@@ -179,3 +179,22 @@ func TestZohoHostileContactData(t *testing.T) {
 	}
 	_ = crmtest.ZohoOrgDomain
 }
+
+func TestCreateContactNoDuplicateWhileSearchIndexLags(t *testing.T) {
+	h, it, _ := newHubSpot(t, 0)
+	now := time.Now()
+	it.now = func() time.Time { return now }
+	nc := NewContact{FirstName: "New", LastName: "Caller", Number: "+4930777"}
+	a, err := it.CreateContact(context.Background(), nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := it.CreateContact(context.Background(), nc)
+	if err != nil || b.ID != a.ID || len(h.Created("contacts")) != 1 {
+		t.Fatalf("second create: %+v %v, %d created", b, err, len(h.Created("contacts")))
+	}
+	now = now.Add(recentTTL + time.Second)
+	if c, _ := it.CreateContact(context.Background(), nc); c.ID == a.ID || len(h.Created("contacts")) != 2 {
+		t.Fatalf("after the TTL: %+v", c)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Recorded is one request as received by a fake server.
@@ -42,7 +43,11 @@ type Recorder struct {
 	maxInflight atomic.Int64
 
 	faults []Fault
+	delay  atomic.Int64 // per-request latency (ns)
 }
+
+// SetDelay makes every request take at least d (latency of a real CRM).
+func (r *Recorder) SetDelay(d time.Duration) { r.delay.Store(int64(d)) }
 
 // Fault is a canned response served instead of the real handler.
 type Fault struct {
@@ -107,6 +112,12 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, rec)
 	r.mu.Unlock()
+	if d := time.Duration(r.delay.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-req.Context().Done():
+		}
+	}
 	if f, ok := r.nextFault(); ok {
 		serveFault(w, req, f)
 		return
