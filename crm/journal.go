@@ -15,9 +15,9 @@ import (
 const (
 	DefaultJournalAttempts = 8
 	// journalDoneTTL is how long a journaled CallID is remembered.
-	journalDoneTTL = 7 * 24 * time.Hour
-	journalPrefix          = "crm/outbox/"
-	journalDonePrefix      = "crm/journaled/"
+	journalDoneTTL    = 7 * 24 * time.Hour
+	journalPrefix     = "crm/outbox/"
+	journalDonePrefix = "crm/journaled/"
 )
 
 // ErrDuplicateCall is returned by Enqueue for a call already journaled.
