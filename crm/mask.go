@@ -98,14 +98,18 @@ func maskCredential(v string) string {
 	return Masked
 }
 
-// scrubURLError removes the query string (which may carry API keys or client
-// secrets) from a *url.Error so the error can be logged and returned.
+// scrubURLError reduces the URL of a *url.Error to scheme and host: the
+// query may carry API keys or client secrets and the path phone numbers.
 func scrubURLError(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		return err
 	}
-	return &url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: ue.Err}
+	short := "(invalid url)"
+	if p, perr := url.Parse(ue.URL); perr == nil {
+		short = p.Scheme + "://" + p.Host
+	}
+	return &url.Error{Op: ue.Op, URL: short, Err: ue.Err}
 }
 
 // RedactURL returns u without userinfo and with every query value masked;

@@ -1,6 +1,8 @@
 package crm
 
 import (
+	"errors"
+
 	"cidproxy/crm/template"
 )
 
@@ -47,5 +49,9 @@ func (e tplEngine) Text(src string, vars Vars) (string, error) {
 }
 
 func (e tplEngine) Extract(outputs []*template.Output, body []byte, vars Vars) ([]template.Record, error) {
-	return template.Extract(outputs, body, toVars(vars))
+	recs, err := template.Extract(outputs, body, toVars(vars))
+	if errors.Is(err, template.ErrNotJSON) {
+		err = template.ErrNotJSON // its message quotes the body (personal data)
+	}
+	return recs, err
 }

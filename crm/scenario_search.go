@@ -106,9 +106,6 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 	}
 	records, err := it.eng.Extract(outputs, resp.Body, vars)
 	if err != nil {
-		if errors.Is(err, template.ErrNotJSON) {
-			err = template.ErrNotJSON // its message quotes the body (personal data)
-		}
 		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 	}
 	var out []Contact

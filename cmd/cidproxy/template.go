@@ -261,8 +261,15 @@ type printer struct {
 
 func (p *printer) fields(t *template.Template, f fieldFlags) {
 	known := map[string]bool{}
+	shown := make(map[string]string, len(f))
+	for k, v := range f {
+		shown[k] = v
+	}
 	for _, cf := range t.CustomFields() {
 		known[cf.Name] = true
+		if _, ok := f[cf.Name]; ok && cf.Editor == "password" {
+			shown[cf.Name] = crm.Masked // even values too short for the redactor
+		}
 		if _, ok := f[cf.Name]; !ok {
 			fmt.Fprintf(p.w, "note: custom field %q (%s) not given (--field %s=...)\n", cf.Name, cf.Title, cf.Name)
 		}
@@ -273,7 +280,7 @@ func (p *printer) fields(t *template.Template, f fieldFlags) {
 		}
 	}
 	if len(f) > 0 {
-		fmt.Fprintf(p.w, "fields: %s\n", formatMap(f, p.red))
+		fmt.Fprintf(p.w, "fields: %s\n", formatMap(shown, p.red))
 	}
 }
 
