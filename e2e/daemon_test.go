@@ -27,6 +27,8 @@ type daemon struct {
 	admin   string // http://127.0.0.1:PORT
 	done    chan struct{}
 	exitErr error
+	// errorsOK tolerates ERROR-level log records (tests that feed garbage).
+	errorsOK bool
 
 	mu    sync.Mutex
 	lines []string         // every stderr line
@@ -191,10 +193,25 @@ func (d *daemon) stop(t *testing.T) {
 		if d.exitErr != nil {
 			t.Errorf("cidproxy exit after SIGTERM: %v\n%s", d.exitErr, d.logTail(30))
 		}
+		d.logProblems(t)
 	case <-time.After(10 * time.Second):
 		d.cmd.Process.Kill()
 		<-d.done
 		t.Errorf("cidproxy did not stop within 10 s of SIGTERM\n%s", d.logTail(30))
+	}
+}
+
+// logProblems reports log records at ERROR level and any panic output.
+func (d *daemon) logProblems(t *testing.T) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range d.lines {
+		if (!d.errorsOK && strings.Contains(l, `"level":"ERROR"`)) || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+			t.Errorf("cidproxy logged: %s", l)
+		}
+		if strings.Contains(l, `"level":"WARN"`) {
+			t.Logf("cidproxy warned: %s", l)
+		}
 	}
 }
 
