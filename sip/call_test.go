@@ -264,3 +264,31 @@ func TestInDialogRequestsRelayed(t *testing.T) {
 		t.Fatalf("events = %s", got)
 	}
 }
+
+func TestCancelDuringLookupNeverReachesCallee(t *testing.T) {
+	// TCP: no INVITE retransmission, which would stop sipgo's 100 Trying
+	// timer (200 ms) before it fires (the test T1 is 100 ms).
+	e := newEnv(t, true, func(c *config.SIP) { c.LookupBudget = config.Duration(time.Second) })
+	e.res.delay.Store(int64(400 * time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	waitCtx, hangUp := context.WithTimeout(ctx, 50*time.Millisecond) // CANCEL follows the 100 Trying
+	defer hangUp()
+	if err := sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{}); err == nil {
+		t.Fatal("answered")
+	}
+	if r := sess.InviteResponse; r == nil || r.StatusCode != 487 {
+		t.Fatalf("caller got %v, want 487", r)
+	}
+	select {
+	case inv := <-e.uas.invites:
+		t.Fatalf("callee got the cancelled INVITE %s", callID(inv))
+	case <-time.After(600 * time.Millisecond):
+	}
+	id := string(*sess.InviteRequest.CallID())
+	if got := kinds(e.events(id, 2*time.Second)); got != "cancelled(cancel)" {
+		t.Fatalf("events = %s", got)
+	}
+}

@@ -80,10 +80,15 @@ func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
 func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call) {
 	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
 	prov := newSignal()
-	tx.OnCancel(func(*sip.Request) {
+	cancelled := func(*sip.Request) {
 		p.calls.emit(c, kindCancelled, 487, "cancel")
 		go p.cancelDownstream(fwd, prov.c)
-	})
+	}
+	if !tx.OnCancel(cancelled) { // the caller cancelled while we were looking up
+		cancelled(nil)
+		go p.drainClient(clTx)
+		return
+	}
 	var ring <-chan time.Time
 	if c != nil && p.cfg.RingTimeout > 0 {
 		t := time.NewTimer(p.cfg.RingTimeout.D())
@@ -105,11 +110,14 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 				return // clTx lives on to absorb retransmissions
 			}
 		case <-clTx.Done():
-			p.calls.fail(c, p.respondTxError(tx, in, clTx.Err()), "timeout")
+			err := clTx.Err()
+			p.calls.fail(c, p.respondTxError(tx, in, err), txErrReason(err))
 			return
 		case <-tx.Done():
-			go p.drainClient(clTx)
+			// The caller side is gone (transport error, shutdown): stop the callee ringing.
 			p.calls.fail(c, 0, "aborted")
+			go p.cancelDownstream(fwd, prov.c)
+			go p.drainClient(clTx)
 			return
 		case <-ring:
 			p.calls.emit(c, kindMissed, 408, "ring-timeout")
@@ -120,6 +128,14 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 			return
 		}
 	}
+}
+
+// txErrReason names why a client transaction ended without a final response.
+func txErrReason(err error) string {
+	if errors.Is(err, sip.ErrTransactionTimeout) {
+		return "timeout"
+	}
+	return "transport"
 }
 
 // signal is a channel closed at most once.

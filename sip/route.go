@@ -71,6 +71,10 @@ func (p *Proxy) reject(tx sip.ServerTransaction, in *sip.Request, code int) {
 
 // forward starts the client transaction for fwd and relays its responses.
 func (p *Proxy) forward(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, c *call) {
+	if errors.Is(tx.Err(), sip.ErrTransactionCanceled) {
+		p.calls.emit(c, kindCancelled, 487, "cancel") // CANCEL arrived during the lookup
+		return
+	}
 	clTx, err := p.tl.Request(p.ctx, fwd)
 	if err != nil {
 		p.log.Debug("forward failed", "method", string(in.Method), "error", err)
