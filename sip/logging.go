@@ -17,8 +17,24 @@ type sipgoHandler struct {
 	malformed prometheus.Counter
 }
 
-// malformedMsgs are sipgo messages that mean an unparseable or invalid message.
-var malformedMsgs = []string{"failed to parse", "Server tx failed to handle request"}
+// isMalformed reports sipgo error records about an unparseable message or
+// one too broken to match a transaction (no Via/CSeq: answered 400).
+func isMalformed(r slog.Record) bool {
+	switch {
+	case strings.HasPrefix(r.Message, "failed to parse"):
+		return true
+	case strings.HasPrefix(r.Message, "Server tx failed to handle request"):
+		bad := false
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "error" && strings.Contains(a.Value.String(), "make key failed") {
+				bad = true
+			}
+			return !bad
+		})
+		return bad
+	}
+	return false
+}
 
 func (h *sipgoHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	// Errors may be parse failures that must be counted even when not logged.
@@ -32,13 +48,9 @@ func (h *sipgoHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *sipgoHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError {
-		for _, m := range malformedMsgs {
-			if strings.HasPrefix(r.Message, m) {
-				h.malformed.Inc()
-				return h.demote(ctx, r)
-			}
-		}
+	if r.Level >= slog.LevelError && isMalformed(r) {
+		h.malformed.Inc()
+		return h.demote(ctx, r)
 	}
 	if r.Level <= slog.LevelInfo && r.Level > slog.LevelDebug {
 		return h.demote(ctx, r)
