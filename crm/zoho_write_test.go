@@ -42,7 +42,7 @@ func TestZohoCallJournalExactBody(t *testing.T) {
 	// PlayCallRecording defaults to 0: no recording link.
 	jsonEqual(t, r[0].Body, `{"data":[{"Subject":"Extension Call",
 		"Description":"2026-11-23 11:00:00 Inbound Completed - from Ada Lovelace <+49301234567> to Desk 1 <201> 00:01:00",
-		"Call_Type":"Inbound","Call_Start_Time":"2026-11-23T10:00:00+00:00","Call_Duration":"00:01:00",
+		"Call_Type":"Inbound","Call_Start_Time":"2026-11-23T10:00:00+00:00","Call_Duration":"01:00",
 		"Call_Result":"ANSWERED","Dialled_Number":"201","Owner":{"id":"4150868000000225013"},
 		"Who_Id":{"id":"4150868000000224005"}}]}`)
 	if got := z.Created("Calls"); len(got) != 1 {
