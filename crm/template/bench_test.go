@@ -99,11 +99,15 @@ func TestZohoBenchShape(t *testing.T) {
 // 50-contact Zoho-shaped response: full records (25 fields, about 37 KB) and
 // records with only the mapped fields (about 14 KB).
 func BenchmarkRenderExtract50(b *testing.B) {
-	b.Run("zoho-full", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50)) })
-	b.Run("zoho-fields", func(b *testing.B) { benchRenderExtract(b, zohoFields(50)) })
+	b.Run("zoho-full", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50), false) })
+	b.Run("zoho-fields", func(b *testing.B) { benchRenderExtract(b, zohoFields(50), false) })
+	b.Run("zoho-full-table", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50), true) })
+	b.Run("zoho-fields-table", func(b *testing.B) { benchRenderExtract(b, zohoFields(50), true) })
 }
 
-func benchRenderExtract(b *testing.B, body []byte) {
+// benchRenderExtract renders and extracts into []Record, or into a Table
+// (no map per record) when table is set.
+func benchRenderExtract(b *testing.B, body []byte, table bool) {
 	tp := mustParse(b, zohoTemplate)
 	r := tp.Scenario(ScenarioSyncContactAuto).Request("Contacts")
 	vars := Vars{"dc": "eu", "Phone": "+4930123456"}
@@ -115,9 +119,22 @@ func benchRenderExtract(b *testing.B, body []byte) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		recs, err := r.Extract(body, vars)
-		if err != nil || len(recs) != 50 || h.URL == "" {
-			b.Fatal(len(recs), err)
+		n := 0
+		if table {
+			t, err := r.ExtractTable(body, vars)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(t.Rows)
+		} else {
+			recs, err := r.Extract(body, vars)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(recs)
+		}
+		if n != 50 || h.URL == "" {
+			b.Fatal(n)
 		}
 	}
 	if cpu := cpuTime() - start; cpu > 0 {

@@ -133,7 +133,12 @@
 //
 // See Extract: comma-separated alternatives (split outside brackets and
 // quotes; the first non-empty wins), #(…) queries, #|N, {{variables}} in
-// paths, one record per element of an iterating path, zipped by index.
+// paths, one record per element of an iterating path, zipped by index. A
+// path prefix.#.suffix is evaluated element by element, so an element
+// without the field gives "" and the records stay aligned (GJSON's own
+// data.#.key would leave such elements out); #(…)# queries give their
+// matches. ExtractTable returns the same data as a Table (no map per
+// record), which is cheaper for callers that fill their own structs.
 // Strings are returned as they are (hostile text is made harmless by the
 // escaping when it is used), numbers as their JSON text, objects and arrays
 // as compact JSON text, null, [] and {} as "".

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -35,7 +34,8 @@ type alt struct {
 type shape struct {
 	path   string
 	iter   bool   // one value per array element (a record each)
-	prefix string // fast path: prefix.#.suffix ("" when not applicable)
+	split  bool   // path is prefix.#.suffix, evaluated per element
+	prefix string // "" with split: the root array
 	suffix string
 }
 
@@ -110,9 +110,16 @@ func splitAlternatives(s string) ([]string, error) {
 	return append(out, s[start:]), nil
 }
 
-// components splits a path on '.' and '|' outside brackets and quotes,
-// returning the components and the separators before them.
-func components(p string) (parts []string, seps []byte) {
+// component is one part of a GJSON path: p[start:end], preceded by sep
+// ('.', '|' or 0 for the first).
+type component struct {
+	start, end int
+	sep        byte
+}
+
+// components splits a path on '.' and '|' outside brackets and quotes.
+func components(p string) []component {
+	var out []component
 	depth, start := 0, 0
 	inQ, esc := false, false
 	var sep byte
@@ -132,41 +139,45 @@ func components(p string) (parts []string, seps []byte) {
 		case c == ')' || c == ']' || c == '}':
 			depth--
 		case (c == '.' || c == '|') && depth == 0:
-			parts, seps = append(parts, p[start:i]), append(seps, sep)
+			out = append(out, component{start, i, sep})
 			sep, start = c, i+1
 		}
 	}
-	return append(parts, p[start:]), append(seps, sep)
+	return append(out, component{start, len(p), sep})
 }
 
 // analyse finds whether a path iterates (a '#' component followed by more,
-// or a '#(…)#' query) after its last pipe, and a prefix.#.suffix split.
+// or a '#(…)#' query, after its last pipe) and, for paths without pipes,
+// the split prefix.#.suffix at the first '#' component (prefix "" is the
+// root array). Split paths are evaluated element by element, so an element
+// without the key gives "" and records stay aligned (GJSON's own data.#.key
+// leaves such elements out).
 func analyse(p string) shape {
 	sh := shape{path: p}
-	parts, seps := components(p)
-	last := 0
-	for i, s := range seps {
-		if s == '|' {
-			last = i
+	comps := components(p)
+	last, pipes := 0, false
+	for i, c := range comps {
+		if c.sep == '|' {
+			last, pipes = i, true
 		}
 	}
-	for i := last; i < len(parts); i++ {
-		c := parts[i]
-		if (c == "#" && i < len(parts)-1) || (strings.HasPrefix(c, "#(") && strings.HasSuffix(c, ")#")) {
+	for i := last; i < len(comps); i++ {
+		c := p[comps[i].start:comps[i].end]
+		if (c == "#" && i < len(comps)-1) || (strings.HasPrefix(c, "#(") && strings.HasSuffix(c, ")#")) {
 			sh.iter = true
 			break
 		}
 	}
-	if !sh.iter || strings.ContainsAny(p, "|@\\!*?{[") {
+	if !sh.iter || pipes {
 		return sh
 	}
-	for i, c := range parts {
-		if c == "#" && i > 0 && i < len(parts)-1 {
-			sh.prefix = strings.Join(parts[:i], ".")
-			sh.suffix = strings.Join(parts[i+1:], ".")
-			break
-		}
-		if strings.HasPrefix(c, "#") {
+	for i, c := range comps {
+		if p[c.start:c.end] == "#" && i < len(comps)-1 {
+			sh.split = true
+			if i > 0 {
+				sh.prefix = p[:comps[i-1].end]
+			}
+			sh.suffix = p[comps[i+1].start:]
 			break
 		}
 	}
@@ -184,8 +195,17 @@ func analyse(p string) shape {
 // null, [] and {} as ""; other objects and arrays as compact JSON text. An
 // empty body gives no records; a body that is not JSON gives ErrNotJSON.
 func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
+	t, err := ExtractTable(outputs, body, vars)
+	if err != nil {
+		return nil, err
+	}
+	return t.Records(), nil
+}
+
+// ExtractTable is Extract returning a Table.
+func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, nil
+		return newTable(outputs, nil, nil, 0), nil
 	}
 	if !gjson.ValidBytes(body) {
 		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
@@ -198,7 +218,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 		if o.Name == "" {
 			continue
 		}
-		vals, it, err := x.output(o, vars)
+		vals, it, err := x.output(i, o, vars)
 		if err != nil {
 			return nil, err
 		}
@@ -210,53 +230,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	if !slices.Contains(multi, true) {
 		n = 1
 	}
-	return zip(outputs, cols, multi, n), nil
-}
-
-// zip builds the records. Values may alias the response body, so they are
-// copied into a single arena shared by all records.
-func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
-	size := 0
-	for _, c := range cols {
-		for _, v := range c {
-			size += len(v)
-		}
-	}
-	arena := make([]byte, 0, size)
-	var recs []Record
-	for i := 0; i < n; i++ {
-		rec := make(Record, len(outputs))
-		nonEmpty := false
-		for j, o := range outputs {
-			if o.Name == "" {
-				continue
-			}
-			var s string
-			switch {
-			case multi[j] && i < len(cols[j]):
-				s = cols[j][i]
-			case !multi[j] && len(cols[j]) > 0:
-				s = cols[j][0]
-			}
-			if s != "" {
-				nonEmpty = true
-				if len(arena)+len(s) <= cap(arena) {
-					start := len(arena)
-					arena = append(arena, s...)
-					s = unsafe.String(&arena[start], len(s))
-				} else {
-					s = strings.Clone(s) // scalar outputs repeated in every record
-				}
-			}
-			if _, dup := rec[o.Name]; !dup || s != "" {
-				rec[o.Name] = s
-			}
-		}
-		if nonEmpty {
-			recs = append(recs, rec)
-		}
-	}
-	return recs
+	return newTable(outputs, cols, multi, n), nil
 }
 
 // resultString converts a GJSON value to text (see Extract).
@@ -286,6 +260,11 @@ func resultString(r gjson.Result) string {
 // Extract applies the request's outputs to a response body (see Extract).
 func (r *Request) Extract(body []byte, vars Vars) ([]Record, error) {
 	return Extract(r.OutputList(), body, vars)
+}
+
+// ExtractTable is Extract returning a Table.
+func (r *Request) ExtractTable(body []byte, vars Vars) (*Table, error) {
+	return ExtractTable(r.OutputList(), body, vars)
 }
 
 // ContactURLOutput returns the compiled ContactFieldForUri path of a

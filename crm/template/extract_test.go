@@ -153,3 +153,52 @@ func TestSplitAlternatives(t *testing.T) {
 		t.Error("unbalanced path accepted")
 	}
 }
+
+func TestExtractTable(t *testing.T) {
+	tb, err := ExtractTable(outs("A", "data.#.a", "B", "data.#.b", "A", "data.#.c", "", "x"),
+		[]byte(`{"data":[{"a":"1","b":"x"},{"b":""},{"c":"3"}]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Table{Names: []string{"A", "B"}, Rows: [][]string{{"1", "x"}, {"3", ""}}}
+	if !reflect.DeepEqual(tb, want) || tb.Col("B") != 1 || tb.Col("Z") != -1 {
+		t.Errorf("got %#v", tb)
+	}
+	if recs := tb.Records(); !reflect.DeepEqual(recs, []Record{{"A": "1", "B": "x"}, {"A": "3", "B": ""}}) {
+		t.Errorf("records %v", recs)
+	}
+	empty, err := ExtractTable(outs("A", "a"), nil, nil)
+	if err != nil || len(empty.Rows) != 0 || empty.Records() != nil || !reflect.DeepEqual(empty.Names, []string{"A"}) {
+		t.Errorf("empty %#v %v", empty, err)
+	}
+}
+
+// GJSON's own data.#.key leaves out elements without the key; records must
+// stay aligned, so such elements give "".
+func TestExtractAlignment(t *testing.T) {
+	body := `{"data":[{"id":"1","name":"A"},{"id":"2"},{"id":"3","name":"C","o":{"k":"x"}}]}`
+	tests := []struct {
+		name string
+		out  []*Output
+		want []Record
+	}{
+		{"missing key", outs("id", "data.#.id", "name", "data.#.name"),
+			[]Record{{"id": "1", "name": "A"}, {"id": "2", "name": ""}, {"id": "3", "name": "C"}}},
+		{"nested suffix", outs("id", "data.#.id", "k", "data.#.o.k"),
+			[]Record{{"id": "1", "k": ""}, {"id": "2", "k": ""}, {"id": "3", "k": "x"}}},
+		{"variable path", outs("id", "data.#.id", "v", "data.#.{{.F}}"),
+			[]Record{{"id": "1", "v": "A"}, {"id": "2", "v": ""}, {"id": "3", "v": "C"}}},
+		{"root array", outs("id", "#.id", "name", "#.name"), nil},
+	}
+	for _, tt := range tests {
+		b := body
+		if tt.name == "root array" {
+			b = `[{"id":1},{"name":"B"}]`
+			tt.want = []Record{{"id": "1", "name": ""}, {"id": "", "name": "B"}}
+		}
+		got, err := Extract(tt.out, []byte(b), Vars{"F": "name"})
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %v, %v", tt.name, got, err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 // copied into one arena by zip before Extract returns.
 type extractor struct {
 	body   string
+	paths  []*path // compiled path of each output
 	groups map[string]*group
 }
 
@@ -28,13 +29,18 @@ type group struct {
 }
 
 func newExtractor(body []byte, outputs []*Output) *extractor {
-	x := &extractor{body: unsafe.String(unsafe.SliceData(body), len(body))}
-	for _, o := range outputs {
-		if o.p == nil {
+	x := &extractor{body: unsafe.String(unsafe.SliceData(body), len(body)), paths: make([]*path, len(outputs))}
+	for i, o := range outputs {
+		p := o.p
+		if p == nil {
+			p, _ = defaultCompiled().compilePath(o.Path) // errors are reported by output
+		}
+		x.paths[i] = p
+		if p == nil {
 			continue
 		}
-		for _, a := range o.p.alts {
-			if a.v.tmpl != nil || a.s.prefix == "" {
+		for _, a := range p.alts {
+			if a.v.tmpl != nil || !a.s.split {
 				continue
 			}
 			if x.groups == nil {
@@ -76,14 +82,13 @@ func firstKey(suffix string) string {
 	return k
 }
 
-// output evaluates the alternatives of o; the first non-empty one wins.
-func (x *extractor) output(o *Output, vars Vars) ([]string, bool, error) {
-	p := o.p
+// output evaluates the alternatives of output i; the first non-empty one
+// wins.
+func (x *extractor) output(i int, o *Output, vars Vars) ([]string, bool, error) {
+	p := x.paths[i]
 	if p == nil {
-		var err error
-		if p, err = defaultCompiled().compilePath(o.Path); err != nil {
-			return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
-		}
+		_, err := defaultCompiled().compilePath(o.Path)
+		return nil, false, fmt.Errorf("template: output %q: %w", o.Name, err)
 	}
 	for _, a := range p.alts {
 		sh := a.s
@@ -108,13 +113,18 @@ func (x *extractor) eval(sh shape) ([]string, bool) {
 	if sh.path == "" {
 		return nil, false
 	}
-	if g := x.groups[sh.prefix]; g != nil && sh.prefix != "" {
+	if sh.split {
+		g := x.groups[sh.prefix]
+		if g == nil || !contains(g.suffixes, sh.suffix) { // a path with {{variables}}
+			g = &group{suffixes: []string{sh.suffix}}
+			if k := firstKey(sh.suffix); k != "" {
+				g.keys = []string{k}
+			}
+		}
 		if !g.done {
 			x.fill(sh.prefix, g)
 		}
-		if col, ok := g.cols[sh.suffix]; ok {
-			return col, true
-		}
+		return g.cols[sh.suffix], true
 	}
 	r := gjson.Get(x.body, sh.path)
 	if sh.iter && r.IsArray() {
@@ -135,7 +145,10 @@ func (x *extractor) eval(sh shape) ([]string, bool) {
 func (x *extractor) fill(prefix string, g *group) {
 	g.done = true
 	g.cols = make(map[string][]string, len(g.suffixes))
-	arr := gjson.Get(x.body, prefix)
+	arr := gjson.Parse(x.body)
+	if prefix != "" {
+		arr = gjson.Get(x.body, prefix)
+	}
 	if !arr.IsArray() {
 		for _, s := range g.suffixes {
 			g.cols[s] = nil
