@@ -22,9 +22,9 @@ type extractor struct {
 
 // group is the array at one prefix and the keys wanted from its elements.
 type group struct {
-	keys    []string            // first components of the suffixes
-	done    bool                // columns computed
-	cols    map[string][]string // suffix -> one value per element
+	keys     []string            // first components of the suffixes
+	done     bool                // columns computed
+	cols     map[string][]string // suffix -> one value per element
 	suffixes []string
 }
 

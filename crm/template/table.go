@@ -101,4 +101,3 @@ func newTable(outputs []*Output, cols [][]string, multi []bool, n int) *Table {
 	}
 	return t
 }
-
