@@ -52,12 +52,26 @@ func (s *stubResolver) Lookup(ctx context.Context, q lookup.Query) (lookup.Resul
 	return lookup.Result{}, lookup.ErrNotFound
 }
 
+// localResolver is a stubResolver that can also answer from local data only.
+type localResolver struct {
+	*stubResolver
+	local atomic.Int32
+}
+
+func (l *localResolver) LookupLocal(ctx context.Context, q lookup.Query) (lookup.Result, error) {
+	l.local.Add(1)
+	return l.Lookup(ctx, q)
+}
+
 // env is a running proxy between a caller and a callee peer.
 type env struct {
 	t      *testing.T
 	p      *Proxy
 	cfg    config.SIP
 	res    *stubResolver
+	local  *localResolver // what the proxy gets unless resolver is set
+	// resolver overrides the proxy's Resolver (set by an envOption).
+	resolver Resolver
 	reg    *prometheus.Registry
 	sub    *event.Subscription
 	uac    *peer
@@ -82,7 +96,7 @@ func baseConfig() config.SIP {
 }
 
 // newEnv starts callee, proxy (upstream = callee) and caller. mod may adjust the config.
-func newEnv(t *testing.T, tcp bool, mod func(*config.SIP)) *env {
+func newEnv(t *testing.T, tcp bool, mod func(*config.SIP), opts ...func(*env)) *env {
 	t.Helper()
 	e := &env{t: t, tcp: tcp, reg: prometheus.NewRegistry(), served: make(chan error, 1)}
 	e.uas = newPeer(t, "callee", tcp)
@@ -91,6 +105,8 @@ func newEnv(t *testing.T, tcp bool, mod func(*config.SIP)) *env {
 		"+4930123456": {Name: `Alice "AM" Müller`, Source: lookup.SourceCompany, ContactID: "c1"},
 		"+4940999":    {Name: "Evil\r\nX-Injected: yes", Source: lookup.SourceCRM, ContactID: "c2"},
 	}}
+	e.local = &localResolver{stubResolver: e.res}
+	e.resolver = e.local
 	e.cfg = baseConfig()
 	e.cfg.Upstream = "sip:" + e.uas.udp
 	if tcp {
@@ -99,9 +115,12 @@ func newEnv(t *testing.T, tcp bool, mod func(*config.SIP)) *env {
 	if mod != nil {
 		mod(&e.cfg)
 	}
+	for _, o := range opts {
+		o(e)
+	}
 	bus := event.NewBus()
 	e.sub = bus.Subscribe("test", 256)
-	p, err := New(e.cfg, Options{Resolver: e.res, Bus: bus, Logger: testLogger(t), Registerer: e.reg})
+	p, err := New(e.cfg, Options{Resolver: e.resolver, Bus: bus, Logger: testLogger(t), Registerer: e.reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,11 @@ import (
 func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	c := p.calls.newCall(in, p.cfg.TrustPAI, p.exts)
 	c.ringTimeout = p.cfg.RingTimeout.D()
-	if c.ev.Caller.Number == "" || p.res == nil || (withheld(in) && !p.cfg.NameWithheld) {
+	lookupFn := p.resolverFor(in)
+	if c.ev.Caller.Number == "" || lookupFn == nil {
 		return c
 	}
-	res, ok := p.resolve(lookup.Query{Number: c.ev.Caller.Number, Callee: c.ev.Callee.Number})
+	res, ok := p.resolve(lookupFn, lookup.Query{Number: c.ev.Caller.Number, Callee: c.ev.Callee.Number})
 	if !ok {
 		return c
 	}
@@ -43,9 +44,28 @@ type answer struct {
 	err error
 }
 
+// lookupFunc is Resolver.Lookup or LocalResolver.LookupLocal.
+type lookupFunc func(context.Context, lookup.Query) (lookup.Result, error)
+
+// resolverFor picks how the caller of in may be looked up: nil when not at
+// all (no Resolver; a withheld caller without name_withheld or without a
+// LocalResolver).
+func (p *Proxy) resolverFor(in *sip.Request) lookupFunc {
+	if p.res == nil {
+		return nil
+	}
+	if !withheld(in) {
+		return p.res.Lookup
+	}
+	if lr, ok := p.res.(LocalResolver); ok && p.cfg.NameWithheld {
+		return lr.LookupLocal
+	}
+	return nil
+}
+
 // resolve asks the Resolver with a context bounded by the lookup budget and
 // never waits longer than the budget, even for a Resolver that ignores ctx.
-func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
+func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query) (lookup.Result, bool) {
 	// Background, not p.ctx: the budget bounds the lookup, and a child of a
 	// shared cancelCtx would contend on its children map at high call rates.
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.LookupBudget.D())
@@ -53,7 +73,7 @@ func (p *Proxy) resolve(q lookup.Query) (lookup.Result, bool) {
 	ch := make(chan answer, 1)
 	go func() {
 		start := time.Now()
-		r, err := p.res.Lookup(ctx, q)
+		r, err := lookupFn(ctx, q)
 		p.m.lookupDur.Observe(time.Since(start).Seconds())
 		ch <- answer{r, err}
 	}()

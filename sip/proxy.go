@@ -32,6 +32,15 @@ type Resolver interface {
 	Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)
 }
 
+// LocalResolver is an optional interface of a Resolver that can answer
+// from the daemon's own data only (no CRM or other external source). A
+// withheld caller (Privacy: id, anonymous From) is looked up through it
+// when sip.name_withheld is set, and not at all otherwise or when the
+// Resolver lacks it: such a number never leaves the daemon.
+type LocalResolver interface {
+	LookupLocal(ctx context.Context, q lookup.Query) (lookup.Result, error)
+}
+
 // Options are the collaborators of a Proxy. All are optional: without a
 // Resolver no name is ever set, without a Bus events are dropped, without
 // a Logger nothing is logged and without a Registerer metrics go to a

@@ -123,21 +123,31 @@ func TestSlowLookupForwardsUntouched(t *testing.T) {
 }
 
 func TestWithheldCaller(t *testing.T) {
+	privacy := []sip.Header{sip.NewHeader("Privacy", "id;critical")}
 	for _, tc := range []struct {
 		name         string
 		nameWithheld bool
+		localOnly    bool // the Resolver implements LocalResolver
 		from         *sip.FromHeader
 		hdrs         []sip.Header
-		wantLookups  int32
+		wantLookups  int32 // through Lookup (all sources)
+		wantLocal    int32 // through LookupLocal
 		wantName     string
 	}{
-		{"privacy id", false, fromHeader("", "+4930123456", "pbx.example"), []sip.Header{sip.NewHeader("Privacy", "id")}, 0, ""},
-		{"anonymous from", false, fromHeader("Anonymous", "anonymous", "anonymous.invalid"),
-			[]sip.Header{sip.NewHeader("P-Asserted-Identity", "<tel:+4930123456>")}, 0, "Anonymous"},
-		{"named when configured", true, fromHeader("", "+4930123456", "pbx.example"), []sip.Header{sip.NewHeader("Privacy", "id;critical")}, 1, `Alice \"AM\" Müller`},
+		{"privacy id", false, true, fromHeader("", "+4930123456", "pbx.example"), privacy, 0, 0, ""},
+		{"anonymous from", false, true, fromHeader("Anonymous", "anonymous", "anonymous.invalid"),
+			[]sip.Header{sip.NewHeader("P-Asserted-Identity", "<tel:+4930123456>")}, 0, 0, "Anonymous"},
+		{"named locally when configured", true, true, fromHeader("", "+4930123456", "pbx.example"), privacy, 1, 1, `Alice \"AM\" Müller`},
+		{"never external even when configured", true, false, fromHeader("", "+4930123456", "pbx.example"), privacy, 0, 0, ""},
+		{"not withheld", false, true, fromHeader("", "+4930123456", "pbx.example"), nil, 1, 0, `Alice \"AM\" Müller`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, false, func(c *config.SIP) { c.NameWithheld = tc.nameWithheld; c.TrustPAI = true })
+			e := newEnv(t, false, func(c *config.SIP) { c.NameWithheld = tc.nameWithheld; c.TrustPAI = true },
+				func(e *env) {
+					if !tc.localOnly {
+						e.resolver = e.res
+					}
+				})
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			sess, err := e.invite(ctx, tc.from, tc.hdrs...)
@@ -148,8 +158,8 @@ func TestWithheldCaller(t *testing.T) {
 			if got := inv.From().DisplayName; got != tc.wantName {
 				t.Errorf("From display %q, want %q", got, tc.wantName)
 			}
-			if n := e.res.calls.Load(); n != tc.wantLookups {
-				t.Errorf("lookups %d, want %d", n, tc.wantLookups)
+			if n, l := e.res.calls.Load(), e.local.local.Load(); n != tc.wantLookups || l != tc.wantLocal {
+				t.Errorf("lookups %d (local %d), want %d (%d)", n, l, tc.wantLookups, tc.wantLocal)
 			}
 		})
 	}
