@@ -65,22 +65,22 @@ func (l *localResolver) LookupLocal(ctx context.Context, q lookup.Query) (lookup
 
 // env is a running proxy between a caller and a callee peer.
 type env struct {
-	t      *testing.T
-	p      *Proxy
-	cfg    config.SIP
-	res    *stubResolver
-	local  *localResolver // what the proxy gets unless resolver is set
+	t     *testing.T
+	p     *Proxy
+	cfg   config.SIP
+	res   *stubResolver
+	local *localResolver // what the proxy gets unless resolver is set
 	// resolver overrides the proxy's Resolver (set by an envOption).
 	resolver Resolver
-	reg    *prometheus.Registry
-	sub    *event.Subscription
-	uac    *peer
-	uas    *peer
-	tcp    bool
-	served chan error
-	stop   context.CancelFunc
-	once   sync.Once
-	err    error
+	reg      *prometheus.Registry
+	sub      *event.Subscription
+	uac      *peer
+	uas      *peer
+	tcp      bool
+	served   chan error
+	stop     context.CancelFunc
+	once     sync.Once
+	err      error
 }
 
 func baseConfig() config.SIP {
