@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"sync"
@@ -116,13 +117,16 @@ func TestHubSpotCreateContactAndOwners(t *testing.T) {
 
 func TestHubSpotConcurrencyNeverAboveLimit(t *testing.T) {
 	h, it, _ := newHubSpot(t, 4)
-	h.AddContact("501", map[string]any{"firstname": "Maria", "phone": "+4930111"})
+	for i := 0; i < 50; i++ {
+		h.AddContact(strconv.Itoa(600+i), map[string]any{"firstname": "Maria", "phone": fmt.Sprintf("+4930111%02d", i)})
+	}
 	h.SetDelay(5 * time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
 	for i := 0; i < 50; i++ {
 		wg.Go(func() {
-			if c, err := it.SearchContact(context.Background(), "+4930111"); err != nil || len(c) != 1 {
+			// Distinct numbers: identical concurrent searches are coalesced.
+			if c, err := it.SearchContact(context.Background(), fmt.Sprintf("+4930111%02d", i)); err != nil || len(c) != 1 {
 				errs <- err
 			}
 		})
@@ -162,5 +166,23 @@ func TestHubSpotOAuth(t *testing.T) {
 	form, _ := url.ParseQuery(string(tok[1].Body))
 	if form.Get("grant_type") != "refresh_token" || form.Get("client_id") != "hub-client" || form.Get("client_secret") != "hub-secret" {
 		t.Fatalf("refresh form %v", form)
+	}
+}
+
+func TestIdenticalSearchesCoalesced(t *testing.T) {
+	h, it, _ := newHubSpot(t, 4)
+	h.AddContact("501", map[string]any{"firstname": "Maria", "phone": "+4930111"})
+	h.SetDelay(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Go(func() {
+			if c, err := it.SearchContact(context.Background(), "+4930111"); err != nil || len(c) != 1 {
+				t.Errorf("%v %v", c, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(h.Requests()); n > 2 {
+		t.Fatalf("%d requests for 20 identical concurrent searches", n)
 	}
 }

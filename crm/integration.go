@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"cidproxy/crm/template"
 )
 
@@ -79,6 +81,7 @@ type Integration struct {
 	mu      sync.RWMutex
 	globals map[string]string
 	recent  map[string]recentEntry // contacts created lately (see CreateContact)
+	flight  singleflight.Group     // identical concurrent searches
 }
 
 // New builds an Integration and loads its persisted token. It does not

@@ -28,12 +28,31 @@ const maxChain = 4
 // empty slice and a nil error. If some types fail and others answer, the
 // contacts found are returned with a nil error and the failures are logged;
 // if every type fails, the error is returned.
+//
+// Concurrent searches for the same number (a queue call ringing several
+// agents) share one set of requests.
 func (it *Integration) SearchContact(ctx context.Context, phone string) ([]Contact, error) {
 	sc := it.tpl.Scenario(template.ScenarioSyncContactAuto)
 	if sc == nil {
 		return nil, errors.New("crm: template has no SyncContactAuto scenario")
 	}
-	return it.search(ctx, sc, Vars{"Phone": phone, "SearchValue": phone, "CallerNumber": phone})
+	ch := it.flight.DoChan(phone, func() (any, error) {
+		// Detached from the first caller's cancellation (the others still
+		// wait) and bounded by one attempt timeout; each caller returns at
+		// its own deadline.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.client.cfg.Timeout)
+		defer cancel()
+		return it.search(sctx, sc, Vars{"Phone": phone, "SearchValue": phone, "CallerNumber": phone})
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("crm: search: %w", ctx.Err())
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return slices.Clone(res.Val.([]Contact)), nil
+	}
 }
 
 // DialSearch runs the SearchContact scenario (dial search by name or number)
