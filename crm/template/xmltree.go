@@ -125,12 +125,3 @@ func xmlErr(err error, line int) error {
 	}
 	return fmt.Errorf("line %d: xml: %s", line, strings.TrimPrefix(err.Error(), "xml: "))
 }
-
-func (n *Node) attr(name string) (string, bool) {
-	for _, a := range n.Attrs {
-		if a.Name.Local == name {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
