@@ -145,6 +145,10 @@
 //
 // # Round trip
 //
+// The XML 1.1 declaration is accepted (read as 1.0 and written back as
+// declared); what only XML 1.1 allows, such as references to control
+// characters (&#x1;), is rejected as a syntax error.
+//
 // Bytes writes known attributes in a fixed order and omits empty optional
 // ones, then unknown attributes and elements as read. Comments, attribute
 // order and layout are not kept; Equal compares two templates ignoring line
