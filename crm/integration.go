@@ -82,6 +82,8 @@ type Integration struct {
 	globals map[string]string
 	recent  map[string]recentEntry // contacts created lately (see CreateContact)
 	flight  singleflight.Group     // identical concurrent searches
+	// disabled caches per scenario the outputs an Enable switch turns off.
+	disabled sync.Map // *template.Scenario -> map[string]bool
 }
 
 // New builds an Integration and loads its persisted token. It does not

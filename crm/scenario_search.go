@@ -153,12 +153,10 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 // switches and cleaning hostile values.
 func (it *Integration) mapContact(sc *template.Scenario, typ string, rec map[string]string) Contact {
 	c := Contact{Type: typ}
-	for name, field := range contactFields {
-		v, ok := rec[name]
-		if !ok {
-			continue
-		}
-		if en, has := contactEnable[name]; has && sc.Param(en) != nil && !sc.Enabled(en) {
+	off := it.disabledOutputs(sc)
+	for name, v := range rec {
+		field, ok := contactFields[name]
+		if !ok || off[name] {
 			continue
 		}
 		limit := maxFieldLen
@@ -168,6 +166,22 @@ func (it *Integration) mapContact(sc *template.Scenario, typ string, rec map[str
 		*field(&c) = cleanValue(v, limit)
 	}
 	return c
+}
+
+// disabledOutputs returns the contact outputs switched off by a present
+// "<Name>Enable" parameter that is not 1 (computed once per scenario).
+func (it *Integration) disabledOutputs(sc *template.Scenario) map[string]bool {
+	if m, ok := it.disabled.Load(sc); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for name, en := range contactEnable {
+		if sc.Param(en) != nil && !sc.Enabled(en) {
+			m[name] = true
+		}
+	}
+	it.disabled.Store(sc, m)
+	return m
 }
 
 // follow runs the Common request next with the record's outputs as
