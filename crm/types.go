@@ -64,7 +64,7 @@ func (c Contact) Numbers() []string {
 // contactFields maps SyncContactAuto output names to Contact fields.
 var contactFields = map[string]func(*Contact) *string{
 	"ContactsId": func(c *Contact) *string { return &c.ID },
-	"FirstName": func(c *Contact) *string { return &c.FirstName }, "LastName": func(c *Contact) *string { return &c.LastName },
+	"FirstName":  func(c *Contact) *string { return &c.FirstName }, "LastName": func(c *Contact) *string { return &c.LastName },
 	"Company": func(c *Contact) *string { return &c.Company }, "Email": func(c *Contact) *string { return &c.Email },
 	"BusinessNumber": func(c *Contact) *string { return &c.Business }, "BusinessNumber2": func(c *Contact) *string { return &c.Business2 },
 	"BusinessFaxNumber": func(c *Contact) *string { return &c.BusinessFax }, "MobileNumber": func(c *Contact) *string { return &c.Mobile },
