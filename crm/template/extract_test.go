@@ -189,12 +189,17 @@ func TestExtractAlignment(t *testing.T) {
 		{"variable path", outs("id", "data.#.id", "v", "data.#.{{.F}}"),
 			[]Record{{"id": "1", "v": "A"}, {"id": "2", "v": ""}, {"id": "3", "v": "C"}}},
 		{"root array", outs("id", "#.id", "name", "#.name"), nil},
+		{"arrays of arrays", outs("first", "rows.#.0", "second", "rows.#.1"), nil},
 	}
 	for _, tt := range tests {
 		b := body
 		if tt.name == "root array" {
 			b = `[{"id":1},{"name":"B"}]`
 			tt.want = []Record{{"id": "1", "name": ""}, {"id": "", "name": "B"}}
+		}
+		if tt.name == "arrays of arrays" {
+			b = `{"rows":[["a","b"],["c"]]}`
+			tt.want = []Record{{"first": "a", "second": "b"}, {"first": "c", "second": ""}}
 		}
 		got, err := Extract(tt.out, []byte(b), Vars{"F": "name"})
 		if err != nil || !reflect.DeepEqual(got, tt.want) {

@@ -175,8 +175,13 @@ func (x *extractor) fill(prefix string, g *group) {
 				return left > 0
 			})
 		}
+		obj := e.IsObject()
 		for _, s := range g.suffixes {
-			g.cols[s][i] = x.elemValue(e, s, g.keys, found)
+			if obj {
+				g.cols[s][i] = x.elemValue(e, s, g.keys, found)
+			} else {
+				g.cols[s][i] = resultString(e.Get(s)) // e.g. data.#.0 on arrays of arrays
+			}
 		}
 	}
 }
