@@ -71,7 +71,7 @@ func TestSippStyleInDialogWithoutRoute(t *testing.T) {
 	ruri := "sip:1001@" + e.proxyAddr()
 	body := testSDP
 	u.send(`INVITE %s SIP/2.0
-Via: SIP/2.0/UDP %s;branch=z9hG4bKsipp1
+Via: SIP/2.0/UDP %s;branch=z9hG4bKsipp1;rport
 From: sipp <sip:+4930123456@%s>;tag=sipp1
 To: <sip:1001@%s>
 Call-ID: sipp-call-1
@@ -100,6 +100,9 @@ Content-Length: %d
 	}
 	if len(ok200.GetHeaders("Via")) != 1 || ok200.RecordRoute() == nil {
 		t.Errorf("200 OK: Vias %d, Record-Route %v", len(ok200.GetHeaders("Via")), ok200.RecordRoute())
+	}
+	if rp, _ := ok200.Via().Params.Get("rport"); rp != itoa(port(u.addr())) || !ok200.Via().Params.Has("received") {
+		t.Errorf("200 OK Via %q: want rport and received filled in (RFC 3581)", ok200.Via().Value())
 	}
 	toTag, _ := ok200.To().Params.Get("tag")
 	u.send(`ACK %s SIP/2.0

@@ -273,3 +273,29 @@ func TestShutdownDrains(t *testing.T) {
 		t.Errorf("Serve returned %v after the last transaction", d)
 	}
 }
+
+func TestSilentNextHopTimesOut(t *testing.T) {
+	hole, err := net.ListenPacket("udp", "127.0.0.1:0") // receives, never answers
+	mustf(t, err, "listen")
+	defer hole.Close()
+	// Caller over TCP: a UDP retransmission before 200 ms would stop sipgo's
+	// 100 Trying timer (test T1 is 100 ms). The hole is reached over UDP.
+	e := newEnv(t, true, func(c *config.SIP) { c.Upstream = "sip:" + hole.LocalAddr().String() })
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	// The caller's INVITE transaction waits (our 100 Trying stops its Timer B);
+	// ours runs into Timer B and answers 408.
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	if code := dialogErrCode(sess.WaitAnswer(ctx, sipgo.AnswerOptions{})); code != 408 {
+		t.Fatalf("got %d (%v), want 408 after Timer B", code, sess.InviteResponse)
+	}
+	if d := time.Since(start); d < 64*sip.T1-time.Second {
+		t.Errorf("408 after %v, before Timer B (%v)", d, 64*sip.T1)
+	}
+	evs := e.events(string(*sess.InviteRequest.CallID()), 2*time.Second)
+	if got := kinds(evs); got != "failed(timeout)" || evs[0].Code != 408 {
+		t.Fatalf("events = %s", got)
+	}
+}
