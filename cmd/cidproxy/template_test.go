@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"cidproxy/crm/builtin"
 	"cidproxy/crm/crmtest"
@@ -151,5 +157,83 @@ func TestTemplateTestUsage(t *testing.T) {
 	}
 	if code, _, _ := runTemplate(t, "test", "--phone", "1", "--field", "novalue", "x.xml"); code != 2 {
 		t.Fatalf("bad --field: exit %d", code)
+	}
+}
+
+// syncWriter is a goroutine-safe buffer the test can poll.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestTemplateTestOAuthBrowserFlow(t *testing.T) {
+	z := crmtest.NewZoho("1000.CLI", "cli-secret-abcdef")
+	defer z.Close()
+	z.AddRecord("Contacts", map[string]any{"id": "1", "First_Name": "Ada", "Phone": "+4930555"})
+	templateHTTPClient = z.Client()
+	defer func() { templateHTTPClient = nil }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	redirect := fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", port)
+	zoho, _ := builtin.Bytes(builtin.Zoho)
+	path := writeTemplate(t, "zoho.xml", zoho)
+	out := &syncWriter{}
+	done := make(chan int, 1)
+	go func() {
+		done <- templateMain(context.Background(), []string{"test", path, "--phone", "+4930555", "--field", "client_id=1000.CLI",
+			"--field", "client_secret=cli-secret-abcdef", "--redirect-uri", redirect, "--auth-timeout", "10s"}, out, io.Discard)
+	}()
+	// The "browser": wait for the printed consent URL, let the fake consent
+	// page redirect, and follow the redirect to the tool's local callback.
+	var authURL string
+	for deadline := time.Now().Add(5 * time.Second); authURL == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := regexp.MustCompile(`(?m)^  (https://accounts\.zoho\.com/\S+)$`).FindStringSubmatch(out.String()); m != nil {
+			authURL = m[1]
+		}
+	}
+	if authURL == "" {
+		t.Fatalf("no consent URL printed:\n%s", out)
+	}
+	browser := z.Client()
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := browser.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cb, err := http.Get(resp.Header.Get("Location")) // real loopback request to the tool
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb.Body.Close()
+	if cb.StatusCode != http.StatusOK {
+		t.Fatalf("callback status %d", cb.StatusCode)
+	}
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "authorized") || !strings.Contains(out.String(), "#1 Ada (Contacts)") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("tool did not finish")
+	}
+	if strings.Contains(out.String(), "cli-secret-abcdef") {
+		t.Fatal("secret printed")
 	}
 }
