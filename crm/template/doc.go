@@ -16,6 +16,7 @@
 //	h, err := t.Render(req, vars)   // *HTTPRequest{Method, URL, Header, Body}; ErrEmptyURL = skip
 //	hr, err := h.NewRequest(ctx)    // *http.Request
 //	recs, err := req.Extract(body, vars) // []Record (output Name -> value); or Extract(outputs, body, vars)
+//	tab, err := req.ExtractTable(body, vars) // same data, no map per record (Names, Rows)
 //	sc.ContactURLOutput()           // compiled ContactFieldForUri as an Output
 //	t.RenderString(src, template.CtxPlain, vars) // text that is not part of the template
 //
