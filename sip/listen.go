@@ -119,7 +119,8 @@ func (p *Proxy) remember(transport string, a net.Addr) {
 	if p.cfg.Hostname != "" {
 		adv.host = p.cfg.Hostname
 	} else if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		adv.host = "127.0.0.1"
+		adv.host = p.outboundIP()
+		p.log.Warn("sip listener on a wildcard address without sip.hostname", "transport", transport, "advertised", adv.host)
 	}
 	if tr == "UDP" {
 		adv.laddr = sip.Addr{IP: net.ParseIP(host), Port: port, Hostname: host}
@@ -129,6 +130,28 @@ func (p *Proxy) remember(transport string, a net.Addr) {
 		UriParams: sip.HeaderParams{{K: "transport", V: strings.ToLower(transport)}, {K: "lr", V: ""}},
 	}}
 	p.local.out[tr] = adv
+}
+
+// outboundIP guesses the address peers can reach us on when listening on a
+// wildcard address: the local IP routed toward the upstream, else the first
+// non-loopback interface address, else 127.0.0.1. sip.hostname avoids the guess.
+func (p *Proxy) outboundIP() string {
+	if p.upstream != nil {
+		if c, err := net.Dial("udp", p.upstream.dest); err == nil { // sends nothing
+			defer c.Close()
+			if a, ok := c.LocalAddr().(*net.UDPAddr); ok && !a.IP.IsUnspecified() {
+				return a.IP.String()
+			}
+		}
+	}
+	if ifs, err := net.InterfaceAddrs(); err == nil {
+		for _, ia := range ifs {
+			if n, ok := ia.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				return n.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
 }
 
 // isMe reports whether host:port addresses this proxy.

@@ -137,3 +137,23 @@ func TestListenConflictFailsServe(t *testing.T) {
 	default:
 	}
 }
+
+func TestWildcardListenerAdvertisesRoutableAddress(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Listen = []string{"udp://0.0.0.0:0"}
+	cfg.Upstream = "sip:127.0.0.1:5999"
+	p, err := New(cfg, Options{})
+	mustf(t, err, "new")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-p.Ready()
+	adv := p.local.out["UDP"]
+	if adv.host != "127.0.0.1" || adv.port == 0 {
+		t.Errorf("advertised %s:%d, want the address routed toward the upstream (127.0.0.1)", adv.host, adv.port)
+	}
+	if !p.isMe(net.JoinHostPort("127.0.0.1", itoa(adv.port))) {
+		t.Error("loopback address of a wildcard listener is not recognised as ours")
+	}
+}
