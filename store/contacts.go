@@ -2,8 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,15 +28,6 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // ErrInvalid is wrapped by every validation error.
 var ErrInvalid = errors.New("invalid value")
-
-var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
-
-// NewID returns a short random id (13 characters, 64 random bits).
-func NewID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return idEncoding.EncodeToString(b[:])
-}
 
 // validateContact checks c and returns its normalised number keys.
 func (db *DB) validateContact(c *lookup.Contact) ([]string, error) {
@@ -82,12 +72,24 @@ func (db *DB) PutContact(ctx context.Context, c lookup.Contact) (lookup.Contact,
 		return c, err
 	}
 	if c.ID == "" {
-		c.ID = NewID()
+		c.ID = db.ids.next()
 	}
 	val := encodeContact(nil, &c, keys)
+	proj := encodeProjection(nil, c.DisplayName(), keys)
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(contactKey(c.ID), val) }); err != nil {
+	err = db.bdb.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(contactKey(c.ID)); errors.Is(err, badger.ErrKeyNotFound) {
+			if err := addCount(txn, 1); err != nil {
+				return err
+			}
+		}
+		if err := txn.Set(contactKey(c.ID), val); err != nil {
+			return err
+		}
+		return txn.Set(projKey(c.ID), proj)
+	})
+	if err != nil {
 		return c, fmt.Errorf("store: put contact: %w", err)
 	}
 	if db.indexContacts {
@@ -118,14 +120,16 @@ func (db *DB) GetContact(ctx context.Context, id string) (lookup.Contact, error)
 // DeleteContact removes contact id from the store and the index; it
 // returns ErrNotFound when it does not exist.
 func (db *DB) DeleteContact(ctx context.Context, id string) error {
-	return db.deleteRecord(ctx, id, contactKey, func() {
+	return db.deleteRecord(ctx, id, contactKey, projKey, func() {
 		if db.indexContacts {
 			db.ix.DeleteContact(id)
 		}
 	})
 }
 
-func (db *DB) deleteRecord(ctx context.Context, id string, keyOf func(string) []byte, unindex func()) error {
+// deleteRecord deletes keyOf(id) (ErrNotFound when missing) and, when
+// given, alsoOf(id), then calls unindex.
+func (db *DB) deleteRecord(ctx context.Context, id string, keyOf, alsoOf func(string) []byte, unindex func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -137,6 +141,14 @@ func (db *DB) deleteRecord(ctx context.Context, id string, keyOf func(string) []
 	err := db.bdb.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get(keyOf(id)); err != nil {
 			return err
+		}
+		if alsoOf != nil { // a contact: its projection and the count
+			if err := txn.Delete(alsoOf(id)); err != nil {
+				return err
+			}
+			if err := addCount(txn, -1); err != nil {
+				return err
+			}
 		}
 		return txn.Delete(keyOf(id))
 	})
@@ -243,23 +255,28 @@ func (db *DB) LoadIndex() error {
 }
 
 func (db *DB) loadContacts() error {
-	n, err := db.count(prefixContact)
-	if err != nil {
+	var n int
+	err := db.bdb.View(func(txn *badger.Txn) error {
+		c, err := readCount(txn)
+		n = int(min(c, 1<<24))
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	db.ix.Reserve(n, n*2)
 	var ed entryDecoder
-	err = db.bdb.View(func(txn *badger.Txn) error {
+	return db.bdb.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte(prefixContact)
+		opt.Prefix = []byte(prefixProj)
 		opt.PrefetchSize = 256
 		it := txn.NewIterator(opt)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
-			id := item.Key()[len(prefixContact):]
+			id := item.Key()[len(prefixProj):]
 			err := item.Value(func(v []byte) error {
-				e, err := ed.decode(id, v)
+				e, err := ed.decodeProjection(id, v)
 				if err != nil {
 					return fmt.Errorf("store: contact %s: %w", id, err)
 				}
@@ -272,7 +289,35 @@ func (db *DB) loadContacts() error {
 		}
 		return nil
 	})
-	return err
+}
+
+// readCount returns the contact count hint.
+func readCount(txn *badger.Txn) (uint64, error) {
+	item, err := txn.Get([]byte(keyCount))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	err = item.Value(func(v []byte) error {
+		if len(v) == 8 {
+			n = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// addCount adds d to the contact count hint (never below zero).
+func addCount(txn *badger.Txn, d int) error {
+	n, err := readCount(txn)
+	if err != nil {
+		return err
+	}
+	n = uint64(max(int64(n)+int64(d), 0))
+	return txn.Set([]byte(keyCount), binary.BigEndian.AppendUint64(nil, n))
 }
 
 // count counts the keys under prefix without reading values.
@@ -292,19 +337,31 @@ func (db *DB) count(prefix string) (int, error) {
 	return n, err
 }
 
-// renormalise recomputes the stored number keys of every contact with the
-// current normaliser (after the default region changed).
-func (db *DB) renormalise() error {
+// rewriteContacts rewrites every contact's projection and, with
+// renormalise, first recomputes its number keys with the current
+// normaliser (after the default region changed).
+func (db *DB) rewriteContacts(renormalise bool) error {
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
-	err := db.EachContact(context.Background(), func(c lookup.Contact) (bool, error) {
-		return true, wb.Set(contactKey(c.ID), encodeContact(nil, &c, db.norm.Keys(&c)))
+	err := db.scan(context.Background(), prefixContact, "", func(id string, v []byte) (bool, error) {
+		c := lookup.Contact{ID: id}
+		keys, err := decodeContact(v, &c)
+		if err != nil {
+			return false, fmt.Errorf("contact %s: %w", id, err)
+		}
+		if renormalise {
+			keys = db.norm.Keys(&c)
+			if err := wb.Set(contactKey(id), encodeContact(nil, &c, keys)); err != nil {
+				return false, err
+			}
+		}
+		return true, wb.Set(projKey(id), encodeProjection(nil, c.DisplayName(), keys))
 	})
-	if err != nil {
-		return fmt.Errorf("store: renormalise: %w", err)
+	if err == nil {
+		err = wb.Flush()
 	}
-	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("store: renormalise: %w", err)
+	if err != nil {
+		return fmt.Errorf("store: rewrite contacts: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"cidproxy/lookup"
 )
 
@@ -120,7 +122,7 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, e
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := db.writeSpool(spool); err != nil {
+	if err := db.writeSpool(spool, n); err != nil {
 		return 0, err
 	}
 	db.log.Info("contacts imported", "count", n, "source", source)
@@ -192,7 +194,7 @@ func (db *DB) csvContact(rec []string, cols []int, source string) (lookup.Contac
 		return lookup.Contact{}, nil, fmt.Errorf("%d fields, the header has %d", len(rec), len(cols))
 	}
 	c := lookup.Contact{
-		ID:       NewID(),
+		ID:       db.ids.next(),
 		Source:   source,
 		ReadOnly: strings.HasPrefix(source, "sql:") || strings.HasPrefix(source, "crm:"),
 	}
@@ -248,16 +250,27 @@ func eachSpoolRecord(f *os.File, fn func(id string, val []byte) error) error {
 
 // writeSpool writes the spooled records with a WriteBatch, then indexes
 // them. Once it starts it is not cancelled.
-func (db *DB) writeSpool(spool *os.File) error {
+func (db *DB) writeSpool(spool *os.File, n int) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
+	var ed entryDecoder
 	err := eachSpoolRecord(spool, func(id string, val []byte) error {
-		return wb.Set(contactKey(id), append([]byte(nil), val...))
+		proj, err := ed.projection(nil, val)
+		if err != nil {
+			return err
+		}
+		if err := wb.Set(contactKey(id), append([]byte(nil), val...)); err != nil {
+			return err
+		}
+		return wb.Set(projKey(id), proj)
 	})
 	if err == nil {
 		err = wb.Flush()
+	}
+	if err == nil {
+		err = db.bdb.Update(func(txn *badger.Txn) error { return addCount(txn, n) })
 	}
 	if err != nil {
 		return fmt.Errorf("store: import write: %w", err)
@@ -265,7 +278,6 @@ func (db *DB) writeSpool(spool *os.File) error {
 	if !db.indexContacts {
 		return nil
 	}
-	var ed entryDecoder
 	return eachSpoolRecord(spool, func(id string, val []byte) error {
 		e, err := ed.decode([]byte(id), val)
 		if err != nil {

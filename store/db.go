@@ -40,6 +40,7 @@ type DB struct {
 
 	gcInterval    time.Duration
 	indexContacts bool
+	ids           idGen
 }
 
 // Option configures Open.
@@ -118,7 +119,7 @@ func badgerOptions(cfg config.Store, log *slog.Logger) badger.Options {
 		WithBlockCacheSize(int64(cfg.BlockCacheSize)).
 		WithIndexCacheSize(int64(cfg.IndexCacheSize)).
 		WithValueLogFileSize(64 << 20).
-		WithValueThreshold(64).
+		WithValueThreshold(128).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
 		WithCompactL0OnClose(true).
@@ -148,7 +149,7 @@ func (db *DB) init() error {
 	}
 	if err == nil && string(stored) != fp {
 		db.log.Info("number normalisation changed, recomputing number keys", "was", string(stored), "now", fp)
-		if err := db.renormalise(); err != nil {
+		if err := db.rewriteContacts(true); err != nil {
 			return err
 		}
 	}
@@ -156,6 +157,9 @@ func (db *DB) init() error {
 		if err := db.putRaw([]byte(keyNorm), []byte(fp)); err != nil {
 			return err
 		}
+	}
+	if err := db.seedIDs(prefixContact, prefixRule); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	return db.LoadIndex()
 }

@@ -11,11 +11,17 @@
 // ([A-Za-z0-9_.-], at most 64 bytes); numbers never appear in keys.
 //
 //	v1/meta/schema          "1": layout version of this directory
+//	v1/meta/contacts        approximate number of contacts (uint64, big endian), a
+//	                        hint to size the index at start; kept by every write
 //	v1/meta/norm            normaliser fingerprint ("DE/6"): region and short-number
 //	                        length the stored number keys were computed with; when the
 //	                        configuration differs, Open recomputes them
 //	v1/c/<id>               company contact, compact record (see record.go): the
 //	                        fields of lookup.Contact plus its normalised number keys
+//	v1/ci/<id>              index projection of v1/c/<id> (display name and number
+//	                        keys), written in the same transaction; the start-up
+//	                        rebuild reads only these small values (they stay in the
+//	                        LSM tree, the full records may go to the value log)
 //	v1/p/<id>               prefix rule, compact record: prefix as written, name
 //	v1/kv/<ns>/<key>        generic KV for other packages (DB.KV); <ns> has no "/"
 //
@@ -38,14 +44,17 @@ import "strings"
 
 const (
 	prefixContact = "v1/c/"
+	prefixProj    = "v1/ci/"
 	prefixRule    = "v1/p/"
 	prefixKV      = "v1/kv/"
 	keySchema     = "v1/meta/schema"
 	keyNorm       = "v1/meta/norm"
+	keyCount      = "v1/meta/contacts"
 	schemaVersion = "1"
 )
 
 func contactKey(id string) []byte { return []byte(prefixContact + id) }
+func projKey(id string) []byte    { return []byte(prefixProj + id) }
 func ruleKey(id string) []byte    { return []byte(prefixRule + id) }
 func kvKey(ns, k string) []byte   { return []byte(prefixKV + ns + "/" + k) }
 

@@ -133,6 +133,46 @@ func alias(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// Projection record (values of v1/ci/<id>): format byte, display name,
+// uvarint k, k keys.
+func encodeProjection(dst []byte, name string, keys []string) []byte {
+	dst = append(dst, recordFormat)
+	dst = appendString(dst, name)
+	dst = binary.AppendUvarint(dst, uint64(len(keys)))
+	for _, k := range keys {
+		dst = appendString(dst, k)
+	}
+	return dst
+}
+
+// projection returns the projection record of the full record b.
+func (ed *entryDecoder) projection(dst, b []byte) ([]byte, error) {
+	e, err := ed.decode(nil, b)
+	if err != nil {
+		return nil, err
+	}
+	return encodeProjection(dst, e.Name, e.Keys), nil
+}
+
+// decodeProjection decodes a projection record without allocating (see
+// entryDecoder).
+func (ed *entryDecoder) decodeProjection(id, b []byte) (lookup.IndexEntry, error) {
+	if len(b) < 1 || b[0] != recordFormat {
+		return lookup.IndexEntry{}, errBadRecord
+	}
+	d := decoder{b: b[1:]}
+	name := d.bytes()
+	k := d.uvarint()
+	if k > lookup.NumberFieldCount*4 {
+		return lookup.IndexEntry{}, errBadRecord
+	}
+	ed.keys = ed.keys[:0]
+	for i := uint64(0); i < k && d.err == nil; i++ {
+		ed.keys = append(ed.keys, alias(d.bytes()))
+	}
+	return lookup.IndexEntry{ID: alias(id), Name: alias(name), Keys: ed.keys}, d.err
+}
+
 // Rule record: format byte, then prefix and name as strings.
 func encodeRule(r *lookup.PrefixRule) []byte {
 	b := []byte{recordFormat}

@@ -45,7 +45,7 @@ func (db *DB) PutPrefixRule(ctx context.Context, r lookup.PrefixRule) (lookup.Pr
 		return r, err
 	}
 	if r.ID == "" {
-		r.ID = NewID()
+		r.ID = db.ids.next()
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
@@ -78,7 +78,7 @@ func (db *DB) GetPrefixRule(ctx context.Context, id string) (lookup.PrefixRule, 
 
 // DeletePrefixRule removes rule id; ErrNotFound when it does not exist.
 func (db *DB) DeletePrefixRule(ctx context.Context, id string) error {
-	return db.deleteRecord(ctx, id, ruleKey, func() { db.ix.DeleteRule(id) })
+	return db.deleteRecord(ctx, id, ruleKey, nil, func() { db.ix.DeleteRule(id) })
 }
 
 // ListPrefixRules returns every prefix rule in id order.
@@ -175,7 +175,7 @@ func (db *DB) readRules(ctx context.Context, cr *csv.Reader, cols []int) ([]look
 			continue
 		}
 		seen[p] = line
-		r.ID = NewID()
+		r.ID = db.ids.next()
 		rules = append(rules, r)
 	}
 	if len(errs) > 0 {

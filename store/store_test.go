@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -198,6 +199,23 @@ func TestRegionChangeRecomputesKeys(t *testing.T) {
 	mustLookup(t, db2, "202 555 0143", c.ID)
 }
 
+func TestContactCountHint(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, t.TempDir())
+	a, _ := db.PutContact(ctx, lookup.Contact{FirstName: "Anna"})
+	_, _ = db.PutContact(ctx, lookup.Contact{FirstName: "Bert"})
+	_, _ = db.PutContact(ctx, a) // an update does not count
+	_ = db.DeleteContact(ctx, a.ID)
+	if _, err := db.ImportCSV(ctx, strings.NewReader("company\nX\nY\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	_ = db.bdb.View(func(txn *badger.Txn) (err error) { n, err = readCount(txn); return })
+	if n != 3 {
+		t.Errorf("count hint %d, want 3", n)
+	}
+}
+
 func TestOpenTwiceIsLocked(t *testing.T) {
 	dir := t.TempDir()
 	openTest(t, dir)
@@ -311,9 +329,39 @@ func TestKeyLayoutDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{prefixContact, prefixRule, prefixKV, keySchema, keyNorm} {
+	for _, k := range []string{prefixContact, prefixProj, prefixRule, prefixKV, keySchema, keyNorm, keyCount} {
 		if !bytes.Contains(src, []byte("//\t"+k)) {
 			t.Errorf("key %q is not in the layout comment of keys.go", k)
 		}
+	}
+}
+
+func TestIDsAscendAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(testConfig(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for i := 0; i < 100; i++ {
+		c, err := db.PutContact(ctx, lookup.Contact{Company: "C"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.ID) != 13 || c.ID <= last {
+			t.Fatalf("id %q after %q", c.ID, last)
+		}
+		last = c.ID
+	}
+	// Pretend the clock went back: ids must still ascend after a restart.
+	db.ids.observe("vvvvvvvvvvvv0")
+	c, _ := db.PutContact(ctx, lookup.Contact{Company: "C"})
+	last = c.ID
+	_ = db.Close()
+	db2 := openTest(t, dir)
+	c2, _ := db2.PutContact(ctx, lookup.Contact{Company: "C"})
+	if c2.ID <= last {
+		t.Errorf("id %q after restart is not above %q", c2.ID, last)
 	}
 }
