@@ -151,8 +151,11 @@ run_step() {
 	shift 3
 	local calls=$((rate * STEP_SECS)) d="$WORK/step-$rate-$RANDOM"
 	mkdir -p "$d"
-	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$calls" -nostdin \
-		-timeout "$((STEP_SECS + 40))s" -trace_stat -stf "$d/uas.csv" -fd 5 \
+	# The callee is not bounded by the call count: INVITEs a proxy still
+	# retransmits from an earlier overloaded step would use up its -m. It is
+	# stopped once the caller is done.
+	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
+		-timeout "$((STEP_SECS + 40))s" -trace_stat -stf "$d/uas.csv" -fd 1 \
 		-trace_err -error_file "$d/uas-err.log" >/dev/null 2>&1) &
 	local uas_pid=$!
 	pids+=("$uas_pid")
@@ -170,9 +173,9 @@ run_step() {
 	wait "$uac_pid" || true
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$@")
-	# The callee ends by itself after the last call; give it a moment.
-	local i
-	for ((i = 0; i < 50; i++)); do kill -0 "$uas_pid" 2>/dev/null || break; sleep 0.1; done
+	# Let the last BYEs reach the callee, then stop it; its statistics come
+	# from the rows it writes every second (-fd 1).
+	sleep 1
 	kill "$uas_pid" 2>/dev/null || true
 	wait "$uas_pid" 2>/dev/null || true
 
@@ -207,7 +210,7 @@ run_latency() {
 	[ -x "$WORK/latency" ] || return 0
 	local calls=$((rate * LAT_SECS)) d="$WORK/lat-$name"
 	mkdir -p "$d"
-	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$calls" -nostdin \
+	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
 		-timeout "$((LAT_SECS + 20))s" >/dev/null 2>&1) &
 	local uas_pid=$!
 	pids+=("$uas_pid")
@@ -333,31 +336,32 @@ start_kamailio() {
 echo "## SIPp load: direct vs cidproxy vs Kamailio"
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load before start: $(cut -d' ' -f1-3 /proc/loadavg)."
-echo "$(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*' | head -1), $(kamailio -v 2>/dev/null | head -1 | sed 's/^version: //'), cidproxy $("$BIN" version 2>/dev/null | head -1 || echo '?')."
+echo "$(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*' | head -1), $(kamailio -v 2>/dev/null | head -1 | sed 's/^version: //; s/ *$//'), $("$BIN" version 2>/dev/null | head -1 || echo 'cidproxy ?')."
 echo "UDP on 127.0.0.1; $CONTACTS contacts; callers: every 5th contact (all known), From without display name;"
 echo "steps of $STEP_SECS s at ${RATES// /, } calls/s; a step fails at >= $MAX_FAIL_PCT % failed calls or < 90 % of the rate reached."
 echo "Calls: INVITE/100/180/200/ACK/BYE/200, hold time $HOLD_MS ms. 180 latency = INVITE sent -> 180 received at the caller (SIPp, 1 ms resolution)."
+echo "Per target, the Go client (bench/latency, µs) runs first at 200 calls/s on the idle proxy, then the SIPp steps."
 
 for target in $TARGETS; do
 	case $target in
 	direct)
-		run_target direct "127.0.0.1:$UAS_PORT" "$WORK/uas-plain.xml"
 		run_latency direct "127.0.0.1:$UAS_PORT" "$WORK/uas-plain.xml"
+		run_target direct "127.0.0.1:$UAS_PORT" "$WORK/uas-plain.xml"
 		;;
 	cidproxy)
 		start_cidproxy
+		run_latency cidproxy "127.0.0.1:$PROXY_PORT" "$WORK/uas-check.xml"
 		run_target cidproxy "127.0.0.1:$PROXY_PORT" "$WORK/uas-check.xml" "$CID_PID"
 		CID_END_RSS=$(rss_mb "$CID_PID")
-		run_latency cidproxy "127.0.0.1:$PROXY_PORT" "$WORK/uas-check.xml"
 		echo
 		echo "cidproxy: contacts import ${IMPORT_SECS:-?} s, start to /healthz ${START_SECS} s, RSS after start ${START_RSS} MB, after the steps ${CID_END_RSS} MB."
 		if [ "$SOAK" != 1 ]; then stop_pid "$CID_PID"; fi
 		;;
 	kamailio)
 		start_kamailio
+		run_latency kamailio "127.0.0.1:$KAM_PORT" "$WORK/uas-check.xml"
 		# shellcheck disable=SC2086 # one argument per worker PID
 		run_target kamailio "127.0.0.1:$KAM_PORT" "$WORK/uas-check.xml" "$KAM_PID" $KAM_PIDS
-		run_latency kamailio "127.0.0.1:$KAM_PORT" "$WORK/uas-check.xml"
 		echo
 		echo "kamailio: start until the htable held $CONTACTS entries ${KAM_START_SECS} s."
 		stop_pid "$KAM_PID"
@@ -397,7 +401,7 @@ if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ] && kill -0 "$CID_PID" 2>/dev/null; t
 	calls=$((rate * SOAK_SECS))
 	d="$WORK/soak"
 	mkdir -p "$d"
-	(cd "$d" && exec sipp -sf "$WORK/uas-check.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$calls" -nostdin \
+	(cd "$d" && exec sipp -sf "$WORK/uas-check.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
 		-timeout "$((SOAK_SECS + 60))s" -trace_stat -stf "$d/uas.csv" -fd 10 >/dev/null 2>&1) &
 	uas_pid=$!
 	pids+=("$uas_pid")
