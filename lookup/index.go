@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"cidproxy/config"
 )
 
 var _ Source = (*Index)(nil)
@@ -313,4 +315,14 @@ func (ix *Index) LookupNumber(number string) (Result, error) {
 func (ix *Index) contactResult(s uint32) Result {
 	sl := &ix.slots[s]
 	return Result{Name: sl.name(), Source: SourceCompany, ContactID: sl.id()}
+}
+
+// NewIndexFromConfig returns an empty index for the lookup configuration:
+// its default region and last-N digits fallback.
+func NewIndexFromConfig(cfg config.Lookup) (*Index, error) {
+	z, err := NewNormalizer(cfg.DefaultRegion)
+	if err != nil {
+		return nil, err
+	}
+	return NewIndex(z, cfg.MatchLastDigits), nil
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"cidproxy/config"
 )
 
 func newTestIndex(t testing.TB, lastN int) *Index {
@@ -242,4 +244,14 @@ func TestIndexConcurrent(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
+}
+
+func TestNewIndexFromConfig(t *testing.T) {
+	ix, err := NewIndexFromConfig(config.Lookup{DefaultRegion: "US", MatchLastDigits: 7})
+	if err != nil || ix.Normalizer().Region() != "US" || ix.LastDigits() != 7 {
+		t.Fatalf("%v %v", ix, err)
+	}
+	if _, err := NewIndexFromConfig(config.Lookup{DefaultRegion: "XX"}); err == nil {
+		t.Error("unknown region accepted")
+	}
 }
