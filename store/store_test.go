@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"cidproxy/config"
 	"cidproxy/lookup"
@@ -230,68 +228,6 @@ func TestOpenTwiceIsLocked(t *testing.T) {
 	}
 	if !isLockError(errors.New(`Cannot acquire directory lock on "x".  Another process is using this Badger database. err: resource temporarily unavailable`)) {
 		t.Error("Badger's lock message not recognised")
-	}
-}
-
-func TestKV(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t, t.TempDir())
-	tpl, tok := db.KV("templates"), db.KV("tokens")
-	if _, err := tpl.Get(ctx, "zoho"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Get missing: %v", err)
-	}
-	for _, k := range []string{"zoho", "hubspot", "a/b"} {
-		if err := tpl.Put(ctx, k, []byte("v-"+k)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tok.Put(ctx, "zoho", []byte("secret")); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := tpl.Get(ctx, "zoho"); err != nil || string(v) != "v-zoho" {
-		t.Errorf("Get = %q %v", v, err)
-	}
-	keys, err := tpl.List(ctx, "")
-	if err != nil || strings.Join(keys, " ") != "a/b hubspot zoho" {
-		t.Errorf("List = %v %v", keys, err)
-	}
-	if keys, _ := tpl.List(ctx, "h"); len(keys) != 1 {
-		t.Errorf("List(h) = %v", keys)
-	}
-	if err := tpl.Delete(ctx, "zoho"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tpl.Delete(ctx, "zoho"); err != nil {
-		t.Errorf("deleting a missing key: %v", err)
-	}
-	if _, err := tpl.Get(ctx, "zoho"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Get after delete: %v", err)
-	}
-	if v, _ := tok.Get(ctx, "zoho"); string(v) != "secret" {
-		t.Errorf("namespaces not separate: %q", v)
-	}
-	if err := tpl.Put(ctx, "", nil); err == nil {
-		t.Error("empty key accepted")
-	}
-}
-
-func TestMetrics(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t, t.TempDir())
-	_, _ = db.PutContact(ctx, lookup.Contact{FirstName: "A", Business: "+49301234567"})
-	_, _ = db.PutContact(ctx, lookup.Contact{FirstName: "B"})
-	_, _ = db.PutPrefixRule(ctx, lookup.PrefixRule{Prefix: "+4930", Name: "Berlin"})
-	reg := prometheus.NewRegistry()
-	if err := db.RegisterMetrics(reg); err != nil {
-		t.Fatal(err)
-	}
-	want := "# HELP cidproxy_contacts Company contacts loaded in the lookup index.\n# TYPE cidproxy_contacts gauge\ncidproxy_contacts 2\n" +
-		"# HELP cidproxy_prefix_rules Prefix rules loaded in the lookup index.\n# TYPE cidproxy_prefix_rules gauge\ncidproxy_prefix_rules 1\n"
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "cidproxy_contacts", "cidproxy_prefix_rules"); err != nil {
-		t.Error(err)
-	}
-	if probs, err := testutil.GatherAndLint(reg); err != nil || len(probs) > 0 {
-		t.Errorf("lint: %v %v", probs, err)
 	}
 }
 
