@@ -147,30 +147,39 @@ func TestCalleeHangsUp(t *testing.T) {
 }
 
 func TestCancelDuringRinging(t *testing.T) {
-	e := newEnv(t, false, nil)
-	e.uas.setOnInvite(ringForever)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
-	mustf(t, err, "invite")
-	waitCtx, hangUp := context.WithCancel(ctx)
-	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
-		if res.StatusCode == 180 {
-			hangUp() // caller gives up while ringing: WaitAnswer sends CANCEL
-		}
-		return nil
-	}})
-	if err == nil {
-		t.Fatal("call answered, want cancelled")
+	for _, tcp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "udp", true: "tcp"}[tcp], func(t *testing.T) {
+			e := newEnv(t, tcp, nil)
+			e.uas.setOnInvite(ringForever)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+			mustf(t, err, "invite")
+			waitCtx, hangUp := context.WithCancel(ctx)
+			err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+				if res.StatusCode == 180 {
+					hangUp() // caller gives up while ringing: WaitAnswer sends CANCEL
+				}
+				return nil
+			}})
+			if err == nil {
+				t.Fatal("call answered, want cancelled")
+			}
+			if sess.InviteResponse == nil || sess.InviteResponse.StatusCode != 487 {
+				t.Fatalf("caller got %v, want 487", sess.InviteResponse)
+			}
+			inv := recvReq(t, e.uas.invites, "INVITE")
+			if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,cancelled(cancel)" {
+				t.Fatalf("events = %s", got)
+			}
+			waitNoDialogs(t, e)
+			select {
+			case r := <-e.uas.strays: // over TCP the INVITE transaction ends at the ACK
+				t.Fatalf("callee got a second CANCEL: %s", r.StartLine())
+			case <-time.After(200 * time.Millisecond):
+			}
+		})
 	}
-	if sess.InviteResponse == nil || sess.InviteResponse.StatusCode != 487 {
-		t.Fatalf("caller got %v, want 487", sess.InviteResponse)
-	}
-	inv := recvReq(t, e.uas.invites, "INVITE")
-	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,cancelled(cancel)" {
-		t.Fatalf("events = %s", got)
-	}
-	waitNoDialogs(t, e)
 }
 
 func TestBusy(t *testing.T) {

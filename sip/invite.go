@@ -100,9 +100,13 @@ func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query) (lookup.Result, boo
 func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call) {
 	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
 	prov := newSignal()
+	var cancelOnce sync.Once // one CANCEL per INVITE, whichever path asks first
+	cancelDown := func(wait <-chan struct{}) {
+		cancelOnce.Do(func() { go p.cancelDownstream(fwd, wait) })
+	}
 	cancelled := func(*sip.Request) {
 		p.calls.emit(c, kindCancelled, 487, "cancel")
-		go p.cancelDownstream(fwd, prov.c)
+		cancelDown(prov.c)
 	}
 	if !tx.OnCancel(cancelled) { // the caller cancelled while we were looking up
 		cancelled(nil)
@@ -135,15 +139,16 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 			return
 		case <-tx.Done():
 			// The caller side is gone (transport error, shutdown): stop the callee ringing.
+			// After a CANCEL over TCP/TLS this happens as soon as the caller ACKs the 487.
 			p.calls.fail(c, 0, "aborted")
-			go p.cancelDownstream(fwd, prov.c)
+			cancelDown(prov.c)
 			go p.drainClient(clTx)
 			return
 		case <-ring:
 			p.calls.emit(c, kindMissed, 408, "ring-timeout")
 			p.respond(tx, in, 408, "Request Timeout")
 			prov.fire()
-			go p.cancelDownstream(fwd, nil)
+			cancelDown(nil)
 			go p.drainClient(clTx)
 			return
 		}

@@ -26,6 +26,7 @@ type peer struct {
 	dsc      *sipgo.DialogServerCache
 
 	invites  chan *sip.Request // INVITEs received (callee)
+	strays   chan *sip.Request // CANCELs that matched no INVITE transaction
 	requests chan *sip.Request // other out-of-dialog requests received
 	mu       sync.Mutex
 	sessions map[string]*sipgo.DialogServerSession
@@ -87,7 +88,7 @@ func newPeer(t *testing.T, name string, tcpMode bool) *peer {
 		t.Fatal(err)
 	}
 	p := &peer{name: name, ua: ua, srv: srv, tcpMode: tcpMode,
-		invites: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
+		invites: make(chan *sip.Request, 16), strays: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
 		sessions: map[string]*sipgo.DialogServerSession{}}
 	uc, tl := listen(t)
 	p.udp, p.tcp = uc.LocalAddr().String(), tl.Addr().String()
@@ -107,6 +108,10 @@ func newPeer(t *testing.T, name string, tcpMode bool) *peer {
 	p.onInvite = answerCall
 	srv.OnInvite(p.handleInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		p.strays <- req
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Transaction", nil))
+	})
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		if err := p.dsc.ReadBye(req, tx); err == nil {
 			return
