@@ -238,16 +238,32 @@ func (db *DB) putRaw(k, v []byte) error {
 	return nil
 }
 
-// lockedError is the message a CLI command prints when the daemon holds
-// the store.
+// LockedError is the error Open returns when another process holds the
+// data directory; errors.Is(err, ErrLocked) holds for it.
+type LockedError struct {
+	Dir string
+	PID string // holder's pid from Badger's LOCK file, "" if unknown
+}
+
+func (e *LockedError) Error() string {
+	holder := "the running daemon"
+	if e.PID != "" {
+		holder = "pid " + e.PID + ", the running daemon"
+	}
+	return fmt.Sprintf("store %s is in use by another cidproxy process (%s); stop it or use its API", e.Dir, holder)
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
 func lockedError(dir string) error {
-	holder := "another cidproxy process (the running daemon)"
+	e := &LockedError{Dir: dir}
 	if b, err := os.ReadFile(filepath.Join(dir, "LOCK")); err == nil {
-		if pid := strings.TrimSpace(string(b)); pid != "" && pid != fmt.Sprint(os.Getpid()) {
-			holder = "another cidproxy process (pid " + pid + ", the running daemon)"
+		if pid := strings.TrimSpace(string(b)); pid != fmt.Sprint(os.Getpid()) {
+			e.PID = pid
 		}
 	}
-	return fmt.Errorf("%w: store %s is in use by %s; stop it or use its API", ErrLocked, dir, holder)
+	return e
 }
 
 // isLockError recognises Badger's lock failure, which Badger does not wrap

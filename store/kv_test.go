@@ -69,6 +69,9 @@ func TestMetrics(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "cidproxy_contacts", "cidproxy_prefix_rules"); err != nil {
 		t.Error(err)
 	}
+	if n, err := testutil.GatherAndCount(reg, "cidproxy_store_vlog_size_bytes"); err != nil || n != 1 {
+		t.Errorf("vlog size metric: %d %v", n, err)
+	}
 	if probs, err := testutil.GatherAndLint(reg); err != nil || len(probs) > 0 {
 		t.Errorf("lint: %v %v", probs, err)
 	}

@@ -1,6 +1,11 @@
 package store
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Metrics computed at scrape time.
 var (
@@ -32,7 +37,29 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descContacts, prometheus.GaugeValue, float64(c.db.ix.Contacts()))
 	ch <- prometheus.MustNewConstMetric(descRules, prometheus.GaugeValue, float64(c.db.ix.Rules()))
-	lsm, vlog := c.db.bdb.Size()
+	lsm, vlog := c.db.diskSizes()
 	ch <- prometheus.MustNewConstMetric(descLSM, prometheus.GaugeValue, float64(lsm))
 	ch <- prometheus.MustNewConstMetric(descVlog, prometheus.GaugeValue, float64(vlog))
+}
+
+// diskSizes sums the store's table and value-log files (Badger's own
+// Size() is refreshed only once a minute).
+func (db *DB) diskSizes() (lsm, vlog int64) {
+	entries, err := os.ReadDir(db.dir)
+	if err != nil {
+		return 0, 0
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		switch filepath.Ext(e.Name()) {
+		case ".sst":
+			lsm += info.Size()
+		case ".vlog":
+			vlog += info.Size()
+		}
+	}
+	return lsm, vlog
 }
