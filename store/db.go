@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	boptions "github.com/dgraph-io/badger/v4/options"
 
 	"cidproxy/config"
 	"cidproxy/lookup"
@@ -110,14 +111,19 @@ func badgerOptions(cfg config.Store, log *slog.Logger) badger.Options {
 	if memtable <= 0 {
 		memtable = 8 << 20
 	}
-	return badger.DefaultOptions(cfg.Dir).
+	opts := badger.DefaultOptions(cfg.Dir)
+	if cfg.BlockCacheSize <= 0 {
+		// Badger panics on compressed tables without a block cache.
+		opts = opts.WithCompression(boptions.None)
+	}
+	return opts.
 		WithLogger(badgerLogger{log}).
 		WithMemTableSize(memtable).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
-		WithBlockCacheSize(int64(cfg.BlockCacheSize)).
-		WithIndexCacheSize(int64(cfg.IndexCacheSize)).
+		WithBlockCacheSize(max(int64(cfg.BlockCacheSize), 0)).
+		WithIndexCacheSize(max(int64(cfg.IndexCacheSize), 0)).
 		WithValueLogFileSize(64 << 20).
 		WithValueThreshold(128).
 		WithNumCompactors(2).

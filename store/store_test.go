@@ -214,6 +214,18 @@ func TestContactCountHint(t *testing.T) {
 	}
 }
 
+func TestOpenWithoutCaches(t *testing.T) {
+	cfg := config.Store{Dir: t.TempDir()} // zero sizes: defaults or no cache, never a panic
+	db, err := Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.PutContact(context.Background(), lookup.Contact{Company: "X", Business: "+49301234567"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestOpenTwiceIsLocked(t *testing.T) {
 	dir := t.TempDir()
 	openTest(t, dir)
