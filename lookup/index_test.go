@@ -255,3 +255,18 @@ func TestNewIndexFromConfig(t *testing.T) {
 		t.Error("unknown region accepted")
 	}
 }
+
+func TestLookupDoesNotAllocate(t *testing.T) {
+	ix := newTestIndex(t, 7)
+	putContact(t, ix, Contact{ID: "c1", FirstName: "Anna", Business: "+49301234567"})
+	if err := ix.PutRule(PrefixRule{ID: "p1", Prefix: "+4940", Name: "Hamburg"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, in := range []string{"+49301234567", "030 1234567", "sip:0049301234567@pbx;user=phone", "+494012345678", "+4950999999"} {
+		q := Query{Number: in, Callee: "1001"}
+		if n := testing.AllocsPerRun(200, func() { _, _ = ix.Lookup(ctx, q) }); n != 0 {
+			t.Errorf("Lookup(%q): %.1f allocations", in, n)
+		}
+	}
+}
