@@ -36,6 +36,22 @@ func isMalformed(r slog.Record) bool {
 	return false
 }
 
+// isLateAck reports sipgo's error for an ACK whose sender's TCP/TLS
+// connection is already gone: an ACK needs no answer, so nothing is lost.
+func isLateAck(r slog.Record) bool {
+	if !strings.HasPrefix(r.Message, "Server tx failed to handle request") {
+		return false
+	}
+	ack := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "req" && strings.HasPrefix(a.Value.String(), "ACK ") {
+			ack = true
+		}
+		return !ack
+	})
+	return ack
+}
+
 func (h *sipgoHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	// Errors may be parse failures that must be counted even when not logged.
 	if l >= slog.LevelError {
@@ -48,9 +64,14 @@ func (h *sipgoHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *sipgoHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError && isMalformed(r) {
-		h.malformed.Inc()
-		return h.demote(ctx, r)
+	if r.Level >= slog.LevelError {
+		if isMalformed(r) {
+			h.malformed.Inc()
+			return h.demote(ctx, r)
+		}
+		if isLateAck(r) {
+			return h.demote(ctx, r)
+		}
 	}
 	if r.Level <= slog.LevelInfo && r.Level > slog.LevelDebug {
 		return h.demote(ctx, r)

@@ -32,6 +32,9 @@ func TestSipgoHandler(t *testing.T) {
 		{"other server tx error is an error", slog.LevelInfo, func(l *slog.Logger) {
 			l.Error("Server tx failed to handle request", "error", errors.New("server tx get connection failed"))
 		}, 0, "level=ERROR"},
+		{"ACK on a closed connection is not an error", slog.LevelInfo, func(l *slog.Logger) {
+			l.Error("Server tx failed to handle request", "error", errors.New("server tx get connection failed: dial tcp: connection refused"), "req", "ACK sip:100@127.0.0.1:5060 SIP/2.0")
+		}, 0, ""},
 		{"sipgo info demoted", slog.LevelInfo, func(l *slog.Logger) { l.Info("Non existing client tx was removed") }, 0, ""},
 		{"warnings kept", slog.LevelInfo, func(l *slog.Logger) { l.Warn("client transport error detected") }, 0, "level=WARN"},
 	} {
