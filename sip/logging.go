@@ -73,7 +73,9 @@ func (h *sipgoHandler) Handle(ctx context.Context, r slog.Record) error {
 			return h.demote(ctx, r)
 		}
 	}
-	if r.Level <= slog.LevelInfo && r.Level > slog.LevelDebug {
+	if r.Level <= slog.LevelInfo && r.Level > slog.LevelDebug || r.Level == slog.LevelWarn && strings.Contains(r.Message, "ref went negative") {
+		// sipgo's info records are per-message chatter; its connection
+		// refcount warning fires per message on TCP (sipgo accounting).
 		return h.demote(ctx, r)
 	}
 	if !h.next.Enabled(ctx, r.Level) {

@@ -36,6 +36,7 @@ func TestSipgoHandler(t *testing.T) {
 			l.Error("Server tx failed to handle request", "error", errors.New("server tx get connection failed: dial tcp: connection refused"), "req", "ACK sip:100@127.0.0.1:5060 SIP/2.0")
 		}, 0, ""},
 		{"sipgo info demoted", slog.LevelInfo, func(l *slog.Logger) { l.Info("Non existing client tx was removed") }, 0, ""},
+		{"refcount chatter demoted", slog.LevelInfo, func(l *slog.Logger) { l.Warn("TCP ref went negative", "ref", -1) }, 0, ""},
 		{"warnings kept", slog.LevelInfo, func(l *slog.Logger) { l.Warn("client transport error detected") }, 0, "level=WARN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
