@@ -202,14 +202,17 @@ func (d *daemon) stop(t *testing.T) {
 }
 
 // logProblems reports log records at ERROR level and any panic output.
+// sipgo's transport "Read error" (a SIPp peer closing its TCP connection
+// with a reset when it exits) is expected here and only logged.
 func (d *daemon) logProblems(t *testing.T) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, l := range d.lines {
-		if (!d.errorsOK && strings.Contains(l, `"level":"ERROR"`)) || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+		isErr := strings.Contains(l, `"level":"ERROR"`) && !strings.Contains(l, `"msg":"Read error"`)
+		if (!d.errorsOK && isErr) || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
 			t.Errorf("cidproxy logged: %s", l)
 		}
-		if strings.Contains(l, `"level":"WARN"`) {
+		if strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) && !isErr {
 			t.Logf("cidproxy warned: %s", l)
 		}
 	}
