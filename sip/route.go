@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strings"
@@ -75,7 +76,7 @@ func (p *Proxy) forward(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Requ
 		p.calls.emit(c, kindCancelled, 487, "cancel") // CANCEL arrived during the lookup
 		return
 	}
-	clTx, err := p.tl.Request(p.ctx, fwd)
+	clTx, err := p.request(fwd)
 	if err != nil {
 		p.log.Debug("forward failed", "method", string(in.Method), "error", err)
 		p.respond(tx, in, 503, "Service Unavailable")
@@ -87,6 +88,20 @@ func (p *Proxy) forward(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Requ
 		return
 	}
 	p.relayNonInvite(in, tx, clTx)
+}
+
+// connectTimeout bounds a TCP/TLS connect to the next hop (sipgo's dialer
+// waits a minute).
+const connectTimeout = 5 * time.Second
+
+// request starts the client transaction; only connection set-up uses the context.
+func (p *Proxy) request(fwd *sip.Request) (sip.ClientTransaction, error) {
+	if !sip.IsReliable(fwd.Transport()) {
+		return p.tl.Request(p.ctx, fwd)
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, connectTimeout)
+	defer cancel()
+	return p.tl.Request(ctx, fwd)
 }
 
 // relayNonInvite relays the responses of a non-INVITE transaction.
