@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -36,12 +37,24 @@ var ErrNoNumber = errors.New("lookup: no digits in number")
 // immutable and safe for concurrent use.
 type Normalizer struct {
 	region   string
-	cc       string // country calling code of region, digits
-	idd      string // literal international prefix ("00", "011"), "" = no fast IDD path
-	np       string // literal national prefix ("0", "1"), "" = no fast national path
-	fastNat  [10]bool
 	shortMax int
+	*regionRules
 }
+
+// regionRules are the fast-path rules of a region, derived from
+// phonenumbers' metadata and probed against it once per region.
+type regionRules struct {
+	cc  string // country calling code of region, digits
+	idd string // literal international prefix ("00", "011"), "" = no fast IDD path
+	np  string // literal national prefix ("0", "1"), "" = no fast national path
+	// nat[d][n]: a national-prefix form whose national number starts with
+	// digit d and has n digits is "+" cc number, as phonenumbers says.
+	nat [10][16]bool
+	// bare[d][n]: the same for digits written without any prefix.
+	bare [10][16]bool
+}
+
+var rulesCache sync.Map // region -> *regionRules
 
 // NormalizerOption configures a Normalizer.
 type NormalizerOption func(*Normalizer)
@@ -59,19 +72,78 @@ func NewNormalizer(region string, opts ...NormalizerOption) (*Normalizer, error)
 	if cc == 0 {
 		return nil, fmt.Errorf("lookup: unknown region %q", region)
 	}
-	z := &Normalizer{region: region, cc: strconv.Itoa(cc), shortMax: DefaultShortMax}
+	z := &Normalizer{region: region, shortMax: DefaultShortMax, regionRules: rulesFor(region, cc)}
 	for _, o := range opts {
 		o(z)
 	}
-	z.idd = probeIDD(region, cc)
-	if np := phonenumbers.GetNddPrefixForRegion(region, true); isDigits(np) {
-		z.np = np
-		for d := range z.fastNat {
-			in := np + strconv.Itoa(d) + "23456789"
-			z.fastNat[d] = slowE164(in, region) == "+"+z.cc+in[len(np):]
+	return z, nil
+}
+
+func rulesFor(region string, cc int) *regionRules {
+	if r, ok := rulesCache.Load(region); ok {
+		return r.(*regionRules)
+	}
+	r := &regionRules{cc: strconv.Itoa(cc)}
+	md := regionMetadata(region)
+	// Literal prefixes only: a region whose international prefix is a
+	// pattern (FI: 00 or 99x) keeps IDD forms on the slow path, one whose
+	// national prefix parsing transforms numbers (AR, MX, BR) its national
+	// forms, and bare numbers take the fast path only where neither
+	// applies (GB also strips "180020"). The probes check every rule
+	// against phonenumbers.
+	simpleIDD := md != nil && isDigits(md.GetInternationalPrefix())
+	noTransform := md != nil && md.GetNationalPrefixTransformRule() == ""
+	np, npfp := md.GetNationalPrefix(), md.GetNationalPrefixForParsing()
+	if simpleIDD {
+		r.idd = probeIDD(region, cc)
+	}
+	if noTransform && isDigits(np) {
+		r.np = np
+		r.probe(&r.nat, np, region)
+	}
+	if r.idd != "" && noTransform && (npfp == "" || npfp == np) {
+		r.probe(&r.bare, "", region)
+		for d := range r.bare { // a bare number must not look like a prefixed one
+			if r.idd[0]-'0' == byte(d) || (r.np != "" && r.np[0]-'0' == byte(d)) {
+				r.bare[d] = [16]bool{}
+			}
 		}
 	}
-	return z, nil
+	rulesCache.Store(region, r)
+	return r
+}
+
+// regionMetadata returns phonenumbers' metadata of region, or nil.
+func regionMetadata(region string) *phonenumbers.PhoneMetadata {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return nil
+	}
+	for _, md := range coll.GetMetadata() {
+		if md.GetId() == region {
+			return md
+		}
+	}
+	return nil
+}
+
+// probe fills t[d][n] for national numbers of n digits (7..15 with the
+// country code) starting with d, written after prefix, where phonenumbers
+// agrees that the result is "+" cc number, with two digit patterns each.
+func (r *regionRules) probe(t *[10][16]bool, prefix, region string) {
+	for d := 0; d < 10; d++ {
+		for n := 2; n+len(r.cc) <= 15 && n < 16; n++ {
+			ok := true
+			for _, pat := range [...]string{"23456789012345", "98765432109876"} {
+				nsn := strconv.Itoa(d) + pat[:n-1]
+				if slowE164(prefix+nsn, region) != "+"+r.cc+nsn {
+					ok = false
+					break
+				}
+			}
+			t[d][n] = ok
+		}
+	}
 }
 
 // probeIDD finds the region's international prefix when it is a literal
@@ -137,13 +209,20 @@ func (z *Normalizer) appendKey(dst []byte, s string) []byte {
 		}
 		return z.slow(dst, s)
 	}
-	if z.np != "" && hasPrefix(d, z.np) && len(d) > len(z.np) && z.fastNat[d[len(z.np)]-'0'] {
-		rest := d[len(z.np):]
-		if n := len(z.cc) + len(rest); n >= 8 && n <= 15 {
-			dst = append(dst, '+')
-			dst = append(dst, z.cc...)
-			return append(dst, rest...)
-		}
+	rest := d
+	table := &z.bare
+	switch {
+	case z.np != "" && hasPrefix(d, z.np):
+		rest, table = d[len(z.np):], &z.nat
+	case hasPrefix(d, z.cc):
+		// phonenumbers may read a bare number that starts with the
+		// region's country code as an international one.
+		return z.slow(dst, s)
+	}
+	if n := len(rest); n > 0 && n < 16 && n+len(z.cc) >= 8 && table[rest[0]-'0'][n] {
+		dst = append(dst, '+')
+		dst = append(dst, z.cc...)
+		return append(dst, rest...)
 	}
 	return z.slow(dst, s)
 }

@@ -51,6 +51,8 @@ func TestNormalize(t *testing.T) {
 		{"US", "011 44 20 7946 0000", "+442079460000"},
 		{"US", "555-0123", "+15550123"},
 		{"US", "(202) 555-0143", "+12025550143"},
+		{"US", "2025550143", "+12025550143"}, // bare national number: fast path
+		{"DE", "301234567", "+49301234567"},
 		{"US", "1 202 555 0143", "+12025550143"},
 		{"US", "+1 202 555 0143", "+12025550143"},
 		{"DE", "+1 202 555 0143", "+12025550143"},
@@ -83,7 +85,8 @@ func TestNewNormalizerUnknownRegion(t *testing.T) {
 func TestNormalizerFastPathRules(t *testing.T) {
 	tests := []struct{ region, idd, np string }{
 		{"DE", "00", "0"}, {"US", "011", "1"}, {"GB", "00", "0"}, {"IT", "00", ""},
-		{"BR", "", "0"}, // BR's IDD is a pattern: no fast IDD path
+		{"FI", "", "0"}, // FI: IDD is "00" or "99x"
+		{"BR", "", ""},  // BR: IDD pattern, transforming national prefix
 	}
 	for _, tt := range tests {
 		z := mustNormalizer(t, tt.region)
@@ -101,8 +104,12 @@ func TestFastPathAgreesWithPhonenumbers(t *testing.T) {
 		z := mustNormalizer(t, region)
 		for i := 0; i < 300; i++ {
 			nsn := fmt.Sprintf("%d%08d", 1+rng.IntN(9), rng.IntN(1e8))
-			forms := []string{"+" + z.cc + nsn, z.idd + z.cc + nsn, z.np + nsn, "+" + z.cc + " " + nsn[:3] + "-" + nsn[3:]}
+			forms := []string{"+" + z.cc + nsn, z.idd + z.cc + nsn, z.np + nsn, "+" + z.cc + " " + nsn[:3] + "-" + nsn[3:],
+				nsn, nsn[:7], z.np + nsn[:6], fmt.Sprintf("%d%06d", rng.IntN(10), rng.IntN(1e6))}
 			for _, in := range forms {
+				if len(in) <= DefaultShortMax {
+					continue // short numbers stay digits by design
+				}
 				var buf [40]byte
 				fast := string(z.appendKey(buf[:0], in))
 				slow := string(z.slow(nil, in))
@@ -141,7 +148,7 @@ func TestNormalizePrefix(t *testing.T) {
 
 func TestNormalizeFastPathDoesNotAllocate(t *testing.T) {
 	z := mustNormalizer(t, "DE")
-	for _, in := range []string{"+49301234567", "0301234567", "00491711234567", "sip:+49301234567@h;user=phone", "1001"} {
+	for _, in := range []string{"+49301234567", "0301234567", "00491711234567", "sip:+49301234567@h;user=phone", "1001", "301234567"} {
 		var buf [40]byte
 		if n := testing.AllocsPerRun(100, func() { _ = z.appendKey(buf[:0], in) }); n != 0 {
 			t.Errorf("appendKey(%q): %.0f allocs", in, n)
