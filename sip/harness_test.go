@@ -65,7 +65,7 @@ func (l *localResolver) LookupLocal(ctx context.Context, q lookup.Query) (lookup
 
 // env is a running proxy between a caller and a callee peer.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	p     *Proxy
 	cfg   config.SIP
 	res   *stubResolver
@@ -96,7 +96,7 @@ func baseConfig() config.SIP {
 }
 
 // newEnv starts callee, proxy (upstream = callee) and caller. mod may adjust the config.
-func newEnv(t *testing.T, tcp bool, mod func(*config.SIP), opts ...func(*env)) *env {
+func newEnv(t testing.TB, tcp bool, mod func(*config.SIP), opts ...func(*env)) *env {
 	t.Helper()
 	e := &env{t: t, tcp: tcp, reg: prometheus.NewRegistry(), served: make(chan error, 1)}
 	e.uas = newPeer(t, "callee", tcp)
@@ -230,7 +230,7 @@ func kinds(evs []event.Event) string {
 	return s
 }
 
-func recvReq(t *testing.T, ch chan *sip.Request, what string) *sip.Request {
+func recvReq(t testing.TB, ch chan *sip.Request, what string) *sip.Request {
 	t.Helper()
 	select {
 	case r := <-ch:
@@ -253,7 +253,7 @@ func dialogErrCode(err error) int {
 	return 0
 }
 
-func mustf(t *testing.T, err error, format string, a ...any) {
+func mustf(t testing.TB, err error, format string, a ...any) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", fmt.Sprintf(format, a...), err)

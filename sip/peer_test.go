@@ -33,7 +33,7 @@ type peer struct {
 	onInvite func(p *peer, s *sipgo.DialogServerSession, req *sip.Request, tx sip.ServerTransaction)
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() && os.Getenv("SIP_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -43,7 +43,7 @@ func testLogger(t *testing.T) *slog.Logger {
 // listen opens UDP and TCP sockets on 127.0.0.1:0; serve starts sipgo on
 // them. Handlers must be registered in between (before serving) so the
 // race detector sees them written before any request goroutine exists.
-func listen(t *testing.T) (net.PacketConn, net.Listener) {
+func listen(t testing.TB) (net.PacketConn, net.Listener) {
 	t.Helper()
 	uc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -57,7 +57,7 @@ func listen(t *testing.T) (net.PacketConn, net.Listener) {
 	return uc, tl
 }
 
-func serve(t *testing.T, srv *sipgo.Server, ua *sipgo.UserAgent, uc net.PacketConn, tl net.Listener) {
+func serve(t testing.TB, srv *sipgo.Server, ua *sipgo.UserAgent, uc net.PacketConn, tl net.Listener) {
 	t.Helper()
 	go srv.ServeUDP(uc)
 	go srv.ServeTCP(tl)
@@ -65,7 +65,7 @@ func serve(t *testing.T, srv *sipgo.Server, ua *sipgo.UserAgent, uc net.PacketCo
 }
 
 // waitUDP waits until sipgo has registered the UDP listener in its pool.
-func waitUDP(t *testing.T, tp *sip.TransportLayer, addr string) {
+func waitUDP(t testing.TB, tp *sip.TransportLayer, addr string) {
 	t.Helper()
 	for i := 0; i < 500; i++ {
 		if c, err := tp.GetConnection("udp", addr); err == nil && c != nil {
@@ -76,7 +76,7 @@ func waitUDP(t *testing.T, tp *sip.TransportLayer, addr string) {
 	t.Fatalf("udp listener %s not serving", addr)
 }
 
-func newPeer(t *testing.T, name string, tcpMode bool) *peer {
+func newPeer(t testing.TB, name string, tcpMode bool) *peer {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
