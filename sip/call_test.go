@@ -109,8 +109,12 @@ func TestUnknownCallerUntouched(t *testing.T) {
 		t.Errorf("Via count %d, want 2 (caller + proxy)", n)
 	}
 	mustf(t, sess.Bye(ctx), "bye")
-	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,answered,ended(bye-caller)" {
+	evs := e.events(callID(inv), 3*time.Second)
+	if got := kinds(evs); got != "ringing,answered,ended(bye-caller)" {
 		t.Fatalf("events = %s", got)
+	}
+	if ev := evs[2]; ev.Caller.Name != `Bob "B"` || ev.ContactName != "" || ev.Source != "" {
+		t.Errorf("unknown caller event: name %q contact %q source %q", ev.Caller.Name, ev.ContactName, ev.Source)
 	}
 }
 

@@ -92,10 +92,10 @@ func (t *tracker) newCall(in *sip.Request, trustPAI bool, exts extensions) *call
 	c.ev.Callee.Number = calleeNumber(in)
 	if f := in.From(); f != nil {
 		c.callerTag, _ = f.Params.Get("tag")
-		c.ev.Caller.Name = f.DisplayName
+		c.ev.Caller.Name = unescapeQuoted(f.DisplayName)
 	}
 	if to := in.To(); to != nil {
-		c.ev.Callee.Name = to.DisplayName
+		c.ev.Callee.Name = unescapeQuoted(to.DisplayName)
 	}
 	c.ev.Direction = exts.direction(c.ev.Caller.Number, c.ev.Callee.Number)
 	c.callerTr = strings.ToUpper(in.Transport())

@@ -107,3 +107,20 @@ func EscapeQuoted(s string) string {
 func SanitizeName(name string, maxRunes int) string {
 	return EscapeQuoted(CleanName(name, maxRunes))
 }
+
+// unescapeQuoted undoes quoted-pair escapes (\x -> x) of a display name as
+// sipgo stores it, for events.
+func unescapeQuoted(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -93,3 +93,16 @@ func FuzzSanitizeName(f *testing.F) {
 		checkSanitized(t, in, max, SanitizeName(in, max))
 	})
 }
+
+func TestUnescapeQuoted(t *testing.T) {
+	for in, want := range map[string]string{`Bob \"B\" \\o/`: `Bob "B" \o/`, "plain": "plain", `trailing\`: `trailing\`, "": ""} {
+		if got := unescapeQuoted(in); got != want {
+			t.Errorf("unescapeQuoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, s := range []string{`Alice "AM" Müller`, `a\b`, `"`} {
+		if got := unescapeQuoted(SanitizeName(s, 48)); got != s {
+			t.Errorf("round trip %q -> %q", s, got)
+		}
+	}
+}
