@@ -37,6 +37,7 @@ type Normalizer struct {
 	region   string
 	shortMax int
 	*regionRules
+	cache *slowCache
 }
 
 // NormalizerOption configures a Normalizer.
@@ -55,7 +56,7 @@ func NewNormalizer(region string, opts ...NormalizerOption) (*Normalizer, error)
 	if cc == 0 {
 		return nil, fmt.Errorf("lookup: unknown region %q", region)
 	}
-	z := &Normalizer{region: region, shortMax: DefaultShortMax, regionRules: rulesFor(region, cc)}
+	z := &Normalizer{region: region, shortMax: DefaultShortMax, regionRules: rulesFor(region, cc), cache: &slowCache{}}
 	for _, o := range opts {
 		o(z)
 	}
@@ -122,6 +123,18 @@ func (z *Normalizer) appendKey(dst []byte, s string) []byte {
 // slow normalises with phonenumbers; anything it cannot parse keeps its
 // digits.
 func (z *Normalizer) slow(dst []byte, s string) []byte {
+	if k, ok := z.cache.get(s); ok {
+		return append(dst, k...)
+	}
+	n := len(dst)
+	dst = z.parse(dst, s)
+	z.cache.put(s, string(dst[n:]))
+	return dst
+}
+
+// parse normalises with phonenumbers; anything it cannot parse keeps its
+// digits.
+func (z *Normalizer) parse(dst []byte, s string) []byte {
 	// A result of ShortMax digits or fewer would normalise differently
 	// again (as a short number): keep the input's digits instead.
 	if e := slowE164(s, z.region); len(e) > z.shortMax+1 {

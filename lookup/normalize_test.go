@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -112,7 +113,7 @@ func TestFastPathAgreesWithPhonenumbers(t *testing.T) {
 				}
 				var buf [40]byte
 				fast := string(z.appendKey(buf[:0], in))
-				slow := string(z.slow(nil, in))
+				slow := string(z.parse(nil, in))
 				if fast != slow {
 					t.Errorf("%s %q: fast %q, phonenumbers %q", region, in, fast, slow)
 				}
@@ -158,13 +159,20 @@ func TestNormalizeFastPathDoesNotAllocate(t *testing.T) {
 
 func BenchmarkNormalize(b *testing.B) {
 	z := mustNormalizer(b, "DE")
+	b.Run("slow_uncached", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf [40]byte
+		for b.Loop() {
+			_ = z.parse(buf[:0], "+49 (0)30 123-4567")
+		}
+	})
 	for _, bc := range []struct{ name, in string }{
 		{"canonical", "+49301234567"},
 		{"national", "030 1234567"},
 		{"idd", "0049301234567"},
 		{"sipuri", "sip:+49301234567@pbx.example;user=phone"},
 		{"extension", "1001"},
-		{"slow_phonenumbers", "+49 (0)30 123-4567"},
+		{"slow_cached", "+49 (0)30 123-4567"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -173,5 +181,26 @@ func BenchmarkNormalize(b *testing.B) {
 				_ = z.appendKey(buf[:0], bc.in)
 			}
 		})
+	}
+}
+
+func TestSlowCacheIsBounded(t *testing.T) {
+	z := mustNormalizer(t, "DE")
+	for i := 0; i < slowCacheSize+100; i++ {
+		in := fmt.Sprintf("+49 (0)30 %07d", i)
+		if got, want := z.Normalize(in), fmt.Sprintf("+4930%07d", i); got != want {
+			t.Fatalf("%q: %q, want %q", in, got, want)
+		}
+	}
+	if n := len(z.cache.m); n > slowCacheSize {
+		t.Errorf("cache holds %d entries", n)
+	}
+	if got := z.Normalize("+49 (0)30 0000001"); got != "+49300000001" { // evicted or not, same answer
+		t.Errorf("got %q", got)
+	}
+	long := "+49 (0)30 1234567" + strings.Repeat(" ", 80)
+	_ = z.Normalize(long)
+	if _, ok := z.cache.get(long); ok {
+		t.Error("long input cached")
 	}
 }
