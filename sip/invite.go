@@ -16,6 +16,12 @@ import (
 func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	c := p.calls.newCall(in, p.cfg.TrustPAI, p.exts)
 	c.ringTimeout = p.cfg.RingTimeout.D()
+	if withheld(in) && !p.cfg.NameWithheld {
+		// The caller asked for privacy: events (journal, popups) get the
+		// From user ("anonymous"), not a number taken from P-Asserted-Identity.
+		c.ev.Caller.Number = callerNumber(in, false)
+		c.ev.Direction = p.exts.direction(c.ev.Caller.Number, c.ev.Callee.Number)
+	}
 	lookupFn := p.resolverFor(in)
 	if c.ev.Caller.Number == "" || lookupFn == nil {
 		return c

@@ -161,6 +161,18 @@ func TestWithheldCaller(t *testing.T) {
 			if n, l := e.res.calls.Load(), e.local.local.Load(); n != tc.wantLookups || l != tc.wantLocal {
 				t.Errorf("lookups %d (local %d), want %d (%d)", n, l, tc.wantLookups, tc.wantLocal)
 			}
+			mustf(t, sess.Bye(ctx), "bye")
+			evs := e.events(callID(inv), 2*time.Second)
+			if len(evs) == 0 {
+				t.Fatal("no events")
+			}
+			wantNum := tc.from.Address.User
+			if tc.name == "anonymous from" {
+				wantNum = "anonymous" // not the P-Asserted-Identity number
+			}
+			if got := evs[0].Caller.Number; got != wantNum {
+				t.Errorf("event caller number %q, want %q", got, wantNum)
+			}
 		})
 	}
 }
