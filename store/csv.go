@@ -98,15 +98,15 @@ func indexOf(l []string, s string) int {
 // and returns how many it wrote. It is all-or-nothing: every row is
 // validated first (errors name the line and column; up to 10 are
 // reported) and nothing is written unless all rows are valid. Rows are
-// streamed through a temporary spool file, so memory does not grow with
-// the file. source is stored on each contact ("csv" when empty); contacts
+// streamed through a temporary spool file (WithSpoolDir; mode 0600,
+// removed afterwards), so memory does not grow with the file. source is stored on each contact ("csv" when empty); contacts
 // from "sql:" and "crm:" sources are marked read-only. Every row is a new
 // contact.
 func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, error) {
 	if source == "" {
 		source = lookup.ContactSourceCSV
 	}
-	spool, err := os.CreateTemp("", "cidproxy-import-*")
+	spool, err := os.CreateTemp(db.spoolDir, "cidproxy-import-*")
 	if err != nil {
 		return 0, fmt.Errorf("store: import: %w", err)
 	}

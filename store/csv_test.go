@@ -272,3 +272,21 @@ func mustLookupName(t *testing.T, db *DB, number, name string) {
 		t.Errorf("%s: %+v %v, want %s", number, r, err, name)
 	}
 }
+
+func TestImportSpoolDirIsCleanedUp(t *testing.T) {
+	spool := t.TempDir()
+	db := openTest(t, t.TempDir(), WithSpoolDir(spool))
+	if _, err := importFile(t, db, "contacts-good.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importFile(t, db, "bad-number.csv"); err == nil {
+		t.Fatal("bad file imported")
+	}
+	if left, _ := os.ReadDir(spool); len(left) != 0 {
+		t.Errorf("spool files left: %v", left)
+	}
+	bad := openTest(t, t.TempDir(), WithSpoolDir(filepath.Join(spool, "missing")))
+	if _, err := importFile(t, bad, "contacts-good.csv"); err == nil {
+		t.Error("import without a spool dir succeeded")
+	}
+}

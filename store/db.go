@@ -41,6 +41,7 @@ type DB struct {
 
 	gcInterval    time.Duration
 	indexContacts bool
+	spoolDir      string
 	ids           idGen
 }
 
@@ -51,6 +52,7 @@ type options struct {
 	lookup        config.Lookup
 	gcInterval    time.Duration
 	indexContacts bool
+	spoolDir      string
 }
 
 // WithLookup sets the number matching configuration (default region and
@@ -60,6 +62,11 @@ func WithLookup(l config.Lookup) Option { return func(o *options) { o.lookup = l
 // WithGCInterval sets how often Run collects value-log garbage (default
 // 10 minutes).
 func WithGCInterval(d time.Duration) Option { return func(o *options) { o.gcInterval = d } }
+
+// WithSpoolDir sets where CSV imports spool validated rows (default: the
+// system temporary directory). Use a disk-backed directory when /tmp is a
+// RAM disk and imports are large.
+func WithSpoolDir(dir string) Option { return func(o *options) { o.spoolDir = dir } }
 
 // WithoutContactIndex leaves contacts out of the index (prefix rules are
 // still indexed): for one-shot commands such as a CSV import or export,
@@ -96,7 +103,7 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
 	}
 	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
-		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts}
+		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts, spoolDir: o.spoolDir}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
