@@ -11,8 +11,10 @@ import (
 	"cidproxy/lookup"
 )
 
-// LoadIndex builds the index from the store: every contact (with its
-// stored number keys) and every prefix rule. Open calls it.
+// LoadIndex builds the index from the store: every contact's projection
+// (display name and stored number keys) and every prefix rule. Open calls
+// it on the empty index; calling it again re-reads the store into the
+// index (inserting and replacing, not removing).
 func (db *DB) LoadIndex() error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
