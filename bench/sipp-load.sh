@@ -127,6 +127,8 @@ cpu_ticks() { # PID: utime+stime of the process and its threads (or children for
 	done
 	echo "$t"
 }
+# box_ticks: "busy total" jiffies of all CPUs (/proc/stat).
+box_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -160,8 +162,9 @@ run_step() {
 	local uas_pid=$!
 	pids+=("$uas_pid")
 	wait_port udp "$UAS_PORT" 5 || die "callee did not start (see $d)"
-	local c0 t0 t1 c1
+	local c0 t0 t1 c1 b0 b1
 	c0=$(cpu_ticks "$@")
+	b0=$(box_ticks)
 	t0=$(date +%s.%N)
 	(cd "$d" && exec sipp -sf "$here/scenarios/uac.xml" -inf "$WORK/callers.csv" -s 100 \
 		-i 127.0.0.1 -p "$UAC_PORT" -t u1 "$addr" -r "$rate" -m "$calls" -l "$((rate * 4 + 100))" -d "$HOLD_MS" \
@@ -173,6 +176,7 @@ run_step() {
 	wait "$uac_pid" || true
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$@")
+	b1=$(box_ticks)
 	# Let the last BYEs reach the callee, then stop it; its statistics come
 	# from the rows it writes every second (-fd 1).
 	sleep 1
@@ -196,6 +200,7 @@ run_step() {
 	else
 		STEP_CPU="-"
 	fi
+	STEP_BOX=$(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "-" }')
 	STEP_OK=1
 	awk -v p="$STEP_FAILPCT" -v m="$MAX_FAIL_PCT" -v a="$STEP_ACHIEVED" -v r="$rate" 'BEGIN { exit !(p < m && a >= 0.9 * r) }' || STEP_OK=0
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$d"
@@ -237,16 +242,16 @@ run_target() {
 	echo
 	echo "### $name"
 	echo
-	echo "| rate (calls/s) | achieved | calls | failed | failed % | not named | retrans | 180 p50 ms | p90 | p99 | max | proxy CPU % | step |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "| rate (calls/s) | achieved | calls | failed | failed % | not named | retrans | 180 p50 ms | p90 | p99 | max | proxy CPU % | box busy % | step |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	local rate verdict
 	for rate in $RATES; do
 		run_step "$addr" "$rate" "$uas" "$@"
 		verdict=pass
 		[ "$STEP_OK" = 1 ] || verdict=FAIL
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 			"$rate" "$STEP_ACHIEVED" "$STEP_CALLS" "$STEP_FAILED" "$STEP_FAILPCT" "$STEP_UNNAMED" "$STEP_RETRANS" \
-			"$STEP_P50" "$STEP_P90" "$STEP_P99" "$STEP_MAX" "$STEP_CPU" "$verdict"
+			"$STEP_P50" "$STEP_P90" "$STEP_P99" "$STEP_MAX" "$STEP_CPU" "$STEP_BOX" "$verdict"
 		[ "$rate" = 200 ] && P50_200[$name]=$STEP_P50
 		[ "$STEP_OK" = 1 ] || break
 		MAX_RATE[$name]=$rate
@@ -340,6 +345,7 @@ echo "$(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*' | head -1), $(kamailio -v 2>/dev/n
 echo "UDP on 127.0.0.1; $CONTACTS contacts; callers: every 5th contact (all known), From without display name;"
 echo "steps of $STEP_SECS s at ${RATES// /, } calls/s; a step fails at >= $MAX_FAIL_PCT % failed calls or < 90 % of the rate reached."
 echo "Calls: INVITE/100/180/200/ACK/BYE/200, hold time $HOLD_MS ms. 180 latency = INVITE sent -> 180 received at the caller (SIPp, 1 ms resolution)."
+echo "proxy CPU % = the proxy's processes (100 = one core); box busy % = all CPUs of the machine (100 = saturated, by anything)."
 echo "Per target, the Go client (bench/latency, µs) runs first at 200 calls/s on the idle proxy, then the SIPp steps."
 
 for target in $TARGETS; do
