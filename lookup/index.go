@@ -41,8 +41,9 @@ func EntryOf(c *Contact, z *Normalizer) IndexEntry {
 //
 // Resolution order: exact number, then the last N digits (when enabled),
 // then the longest prefix rule. When several contacts share an exact
-// number, the contact with the lexicographically smallest ID wins; the
-// choice does not depend on insertion order and survives restarts.
+// number, the contact with the lexicographically smallest ID wins (with
+// the store's time-ordered ids: the oldest contact); the choice does not
+// depend on insertion order and survives restarts. Candidates lists all.
 type Index struct {
 	norm  *Normalizer
 	lastN int
