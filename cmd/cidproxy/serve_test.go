@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+)
+
+// syncBuffer is a goroutine-safe bytes.Buffer for daemon output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startDaemon runs "cidproxy serve" in-process and returns the admin base
+// URL, the config path and a stop function that returns the exit status.
+func startDaemon(t *testing.T) (string, string, func() int, *syncBuffer) {
+	t.Helper()
+	dir := t.TempDir()
+	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfgPath := filepath.Join(dir, "cidproxy.yaml")
+	cfg := fmt.Sprintf(`sip:
+  listen: ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]
+  upstream: "sip:127.0.0.1:9"
+store:
+  dir: %s
+admin:
+  listen: %s
+log:
+  format: json
+`, filepath.Join(dir, "data"), admin)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "-config", cfgPath}, io.Discard, out) }()
+	base := "http://" + admin
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("daemon exited with %d before it was healthy:\n%s", code, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("daemon not healthy after 15s:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var once sync.Once
+	code := -1
+	stop := func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("daemon did not stop within 20s:\n%s", out.String())
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return base, cfgPath, stop, out
+}
+
+func TestServeMetricsHealthAndShutdown(t *testing.T) {
+	base, cfgPath, stop, out := startDaemon(t)
+
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	for _, name := range []string{
+		"cidproxy_build_info", "cidproxy_contacts", "cidproxy_prefix_rules",
+		"cidproxy_events_emitted_total", "cidproxy_events_dropped_total", "cidproxy_dialogs_active",
+		"go_goroutines", "process_resident_memory_bytes",
+	} {
+		if !strings.Contains(text, "\n"+name) && !strings.HasPrefix(text, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	problems, err := promlint.New(bytes.NewReader(body)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+
+	// While the daemon holds the store, a CLI command says so clearly.
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"contacts", "export", "-config", cfgPath}, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "in use by another cidproxy process") {
+		t.Errorf("contacts export while serving: code %d, stderr %q", code, stderr.String())
+	}
+
+	if code := stop(); code != 0 {
+		t.Fatalf("exit status %d:\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), `"msg":"cidproxy stopped"`) {
+		t.Errorf("no clean stop logged:\n%s", out.String())
+	}
+	// The store was closed: it opens again.
+	stderr.Reset()
+	if code := run(context.Background(), []string{"contacts", "export", "-config", cfgPath}, io.Discard, &stderr); code != 0 {
+		t.Errorf("store not released after shutdown: %d %s", code, stderr.String())
+	}
+}
+
+func TestServeBadConfigExit2(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(p, []byte("sip:\n  listne: []\n"), 0o600)
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-config", p}, io.Discard, &stderr); code != 2 {
+		t.Fatalf("code %d", code)
+	}
+	if !strings.Contains(stderr.String(), `bad.yaml: line 2: unknown key "listne" in section sip`) {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+func TestConfigCheckAndDefault(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"config", "check", "../../config/testdata/good-full.yaml"}, &out, &errb); code != 0 {
+		t.Fatalf("check good: %d %s", code, errb.String())
+	}
+	if code := run(context.Background(), []string{"config", "check", "../../config/testdata/invalid-region.yaml"}, &out, &errb); code != 2 {
+		t.Fatalf("check invalid: %d", code)
+	}
+	out.Reset()
+	run(context.Background(), []string{"config", "default"}, &out, &errb)
+	if !strings.Contains(out.String(), "lookup_budget: 300ms") {
+		t.Errorf("config default printed %q", out.String())
+	}
+	if code := run(context.Background(), []string{"nosuch"}, &out, &errb); code != 2 {
+		t.Errorf("unknown command: %d", code)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "cidproxy ") {
+		t.Errorf("version: %d %q", code, out.String())
+	}
+}
