@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -22,6 +23,10 @@ import (
 func TestMain(m *testing.M) {
 	// Short SIP timers keep timeout paths fast; set once before any UA exists.
 	sip.SetTimers(100*time.Millisecond, 400*time.Millisecond, 500*time.Millisecond)
+	// sipgo globals are set before any test user agent runs (New does it
+	// too, but test peers start first).
+	flag.Parse()
+	setupSipgo(testLogger(nil))
 	os.Exit(m.Run())
 }
 

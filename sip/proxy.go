@@ -140,10 +140,7 @@ func New(cfg config.SIP, opts Options) (*Proxy, error) {
 // build creates the sipgo user agent and server and wires the handlers.
 func (p *Proxy) build() error {
 	sl := slog.New(&sipgoHandler{next: p.log.Handler(), malformed: p.m.malformed})
-	globalsOnce.Do(func() {
-		sip.UDPMTUSize = 65535 // pitfall 4: the default refuses UDP writes over 1300 bytes
-		sip.SetDefaultLogger(sl)
-	})
+	setupSipgo(sl)
 	opts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent("cidproxy"),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -173,6 +170,33 @@ func (p *Proxy) build() error {
 	srv.OnCancel(p.onUnmatchedCancel)
 	srv.OnNoRoute(p.handle) // a proxy relays methods it does not know (RFC 3261 16.1)
 	return nil
+}
+
+// txLinger is how long a finished transaction stays to absorb
+// retransmissions (like Kamailio tm's wt_timer, 5 s). sipgo's RFC default
+// of 64*T1 = 32 s keeps every call's four transactions in memory for half
+// a minute, which at 1,000 calls/s is the bulk of the heap.
+const txLinger = 5 * time.Second
+
+// setupSipgo sets sipgo's package globals once per process, before any
+// sipgo user agent runs: the UDP size limit, the default logger (the first
+// proxy's) and the linger timers.
+func setupSipgo(log *slog.Logger) {
+	globalsOnce.Do(func() {
+		sip.UDPMTUSize = 65535 // pitfall 4: the default refuses UDP writes over 1300 bytes
+		sip.SetDefaultLogger(log)
+		shortenLinger()
+	})
+}
+
+// shortenLinger caps sipgo's post-completion timers (L, M: after a 2xx;
+// J: non-INVITE server; D: INVITE client after a non-2xx) at txLinger.
+// They are package globals of sipgo, which only this package uses.
+func shortenLinger() {
+	sip.Timer_L = min(sip.Timer_L, txLinger)
+	sip.Timer_M = min(sip.Timer_M, txLinger)
+	sip.Timer_J = min(sip.Timer_J, txLinger)
+	sip.Timer_D = min(sip.Timer_D, txLinger)
 }
 
 // Ready is closed once every listener is open; Addrs is valid from then on.
