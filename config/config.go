@@ -12,6 +12,43 @@ type Config struct {
 	Lookup Lookup `yaml:"lookup"`
 	Admin  Admin  `yaml:"admin"`
 	CRM    CRM    `yaml:"crm"`
+	// Extensions are seeded into the store at start (created, or updated
+	// for the fields given); the API may edit them afterwards.
+	Extensions []Extension `yaml:"extensions"`
+	Limits     Limits      `yaml:"limits"`
+}
+
+// Extension is a local extension as configured.
+type Extension struct {
+	Number string `yaml:"number"`
+	Name   string `yaml:"name"`
+	Email  string `yaml:"email"`
+}
+
+// Limits caps what the store accepts, by the number of extensions.
+type Limits struct {
+	// Tiers apply by extension count: the tier with the largest
+	// MinExtensions not above the current count wins.
+	Tiers []LimitTier `yaml:"tiers"`
+}
+
+// LimitTier is one row of the limits table.
+type LimitTier struct {
+	MinExtensions    int `yaml:"min_extensions"`
+	CompanyContacts  int `yaml:"company_contacts"`
+	Phonebooks       int `yaml:"phonebooks"`
+	PersonalContacts int `yaml:"personal_contacts"` // per extension
+}
+
+// For returns the tier that applies to n extensions.
+func (l Limits) For(n int) LimitTier {
+	var best LimitTier
+	for _, t := range l.Tiers {
+		if t.MinExtensions <= n && t.MinExtensions >= best.MinExtensions {
+			best = t
+		}
+	}
+	return best
 }
 
 // Log configures log/slog output.
@@ -51,6 +88,9 @@ type SIP struct {
 	DialogExpiry Duration `yaml:"dialog_expiry"`
 	// ShutdownGrace bounds how long shutdown waits for open transactions.
 	ShutdownGrace Duration `yaml:"shutdown_grace"`
+	// PhonebookRoutes act on an INVITE whose caller matched a company
+	// contact through a phonebook (routing inbound calls by phonebook).
+	PhonebookRoutes []PhonebookRoute `yaml:"phonebook_routes"`
 	// Extensions lists the numbering of local extensions as patterns:
 	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
 	// It decides call direction (inbound, outbound, internal).
@@ -82,11 +122,22 @@ type Lookup struct {
 	DefaultRegion string `yaml:"default_region"`
 	// MatchLastDigits enables a fallback match on the last N digits (0 = off).
 	MatchLastDigits int `yaml:"match_last_digits"`
+	// IdentifyFromAllCompanyContacts names callers from every company
+	// contact, not only those in phonebooks the callee may view.
+	IdentifyFromAllCompanyContacts bool `yaml:"identify_from_all_company_contacts"`
 }
 
 // Admin configures the HTTP listener for /metrics, /healthz and the API.
 type Admin struct {
 	Listen string `yaml:"listen"`
+	// ProtectMetrics requires an admin token for /metrics.
+	ProtectMetrics bool `yaml:"protect_metrics"`
+	// PublicURL is the base URL phones and browsers use to reach the admin
+	// listener (phone directory paging links, OAuth callbacks). Empty:
+	// http://<admin.listen>.
+	PublicURL string `yaml:"public_url"`
+	// MaxBodySize caps API request bodies (imports included).
+	MaxBodySize Size `yaml:"max_body_size"`
 }
 
 // CRM configures CRM integrations.
@@ -94,4 +145,13 @@ type CRM struct {
 	// KeyFile holds the AES key that encrypts tokens and secrets at rest;
 	// created with mode 0600 on first start when missing. Empty: DIR/secret.key.
 	KeyFile string `yaml:"key_file"`
+}
+
+// PhonebookRoute is one "route inbound calls by matched phonebook" rule.
+type PhonebookRoute struct {
+	Phonebook string `yaml:"phonebook"` // phonebook name
+	// Header adds "X-Cid-Phonebook: NAME".
+	Header bool `yaml:"header"`
+	// RequestURIUser, when set, replaces the Request-URI user (e.g. a queue number).
+	RequestURIUser string `yaml:"request_uri_user"`
 }

@@ -91,7 +91,47 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Admin.Listen); c.Admin.Listen != "" && err != nil {
 		bad("admin.listen", "%q: %v", c.Admin.Listen, err)
 	}
+	c.validateDirectory(bad)
 	return errors.Join(errs...)
+}
+
+var reExtNumber = regexp.MustCompile(`^[0-9]{1,15}$`)
+
+func (c *Config) validateDirectory(bad func(key, format string, a ...any)) {
+	seen := map[string]bool{}
+	for _, e := range c.Extensions {
+		if !reExtNumber.MatchString(e.Number) {
+			bad("extensions", "%q: an extension number is 1 to 15 digits", e.Number)
+		} else if seen[e.Number] {
+			bad("extensions", "extension %s is listed twice", e.Number)
+		}
+		seen[e.Number] = true
+	}
+	if len(c.Limits.Tiers) == 0 {
+		bad("limits.tiers", "at least one tier is required")
+	}
+	for i, t := range c.Limits.Tiers {
+		if t.MinExtensions < 0 || t.CompanyContacts < 1 || t.Phonebooks < 1 || t.PersonalContacts < 1 {
+			bad("limits.tiers", "tier %d: min_extensions must be >= 0 and every limit >= 1", i+1)
+		}
+	}
+	for i, r := range c.SIP.PhonebookRoutes {
+		if strings.TrimSpace(r.Phonebook) == "" {
+			bad("sip.phonebook_routes", "rule %d: phonebook is required", i+1)
+		}
+		if !r.Header && r.RequestURIUser == "" {
+			bad("sip.phonebook_routes", "rule %d (%s): set header: true and/or request_uri_user", i+1, r.Phonebook)
+		}
+		if strings.ContainsAny(r.RequestURIUser, " \t\r\n@:;<>\"") {
+			bad("sip.phonebook_routes", "rule %d: request_uri_user %q is not a SIP user part", i+1, r.RequestURIUser)
+		}
+	}
+	if c.Admin.PublicURL != "" && !strings.HasPrefix(c.Admin.PublicURL, "http://") && !strings.HasPrefix(c.Admin.PublicURL, "https://") {
+		bad("admin.public_url", "%q must start with http:// or https://", c.Admin.PublicURL)
+	}
+	if c.Admin.MaxBodySize < 1<<10 {
+		bad("admin.max_body_size", "must be at least 1KiB")
+	}
 }
 
 func (c *Config) validateSIP(bad func(key, format string, a ...any)) {

@@ -41,6 +41,14 @@ type Contact struct {
 	Source string `json:"source,omitempty"`
 	// ReadOnly marks synced contacts that must not be edited by hand.
 	ReadOnly bool `json:"read_only,omitempty"`
+
+	// Owner is the extension that owns a personal contact; empty for a
+	// company contact.
+	Owner string `json:"owner,omitempty"`
+	// Phonebooks lists the ids of the phonebooks a company contact belongs to.
+	Phonebooks []string `json:"phonebooks,omitempty"`
+	// Rev is the store revision of the last write of this contact (ETag).
+	Rev uint64 `json:"rev,omitempty"`
 }
 
 // NumberFieldCount is the number of phone number fields of a Contact.

@@ -52,6 +52,10 @@ type Result struct {
 	Name      string // display name, not yet sanitised for SIP
 	Source    string // one of the Source* constants
 	ContactID string // store id of the matched contact or rule, if any
+	// Phonebook is the name of the phonebook through which a company
+	// contact matched for this callee (empty otherwise); used for
+	// routing by phonebook.
+	Phonebook string
 }
 
 // Source is one place names come from.
