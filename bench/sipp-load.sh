@@ -436,7 +436,7 @@ if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ] && kill -0 "$CID_PID" 2>/dev/null; t
 		END {
 			h = int(NR / 2)
 			for (i = h + 1; i <= NR; i++) { s2 += v[i]; n2++ }
-			printf "- %d of %d calls succeeded; RSS first %s MB, min %s, max %s, last %s; mean of the second half %.0f MB\n", ok, calls, v[1], mn, mx, v[NR], (n2 ? s2 / n2 : 0)
+			printf "- %d of %d calls succeeded; RSS first %s MB, min %s, max %s, last %s; mean of the second half %.0f MB, change over the second half %+d MB\n", ok, calls, v[1], mn, mx, v[NR], (n2 ? s2 / n2 : 0), v[NR] - v[h + 1]
 		}'
 	stop_pid "$CID_PID"
 fi
