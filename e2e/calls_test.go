@@ -101,20 +101,34 @@ var callCases = []callCase{
 	},
 }
 
+// leg is how the caller reaches the proxy and the proxy the callee.
+type leg struct {
+	name     string
+	uac, uas transport
+	cases    []callCase
+}
+
 // TestProxyCalls runs every call case through the real cidproxy binary,
 // once over UDP and once over TCP (caller -> proxy -> callee on the same
-// transport), with one daemon per transport.
+// transport), plus answered calls from a TCP caller to a UDP callee; one
+// daemon per leg, the legs in parallel.
 func TestProxyCalls(t *testing.T) {
 	needBinary(t)
 	contacts, _ := filepath.Abs("testdata/contacts.csv")
 	prefixes, _ := filepath.Abs("testdata/prefixes.csv")
-	for _, tr := range transports {
-		t.Run(tr.Name, func(t *testing.T) {
+	udp, tcp := transports[0], transports[1]
+	legs := []leg{
+		{"udp", udp, udp, callCases},
+		{"tcp", tcp, tcp, callCases},
+		{"tcp_to_udp", tcp, udp, callCases[:2]}, // in-dialog requests both ways across transports
+	}
+	for _, l := range legs {
+		t.Run(l.name, func(t *testing.T) {
 			t.Parallel()
 			uasPort := freePort(t)
-			d := startDaemon(t, daemonOpts{tr: tr, upstream: uasPort, contacts: contacts, prefixes: prefixes})
-			for _, tc := range callCases {
-				t.Run(tc.name, func(t *testing.T) { runCall(t, d, tr, uasPort, tc) })
+			d := startDaemon(t, daemonOpts{tr: l.uas, upstream: uasPort, contacts: contacts, prefixes: prefixes})
+			for _, tc := range l.cases {
+				t.Run(tc.name, func(t *testing.T) { runCall(t, d, l, uasPort, tc) })
 			}
 			checkEventMetrics(t, d)
 		})
@@ -123,11 +137,11 @@ func TestProxyCalls(t *testing.T) {
 
 // runCall plays one case and checks sipp's verdicts, the INVITE as the
 // callee saw it and the daemon's events.
-func runCall(t *testing.T, d *daemon, tr transport, uasPort int, tc callCase) {
+func runCall(t *testing.T, d *daemon, l leg, uasPort int, tc callCase) {
 	t.Helper()
 	d.alive(t)
-	uas := startUAS(t, renderUAS(t, tc.flow, tc.check), tr, uasPort, 1)
-	uac := runUAC(t, tc.flow, tr, d.target(), "100", tc.caller)
+	uas := startUAS(t, renderUAS(t, tc.flow, tc.check), l.uas, uasPort, 1)
+	uac := runUAC(t, tc.flow, l.uac, d.target(), "100", tc.caller)
 	uasCode := uas.wait(t)
 	if uac.code != 0 || uasCode != 0 {
 		t.Fatalf("uac exit %d, uas exit %d\n%s\n%s\n--- daemon log:\n%s",
@@ -135,7 +149,11 @@ func runCall(t *testing.T, d *daemon, tr transport, uasPort int, tc callCase) {
 	}
 	sent := firstMsg(t, readMessages(t, uac.msgFile), false, "INVITE ")
 	got := firstMsg(t, readMessages(t, uas.msgFile), true, "INVITE ")
-	checkForwardedInvite(t, d, sent, got, tc)
+	wantRR := []string{"transport=" + l.uas.Name}
+	if l.uac != l.uas { // double Record-Route when the transport changes (RFC 5658)
+		wantRR = append(wantRR, "transport="+l.uac.Name)
+	}
+	checkForwardedInvite(t, d, sent, got, tc, wantRR)
 
 	callID := one(t, sent, "Call-ID")
 	evs := d.waitEvents(callID, tc.kinds[len(tc.kinds)-1], 3*time.Second)
@@ -165,7 +183,7 @@ func runCall(t *testing.T, d *daemon, tr transport, uasPort int, tc callCase) {
 // checkForwardedInvite compares the INVITE the caller sent with the one the
 // callee received: proxy headers added, everything but the names intact,
 // no injected header.
-func checkForwardedInvite(t *testing.T, d *daemon, sent, got sipMsg, tc callCase) {
+func checkForwardedInvite(t *testing.T, d *daemon, sent, got sipMsg, tc callCase, wantRR []string) {
 	t.Helper()
 	if sent.Start != got.Start {
 		t.Errorf("Request-URI changed: sent %q, callee got %q", sent.Start, got.Start)
@@ -189,8 +207,14 @@ func checkForwardedInvite(t *testing.T, d *daemon, sent, got sipMsg, tc callCase
 		t.Errorf("Max-Forwards = %q, want 69", mf)
 	}
 	rr := got.Header("Record-Route")
-	if len(rr) != 1 || !strings.Contains(rr[0], "127.0.0.1:"+itoa(d.sipPort)) || !strings.Contains(rr[0], ";lr") {
-		t.Errorf("Record-Route = %q, want one loose route to the proxy port %d", rr, d.sipPort)
+	if len(rr) != len(wantRR) {
+		t.Errorf("Record-Route = %q, want %d (%v)", rr, len(wantRR), wantRR)
+	}
+	for i, r := range rr {
+		if !strings.Contains(r, "127.0.0.1:"+itoa(d.sipPort)) || !strings.Contains(r, ";lr") ||
+			(i < len(wantRR) && !strings.Contains(strings.ToLower(r), wantRR[i])) {
+			t.Errorf("Record-Route %q is not a loose route to the proxy port %d with %v", r, d.sipPort, wantRR)
+		}
 	}
 	src := got.Header("X-Cid-Source")
 	switch {
