@@ -124,7 +124,7 @@ func newEnv(t testing.TB, tcp bool, mod func(*config.SIP), opts ...func(*env)) *
 		o(e)
 	}
 	bus := event.NewBus()
-	e.sub = bus.Subscribe("test", 256)
+	e.sub = bus.Subscribe("test", 4096)
 	p, err := New(e.cfg, Options{Resolver: e.resolver, Bus: bus, Logger: testLogger(t), Registerer: e.reg})
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func newPeer(t testing.TB, name string, tcpMode bool) *peer {
 		t.Fatal(err)
 	}
 	p := &peer{name: name, ua: ua, srv: srv, tcpMode: tcpMode,
-		invites: make(chan *sip.Request, 16), strays: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
+		invites: make(chan *sip.Request, 1024), strays: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
 		sessions: map[string]*sipgo.DialogServerSession{}}
 	uc, tl := listen(t)
 	p.udp, p.tcp = uc.LocalAddr().String(), tl.Addr().String()
