@@ -9,6 +9,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"cidproxy/config"
+	"cidproxy/lookup"
 )
 
 func TestKnownCallerRewrittenCallerHangsUp(t *testing.T) {
@@ -303,5 +304,38 @@ func TestCancelDuringLookupNeverReachesCallee(t *testing.T) {
 	id := string(*sess.InviteRequest.CallID())
 	if got := kinds(e.events(id, 2*time.Second)); got != "cancelled(cancel)" {
 		t.Fatalf("events = %s", got)
+	}
+}
+
+func TestPhonebookRoute(t *testing.T) {
+	e := newEnv(t, false, func(c *config.SIP) {
+		c.PhonebookRoutes = []config.PhonebookRoute{
+			{Phonebook: "VIP", Header: true, RequestURIUser: "queue-vip"},
+			{Phonebook: "Suppliers", Header: true},
+		}
+	})
+	e.res.set("+4930111", lookup.Result{Name: "Vera VIP", Source: lookup.SourceCompany, Phonebook: "vip"})
+	e.res.set("+4930222", lookup.Result{Name: "Sam Supplier", Source: lookup.SourceCompany, Phonebook: "Suppliers\r\nX-Evil: 1"})
+	e.res.set("+4930333", lookup.Result{Name: "Olga Other", Source: lookup.SourceCompany, Phonebook: "Other"})
+	for _, tc := range []struct{ caller, wantUser, wantHeader string }{
+		{"+4930111", "queue-vip", "vip"},
+		{"+4930222", "1001", ""}, // a phonebook name that is not configured (CRLF): no route
+		{"+4930333", "1001", ""},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sess, err := e.invite(ctx, fromHeader("", tc.caller, "pbx.example"), sip.NewHeader("x-cid-phonebook", "forged"))
+		mustf(t, err, "invite")
+		mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
+		mustf(t, sess.Ack(ctx), "ack")
+		inv := recvReq(t, e.uas.invites, "INVITE")
+		if inv.Recipient.User != tc.wantUser {
+			t.Errorf("%s: R-URI user %q, want %q", tc.caller, inv.Recipient.User, tc.wantUser)
+		}
+		got := values(inv, "X-Cid-Phonebook")
+		if tc.wantHeader != "" && got != tc.wantHeader || tc.wantHeader == "" && got != "forged" {
+			t.Errorf("%s: X-Cid-Phonebook %q, want %q", tc.caller, got, tc.wantHeader)
+		}
+		mustf(t, sess.Bye(ctx), "bye")
+		cancel()
 	}
 }

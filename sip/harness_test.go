@@ -51,10 +51,20 @@ func (s *stubResolver) Lookup(ctx context.Context, q lookup.Query) (lookup.Resul
 			return lookup.Result{}, ctx.Err()
 		}
 	}
-	if r, ok := s.names[q.Number]; ok {
+	s.mu.Lock()
+	r, ok := s.names[q.Number]
+	s.mu.Unlock()
+	if ok {
 		return r, nil
 	}
 	return lookup.Result{}, lookup.ErrNotFound
+}
+
+// set adds or replaces a name while the proxy runs.
+func (s *stubResolver) set(number string, r lookup.Result) {
+	s.mu.Lock()
+	s.names[number] = r
+	s.mu.Unlock()
 }
 
 // localResolver is a stubResolver that can also answer from local data only.

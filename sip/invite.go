@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	if !ok {
 		return c
 	}
+	p.routeByPhonebook(fwd, res.Phonebook)
 	name := CleanName(res.Name, p.cfg.MaxNameLength)
 	if name == "" {
 		return c
@@ -43,6 +45,37 @@ func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	c.ev.Caller.Name = name
 	c.ev.ContactName, c.ev.ContactID, c.ev.Source = name, res.ContactID, res.Source
 	return c
+}
+
+// hdrPhonebook names the phonebook a caller matched through (phonebook routes).
+const hdrPhonebook = "X-Cid-Phonebook"
+
+// routeByPhonebook applies the first sip.phonebook_routes entry for the
+// phonebook the caller matched through: an X-Cid-Phonebook header and/or a
+// new Request-URI user (a queue, an IVR). A received X-Cid-Phonebook is
+// replaced, never trusted.
+func (p *Proxy) routeByPhonebook(fwd *sip.Request, phonebook string) {
+	if phonebook == "" {
+		return
+	}
+	for _, r := range p.cfg.PhonebookRoutes {
+		if !strings.EqualFold(r.Phonebook, phonebook) {
+			continue
+		}
+		if r.Header {
+			for i := 0; i < len(fwd.Headers()); i++ {
+				if name := fwd.Headers()[i].Name(); strings.EqualFold(name, hdrPhonebook) {
+					fwd.RemoveHeader(name)
+					i--
+				}
+			}
+			fwd.AppendHeader(sip.NewHeader(hdrPhonebook, CleanName(phonebook, 64)))
+		}
+		if r.RequestURIUser != "" {
+			fwd.Recipient.User = r.RequestURIUser
+		}
+		return
+	}
 }
 
 type answer struct {
