@@ -44,7 +44,8 @@ type LocalResolver interface {
 // Options are the collaborators of a Proxy. All are optional: without a
 // Resolver no name is ever set, without a Bus events are dropped, without
 // a Logger nothing is logged and without a Registerer metrics go to a
-// private registry.
+// private registry. The Logger is used as given (add "component" yourself);
+// sipgo's own records go through it too, its info chatter at debug level.
 type Options struct {
 	Resolver   Resolver
 	Bus        *event.Bus
@@ -80,7 +81,7 @@ type Proxy struct {
 // hop is a parsed static next hop.
 type hop struct {
 	dest      string // host:port
-	transport string // UDP, TCP, TLS or "" (same as the incoming request)
+	transport string // UDP, TCP, TLS, or "" (UDP, RFC 3263)
 }
 
 var globalsOnce sync.Once
