@@ -22,16 +22,21 @@ var ErrPrefixTaken = errors.New("lookup: another prefix rule has this prefix")
 
 // IndexEntry is what the index keeps of a contact: its id, display name
 // and normalised number keys (Normalizer.Keys). The store persists Keys
-// with the contact so a rebuild does not normalise again.
+// with the contact so a rebuild does not normalise again. Phonebooks are
+// the ids of the phonebooks the contact belongs to (in the order results
+// prefer them) and Text its folded search text (SearchText; "" folds the
+// name).
 type IndexEntry struct {
-	ID   string
-	Name string
-	Keys []string
+	ID         string
+	Name       string
+	Keys       []string
+	Phonebooks []string
+	Text       string
 }
 
 // EntryOf builds the IndexEntry of c with z.
 func EntryOf(c *Contact, z *Normalizer) IndexEntry {
-	return IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: z.Keys(c)}
+	return IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: z.Keys(c), Phonebooks: c.Phonebooks, Text: SearchText(c)}
 }
 
 // Index is the in-memory caller index: exact numbers of contacts, an
@@ -55,36 +60,58 @@ type Index struct {
 	exact multiMap
 	tail  multiMap
 	rules ruleTrie
+
+	directory // extensions, phonebooks, personal contacts (directory_index.go)
 }
 
 // contactSlot packs one contact into a single string to keep 500,000
-// contacts small: the 8-byte keys (little endian), then the id, then the
-// display name. Results slice it, so lookups do not allocate.
+// contacts small: the 8-byte keys (little endian), the 2-byte phonebook
+// indexes (little endian), then the id, the display name and the folded
+// search text. Results slice it, so lookups do not allocate.
 type contactSlot struct {
-	s     string
-	nk    uint8
-	idLen uint16
+	s       string
+	nk      uint8
+	idLen   uint16
+	np      uint16
+	nameLen uint16
 }
 
-func newContactSlot(id, name string, keys []key) contactSlot {
+func newContactSlot(id, name, text string, keys []key, pbs []uint16) contactSlot {
 	var b strings.Builder // one allocation: String does not copy
-	b.Grow(8*len(keys) + len(id) + len(name))
+	b.Grow(8*len(keys) + 2*len(pbs) + len(id) + len(name) + len(text))
 	for _, k := range keys {
 		for j := 0; j < 8; j++ {
 			b.WriteByte(byte(k >> (8 * j)))
 		}
 	}
+	for _, p := range pbs {
+		b.WriteByte(byte(p))
+		b.WriteByte(byte(p >> 8))
+	}
 	b.WriteString(id)
 	b.WriteString(name)
-	return contactSlot{s: b.String(), nk: uint8(len(keys)), idLen: uint16(len(id))}
+	b.WriteString(text)
+	return contactSlot{s: b.String(), nk: uint8(len(keys)), idLen: uint16(len(id)), np: uint16(len(pbs)), nameLen: uint16(len(name))}
 }
 
+func (c *contactSlot) head() int { return int(c.nk)*8 + int(c.np)*2 }
+
 func (c *contactSlot) id() string {
-	o := int(c.nk) * 8
+	o := c.head()
 	return c.s[o : o+int(c.idLen)]
 }
 
-func (c *contactSlot) name() string { return c.s[int(c.nk)*8+int(c.idLen):] }
+func (c *contactSlot) name() string {
+	o := c.head() + int(c.idLen)
+	return c.s[o : o+int(c.nameLen)]
+}
+
+func (c *contactSlot) text() string { return c.s[c.head()+int(c.idLen)+int(c.nameLen):] }
+
+func (c *contactSlot) pb(i int) uint16 {
+	o := int(c.nk)*8 + 2*i
+	return uint16(c.s[o]) | uint16(c.s[o+1])<<8
+}
 
 func (c *contactSlot) key(i int) key {
 	s := c.s[i*8:]
@@ -98,7 +125,8 @@ func (c *contactSlot) key(i int) key {
 // NewIndex returns an empty index that normalises queries with z. lastN > 0
 // enables the fallback match on the last lastN digits.
 func NewIndex(z *Normalizer, lastN int) *Index {
-	ix := &Index{norm: z, lastN: lastN, rules: newRuleTrie()}
+	ix := &Index{norm: z, lastN: lastN, rules: newRuleTrie(),
+		directory: directory{exts: make(map[key]*extState), extNum: make(map[string]*extState), pbByID: make(map[string]uint16)}}
 	ix.Reserve(0, 0)
 	return ix
 }
@@ -141,13 +169,15 @@ func (ix *Index) PutContact(e IndexEntry) {
 			keys = append(keys, k)
 		}
 	}
-	id := e.ID
-	if len(id) > math.MaxUint16 {
-		id = id[:math.MaxUint16]
+	id, name, text := clip(e.ID), clip(e.Name), e.Text
+	if text == "" {
+		text = string(Fold(nil, name))
 	}
-	slot := newContactSlot(id, e.Name, keys)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	var pb [16]uint16
+	pbs := ix.phonebookIndexes(pb[:0], e.Phonebooks)
+	slot := newContactSlot(id, name, text, keys, pbs)
 	ix.removeLocked(id)
 	var s uint32
 	if n := len(ix.free); n > 0 {
@@ -165,6 +195,13 @@ func (ix *Index) PutContact(e IndexEntry) {
 			ix.tail.add(t, s)
 		}
 	}
+}
+
+func clip(s string) string {
+	if len(s) > math.MaxUint16 {
+		return s[:math.MaxUint16]
+	}
+	return s
 }
 
 // DeleteContact removes contact id; it reports whether it was indexed.

@@ -57,107 +57,222 @@ func (db *DB) validateContact(c *lookup.Contact) ([]string, error) {
 	return keys, nil
 }
 
-// PutContact creates (empty ID: a new id) or replaces a contact and updates
-// the index. It returns the stored contact. Source defaults to "manual".
+// PutContact creates (empty ID: a new id) or replaces a company contact
+// and updates the index. c.Phonebooks is its membership (ids of existing
+// phonebooks). It returns the stored contact with its revision. Source
+// defaults to "manual" (or the stored source on an update).
+//
+// A contact that is read-only (synced from sql:/crm:) or sits in a
+// read-only phonebook cannot be changed (ErrReadOnly, saying where it comes
+// from), nor can contacts be added to or removed from a read-only
+// phonebook; PutContact does not create read-only contacts (ErrInvalid;
+// the sync uses SyncContact). A new contact over the company contacts
+// limit is ErrLimit.
 func (db *DB) PutContact(ctx context.Context, c lookup.Contact) (lookup.Contact, error) {
+	return db.putContact(ctx, c, false)
+}
+
+// SyncContact is PutContact for the sync code: it may write read-only
+// contacts and read-only phonebooks' memberships (sources sql:/crm: are
+// always read-only).
+func (db *DB) SyncContact(ctx context.Context, c lookup.Contact) (lookup.Contact, error) {
+	return db.putContact(ctx, c, true)
+}
+
+func (db *DB) putContact(ctx context.Context, c lookup.Contact, sync bool) (lookup.Contact, error) {
 	if err := ctx.Err(); err != nil {
 		return c, err
 	}
-	if c.Source == "" {
-		c.Source = lookup.ContactSourceManual
-	}
+	c.Owner = ""
 	keys, err := db.validateContact(&c)
 	if err != nil {
 		return c, err
 	}
+	if c.Phonebooks, err = db.validMembership(c.Phonebooks); err != nil {
+		return c, err
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	var old *lookup.Contact
+	if c.ID != "" {
+		o, err := db.GetContact(ctx, c.ID)
+		switch {
+		case err == nil:
+			old = &o
+		case !errors.Is(err, ErrNotFound):
+			return c, err
+		}
+	}
+	if old != nil && c.Source == "" {
+		c.Source = old.Source
+	}
+	if c.Source == "" {
+		c.Source = lookup.ContactSourceManual
+	}
+	if isSyncedSource(c.Source) {
+		c.ReadOnly = true
+	}
+	if !sync {
+		if err := db.checkWritable(old, &c); err != nil {
+			return c, err
+		}
+	}
+	if old == nil {
+		if err := db.checkContacts(1); err != nil {
+			return c, err
+		}
+	}
 	if c.ID == "" {
 		c.ID = db.ids.next()
 	}
-	val := encodeContact(nil, &c, keys)
-	proj := encodeProjection(nil, c.DisplayName(), keys)
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	err = db.bdb.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get(contactKey(c.ID)); errors.Is(err, badger.ErrKeyNotFound) {
-			if err := addCount(txn, 1); err != nil {
-				return err
-			}
-		}
-		if err := txn.Set(contactKey(c.ID), val); err != nil {
+	err = db.update(func(txn *badger.Txn, rw *revWriter) error {
+		ch := lookup.Change{Kind: lookup.KindContact, ID: c.ID, Phonebooks: c.Phonebooks}
+		if old != nil {
+			ch.Phonebooks = union(old.Phonebooks, c.Phonebooks)
+		} else if err := addCount(txn, 1); err != nil {
 			return err
 		}
-		return txn.Set(projKey(c.ID), proj)
+		rev, err := rw.change(ch)
+		if err != nil {
+			return err
+		}
+		c.Rev = rev
+		e := entryOf(&c, keys)
+		if err := txn.Set(contactKey(c.ID), encodeContact(nil, &c, keys)); err != nil {
+			return err
+		}
+		return txn.Set(projKey(c.ID), encodeProjection(nil, &e))
 	})
 	if err != nil {
 		return c, fmt.Errorf("store: put contact: %w", err)
 	}
+	if old == nil {
+		db.addContacts(1)
+	}
 	if db.indexContacts {
-		db.ix.PutContact(lookup.IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: keys})
+		db.ix.PutContact(entryOf(&c, keys))
 	}
 	return c, nil
 }
 
-// GetContact returns contact id or ErrNotFound.
+// validMembership trims, sorts and deduplicates phonebook ids and checks
+// that each exists.
+func (db *DB) validMembership(l []string) ([]string, error) {
+	if len(l) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(l))
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	for _, id := range l {
+		id = strings.TrimSpace(id)
+		if _, ok := db.pbs[id]; !ok {
+			return nil, &FieldError{"phonebooks", fmt.Errorf("%w: phonebook %s does not exist", ErrInvalid, maskID(id))}
+		}
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// checkWritable refuses API writes to synced contacts and to read-only
+// phonebooks' memberships. old is nil for a new contact, c nil for a
+// deletion.
+func (db *DB) checkWritable(old, c *lookup.Contact) error {
+	if old != nil && old.ReadOnly {
+		return fmt.Errorf("store: contact comes from %s and is read-only: %w", old.Source, ErrReadOnly)
+	}
+	if c != nil && c.ReadOnly {
+		return &FieldError{"read_only", fmt.Errorf("%w: read-only contacts and sources sql:/crm: are written by sync only", ErrInvalid)}
+	}
+	var before, after []string
+	if old != nil {
+		before = old.Phonebooks
+	}
+	if c != nil {
+		after = c.Phonebooks
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	for _, id := range union(before, after) {
+		if p, ok := db.pbs[id]; ok && p.ReadOnly {
+			return fmt.Errorf("store: contact is in phonebook %q, which comes from %s and is read-only: %w", p.Name, p.Source, ErrReadOnly)
+		}
+	}
+	return nil
+}
+
+// union returns the sorted union of two sorted id lists.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// GetContact returns company contact id or ErrNotFound. Ids of deleted
+// phonebooks are left out of Phonebooks.
 func (db *DB) GetContact(ctx context.Context, id string) (lookup.Contact, error) {
 	if err := ctx.Err(); err != nil {
 		return lookup.Contact{}, err
 	}
 	if !validID(id) {
-		return lookup.Contact{}, ErrNotFound
+		return lookup.Contact{}, fmt.Errorf("store: contact %s: %w", maskID(id), ErrNotFound)
 	}
 	v, err := db.getRaw(contactKey(id))
 	if err != nil {
-		return lookup.Contact{}, err
+		return lookup.Contact{}, fmt.Errorf("store: contact %s: %w", id, err)
 	}
 	c := lookup.Contact{ID: id}
 	if _, err := decodeContact(v, &c); err != nil {
 		return lookup.Contact{}, fmt.Errorf("store: contact %s: %w", id, err)
 	}
+	c.Phonebooks = db.knownPhonebooks(c.Phonebooks)
 	return c, nil
 }
 
-// DeleteContact removes contact id from the store and the index; it
-// returns ErrNotFound when it does not exist.
+// DeleteContact removes company contact id from the store and the index;
+// ErrNotFound when it does not exist, ErrReadOnly when it is synced or in
+// a read-only phonebook (see DeleteSynced).
 func (db *DB) DeleteContact(ctx context.Context, id string) error {
-	return db.deleteRecord(ctx, id, contactKey, projKey, func() {
-		if db.indexContacts {
-			db.ix.DeleteContact(id)
-		}
-	})
+	return db.deleteContact(ctx, id, false)
 }
 
-// deleteRecord deletes keyOf(id) (ErrNotFound when missing) and, when
-// given, alsoOf(id), then calls unindex.
-func (db *DB) deleteRecord(ctx context.Context, id string, keyOf, alsoOf func(string) []byte, unindex func()) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !validID(id) {
-		return ErrNotFound
-	}
+// DeleteSynced is DeleteContact for the sync code (read-only contacts too).
+func (db *DB) DeleteSynced(ctx context.Context, id string) error {
+	return db.deleteContact(ctx, id, true)
+}
+
+func (db *DB) deleteContact(ctx context.Context, id string, sync bool) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	err := db.bdb.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get(keyOf(id)); err != nil {
+	old, err := db.GetContact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !sync {
+		if err := db.checkWritable(&old, nil); err != nil {
 			return err
 		}
-		if alsoOf != nil { // a contact: its projection and the count
-			if err := txn.Delete(alsoOf(id)); err != nil {
-				return err
-			}
-			if err := addCount(txn, -1); err != nil {
-				return err
-			}
+	}
+	err = db.update(func(txn *badger.Txn, rw *revWriter) error {
+		if _, err := rw.change(lookup.Change{Kind: lookup.KindContact, ID: id, Deleted: true, Phonebooks: old.Phonebooks}); err != nil {
+			return err
 		}
-		return txn.Delete(keyOf(id))
+		if err := addCount(txn, -1); err != nil {
+			return err
+		}
+		if err := txn.Delete(projKey(id)); err != nil {
+			return err
+		}
+		return txn.Delete(contactKey(id))
 	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return ErrNotFound
-	}
 	if err != nil {
-		return fmt.Errorf("store: delete: %w", err)
+		return fmt.Errorf("store: delete contact: %w", err)
 	}
-	unindex()
+	db.addContacts(-1)
+	if db.indexContacts {
+		db.ix.DeleteContact(id)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,6 +44,19 @@ type DB struct {
 	indexContacts bool
 	spoolDir      string
 	ids           idGen
+
+	rev, revFloor atomic.Uint64 // see rev.go
+	limits        config.Limits
+	allCompany    bool
+	keepChanges   int
+	changeAge     time.Duration
+
+	// mu guards the in-memory copies below; writers also hold wmu.
+	mu        sync.RWMutex
+	exts      map[string]lookup.Extension
+	pbs       map[string]lookup.Phonebook
+	personalN map[string]int // personal contacts per extension
+	nContacts int            // company contacts
 }
 
 // Option configures Open.
@@ -53,6 +67,16 @@ type options struct {
 	gcInterval    time.Duration
 	indexContacts bool
 	spoolDir      string
+	limits        config.Limits
+	keepChanges   int
+	changeAge     time.Duration
+}
+
+// WithChangeRetention bounds the change log: the newest keep changes and
+// at most maxAge old (0: no age bound). Run compacts it on the GC
+// interval. Default: 1,000,000 changes, 30 days.
+func WithChangeRetention(keep int, maxAge time.Duration) Option {
+	return func(o *options) { o.keepChanges, o.changeAge = keep, maxAge }
 }
 
 // WithLookup sets the number matching configuration (default region and
@@ -77,7 +101,9 @@ func WithoutContactIndex() Option { return func(o *options) { o.indexContacts = 
 // Open opens (creating if needed) the store in cfg.Dir with Badger options
 // tuned for a small footprint, and builds the lookup index from it.
 func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
-	o := options{lookup: config.Default().Lookup, gcInterval: 10 * time.Minute, indexContacts: true}
+	def := config.Default()
+	o := options{lookup: def.Lookup, gcInterval: 10 * time.Minute, indexContacts: true,
+		limits: def.Limits, keepChanges: 1_000_000, changeAge: 30 * 24 * time.Hour}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -103,7 +129,9 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
 	}
 	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
-		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts, spoolDir: o.spoolDir}
+		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts, spoolDir: o.spoolDir,
+		limits: o.limits, allCompany: o.lookup.IdentifyFromAllCompanyContacts, keepChanges: o.keepChanges, changeAge: o.changeAge,
+		exts: make(map[string]lookup.Extension), pbs: make(map[string]lookup.Phonebook), personalN: make(map[string]int)}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -171,11 +199,32 @@ func (db *DB) init() error {
 			return err
 		}
 	}
-	if err := db.seedIDs(prefixContact, prefixRule); err != nil {
+	if err := db.migrateProjections(); err != nil {
+		return err
+	}
+	if err := db.seedIDs(prefixContact, prefixRule, prefixPhonebook); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if err := db.loadRev(); err != nil {
+		return err
+	}
+	if err := db.loadExtensions(); err != nil {
+		return err
+	}
+	if err := db.loadPhonebooks(); err != nil {
+		return err
+	}
+	if err := db.loadPersonal(); err != nil {
+		return err
 	}
 	return db.LoadIndex()
 }
+
+// Resolver returns the per-callee caller-name source (extension
+// directory, the callee's personal contacts, company contacts in
+// phonebooks the callee may view, prefix rules); see lookup.Index.Resolver.
+// It follows lookup.identify_from_all_company_contacts of WithLookup.
+func (db *DB) Resolver() *lookup.Resolver { return db.ix.Resolver(db.allCompany) }
 
 // Index returns the lookup index kept in step with the store. It is a
 // lookup.Source (company and prefix results).
@@ -207,6 +256,11 @@ func (db *DB) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+			if n, err := db.CompactChanges(ctx, db.keepChanges, db.changeAge); err != nil {
+				db.log.Warn("change log compaction failed", "err", err)
+			} else if n > 0 {
+				db.log.Debug("change log compacted", "dropped", n)
+			}
 			db.collectGarbage(ctx)
 		}
 	}

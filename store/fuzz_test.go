@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -51,18 +52,24 @@ func FuzzRecord(f *testing.F) {
 	f.Add("Anna", "Alt", "+49 30 1234567", "line\nbreak", []byte{1, 0, 2, 1, 'a'})
 	f.Add("", "", "", "", []byte{})
 	f.Fuzz(func(t *testing.T, first, last, number, remark string, raw []byte) {
-		c := lookup.Contact{FirstName: first, LastName: last, Mobile: number, Remark: remark, Source: "csv", ReadOnly: len(raw)%2 == 0}
+		c := lookup.Contact{FirstName: first, LastName: last, Mobile: number, Remark: remark, Source: "csv",
+			ReadOnly: len(raw)%2 == 0, Rev: uint64(len(raw)), Phonebooks: []string{first, remark}}
 		keys := []string{number, last}
 		var got lookup.Contact
 		gotKeys, err := decodeContact(encodeContact(nil, &c, keys), &got)
-		if err != nil || got != c || !slices.Equal(gotKeys, keys) {
+		if err != nil || !reflect.DeepEqual(got, c) || !slices.Equal(gotKeys, keys) {
 			t.Fatalf("round trip: %+v %v %v, want %+v %v", got, gotKeys, err, c, keys)
 		}
 		var ed entryDecoder
-		e, err := ed.decodeProjection([]byte("id"), encodeProjection(nil, c.DisplayName(), keys))
-		if err != nil || e.Name != c.DisplayName() || !slices.Equal(e.Keys, keys) {
+		pe := entryOf(&c, keys)
+		e, err := ed.decodeProjection([]byte("id"), encodeProjection(nil, &pe))
+		if err != nil || e.Name != c.DisplayName() || !slices.Equal(e.Keys, keys) || !slices.Equal(e.Phonebooks, c.Phonebooks) || e.Text != lookup.SearchText(&c) {
 			t.Fatalf("projection: %+v %v", e, err)
 		}
+		_, _, _ = decodeChange(raw)
+		_, _ = decodePhonebook("id", raw)
+		_, _ = decodeExtension("1", raw)
+		_, _, _ = decodeToken(raw)
 		_, _ = decodeContact(raw, &got)
 		_, _ = ed.decode([]byte("id"), raw)
 		_, _ = ed.decodeProjection([]byte("id"), raw)

@@ -1,5 +1,6 @@
 // Package store is cidproxy's durable store on Badger (badger/v4): company
-// contacts, prefix rules and a namespaced key-value space for other
+// contacts, phonebooks, extensions, personal contacts, prefix rules, API
+// tokens, the change log for client sync, and a namespaced key-value space for other
 // packages (CRM templates, encrypted tokens). It is the source of truth;
 // the in-memory lookup.Index is rebuilt from it at Open and updated on
 // every write.
@@ -24,17 +25,24 @@
 //	                        LSM tree, the full records may go to the value log)
 //	v1/p/<id>               prefix rule, compact record: prefix as written, name
 //	v1/kv/<ns>/<key>        generic KV for other packages (DB.KV); <ns> has no "/"
-//
-// Reserved for the contacts issue (not written yet):
-//
 //	v1/meta/rev             current revision (uint64, big endian), bumped by every write
-//	v1/rev/<rev>            changelog: 16 hex digits of the revision -> kind/id/op, for
-//	                        GET /sync?since=REV; a range scan from "v1/rev/<since+1>"
-//	v1/pb/<id>              phonebook (name, visibility and manage grants, synced flag)
-//	v1/pbm/<pb>/<contact>   phonebook membership; v1/cpb/<contact>/<pb> the reverse
-//	v1/x/<ext>              extension (number, display name, email, phonebooks)
+//	                        in the write's transaction
+//	v1/meta/revfloor        newest revision whose change record was compacted away
+//	v1/meta/projfmt         format of the v1/ci projections ("2": with phonebooks and
+//	                        folded search text); Open rewrites older ones
+//	v1/rev/<rev>            change log: 16 hex digits of the revision -> kind, id,
+//	                        deleted, owner, phonebooks, time (rev.go); Changes is a
+//	                        range scan from v1/rev/<since+1>
+//	v1/pb/<id>              phonebook: name, source, flags, view and manage grants, rev
+//	v1/x/<ext>              extension: display name, email, rev
 //	v1/pc/<ext>/<id>        personal contact owned by extension <ext> (same record as v1/c)
-//	v1/tok/<hash>           hashed API token
+//	v1/tok/<sha256 hex>     API token record (viewer, label, created, hash); the plain
+//	                        token is never stored
+//
+// Phonebook membership is stored on the contact (record and projection:
+// the ids of its phonebooks), so the start-up index build reads it with
+// the projections it reads anyway; deleting a phonebook rewrites its
+// members. Reads ignore ids of phonebooks that no longer exist.
 //
 // Record values begin with a format byte so fields can be added without a
 // new key version (decoders ignore unknown trailing fields).

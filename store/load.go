@@ -118,6 +118,32 @@ func (db *DB) count(prefix string) (int, error) {
 	return n, err
 }
 
+// keyProjFmt records the projection format; 2 added phonebooks and the
+// search text. Open rewrites older projections.
+const (
+	keyProjFmt  = "v1/meta/projfmt"
+	projFmtCurr = "2"
+)
+
+func (db *DB) migrateProjections() error {
+	v, err := db.getRaw([]byte(keyProjFmt))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if string(v) == projFmtCurr {
+		return nil
+	}
+	if n, err := db.count(prefixContact); err != nil {
+		return err
+	} else if n > 0 {
+		db.log.Info("rewriting contact projections", "contacts", n)
+		if err := db.rewriteContacts(false); err != nil {
+			return err
+		}
+	}
+	return db.putRaw([]byte(keyProjFmt), []byte(projFmtCurr))
+}
+
 // rewriteContacts rewrites every contact's projection and, with
 // renormalise, first recomputes its number keys with the current
 // normaliser (after the default region changed).
@@ -136,7 +162,8 @@ func (db *DB) rewriteContacts(renormalise bool) error {
 				return false, err
 			}
 		}
-		return true, wb.Set(projKey(id), encodeProjection(nil, c.DisplayName(), keys))
+		e := entryOf(&c, keys)
+		return true, wb.Set(projKey(id), encodeProjection(nil, &e))
 	})
 	if err == nil {
 		err = wb.Flush()
@@ -145,4 +172,9 @@ func (db *DB) rewriteContacts(renormalise bool) error {
 		return fmt.Errorf("store: rewrite contacts: %w", err)
 	}
 	return nil
+}
+
+// entryOf is the index entry of c with its keys.
+func entryOf(c *lookup.Contact, keys []string) lookup.IndexEntry {
+	return lookup.IndexEntry{ID: c.ID, Name: c.DisplayName(), Keys: keys, Phonebooks: c.Phonebooks, Text: lookup.SearchText(c)}
 }

@@ -15,6 +15,8 @@ import (
 //	byte    flags (bit 0: read-only)
 //	uvarint n, then n strings (uvarint length + bytes) in contactFields order
 //	uvarint k, then k normalised number keys (uvarint length + bytes)
+//	uvarint revision, uvarint m, then m phonebook ids (absent in records
+//	written before revisions: 0 and none)
 //
 // Decoders take the fields they know and ignore extra ones, so fields can
 // be appended to contactFields without a new format.
@@ -54,7 +56,8 @@ func encodeContact(dst []byte, c *lookup.Contact, keys []string) []byte {
 	for _, k := range keys {
 		dst = appendString(dst, k)
 	}
-	return dst
+	dst = binary.AppendUvarint(dst, c.Rev)
+	return appendStrings(dst, c.Phonebooks)
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -85,6 +88,10 @@ func decodeContact(b []byte, c *lookup.Contact) (keys []string, err error) {
 	for i := uint64(0); i < k && d.err == nil; i++ {
 		keys = append(keys, d.string())
 	}
+	if d.err == nil && len(d.b) > 0 {
+		c.Rev = d.uvarint()
+		c.Phonebooks = d.strings()
+	}
 	return keys, d.err
 }
 
@@ -94,8 +101,8 @@ func decodeContact(b []byte, c *lookup.Contact) (keys []string, err error) {
 // is what lookup.Index.PutContact accepts (it copies). The index rebuild
 // at start decodes every contact with it.
 type entryDecoder struct {
-	name []byte
-	keys []string
+	name, text []byte
+	keys, pbs  []string
 }
 
 func (ed *entryDecoder) decode(id, b []byte) (lookup.IndexEntry, error) {
@@ -104,10 +111,10 @@ func (ed *entryDecoder) decode(id, b []byte) (lookup.IndexEntry, error) {
 	}
 	d := decoder{b: b[2:]}
 	n := d.uvarint()
-	var names [3][]byte // first, last, company
+	var f [4][]byte // first, last, company, email
 	for i := uint64(0); i < n && d.err == nil; i++ {
-		if i < 3 {
-			names[i] = d.bytes()
+		if i < 4 {
+			f[i] = d.bytes()
 		} else {
 			d.bytes()
 		}
@@ -120,8 +127,14 @@ func (ed *entryDecoder) decode(id, b []byte) (lookup.IndexEntry, error) {
 	for i := uint64(0); i < k && d.err == nil; i++ {
 		ed.keys = append(ed.keys, alias(d.bytes()))
 	}
-	ed.name = lookup.AppendDisplayName(ed.name[:0], alias(names[0]), alias(names[1]), alias(names[2]))
-	return lookup.IndexEntry{ID: alias(id), Name: alias(ed.name), Keys: ed.keys}, d.err
+	ed.pbs = ed.pbs[:0]
+	if d.err == nil && len(d.b) > 0 {
+		d.uvarint() // revision
+		ed.pbs = d.aliasList(ed.pbs)
+	}
+	ed.name = lookup.AppendDisplayName(ed.name[:0], alias(f[0]), alias(f[1]), alias(f[2]))
+	ed.text = lookup.AppendSearchText(ed.text[:0], alias(f[0]), alias(f[1]), alias(f[2]), alias(f[3]))
+	return lookup.IndexEntry{ID: alias(id), Name: alias(ed.name), Keys: ed.keys, Phonebooks: ed.pbs, Text: alias(ed.text)}, d.err
 }
 
 // alias returns b as a string without copying; b must not change while
@@ -134,15 +147,17 @@ func alias(b []byte) string {
 }
 
 // Projection record (values of v1/ci/<id>): format byte, display name,
-// uvarint k, k keys.
-func encodeProjection(dst []byte, name string, keys []string) []byte {
+// uvarint k, k keys, then phonebook ids (uvarint m, m strings) and the
+// folded search text (projection format 2, see keyProjFmt).
+func encodeProjection(dst []byte, e *lookup.IndexEntry) []byte {
 	dst = append(dst, recordFormat)
-	dst = appendString(dst, name)
-	dst = binary.AppendUvarint(dst, uint64(len(keys)))
-	for _, k := range keys {
+	dst = appendString(dst, e.Name)
+	dst = binary.AppendUvarint(dst, uint64(len(e.Keys)))
+	for _, k := range e.Keys {
 		dst = appendString(dst, k)
 	}
-	return dst
+	dst = appendStrings(dst, e.Phonebooks)
+	return appendString(dst, e.Text)
 }
 
 // projection returns the projection record of the full record b.
@@ -151,7 +166,7 @@ func (ed *entryDecoder) projection(dst, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return encodeProjection(dst, e.Name, e.Keys), nil
+	return encodeProjection(dst, &e), nil
 }
 
 // decodeProjection decodes a projection record without allocating (see
@@ -170,7 +185,13 @@ func (ed *entryDecoder) decodeProjection(id, b []byte) (lookup.IndexEntry, error
 	for i := uint64(0); i < k && d.err == nil; i++ {
 		ed.keys = append(ed.keys, alias(d.bytes()))
 	}
-	return lookup.IndexEntry{ID: alias(id), Name: alias(name), Keys: ed.keys}, d.err
+	ed.pbs = ed.pbs[:0]
+	var text []byte
+	if d.err == nil && len(d.b) > 0 {
+		ed.pbs = d.aliasList(ed.pbs)
+		text = d.bytes()
+	}
+	return lookup.IndexEntry{ID: alias(id), Name: alias(name), Keys: ed.keys, Phonebooks: ed.pbs, Text: alias(text)}, d.err
 }
 
 // Rule record: format byte, then prefix and name as strings.

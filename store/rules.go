@@ -52,7 +52,13 @@ func (db *DB) PutPrefixRule(ctx context.Context, r lookup.PrefixRule) (lookup.Pr
 	if owner := db.ix.RuleOwner(r.Prefix); owner != "" && owner != r.ID {
 		return r, fmt.Errorf("store: prefix %q: %w (rule %s)", r.Prefix, lookup.ErrPrefixTaken, owner)
 	}
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(ruleKey(r.ID), encodeRule(&r)) }); err != nil {
+	err := db.update(func(txn *badger.Txn, rw *revWriter) error {
+		if _, err := rw.change(lookup.Change{Kind: lookup.KindPrefix, ID: r.ID}); err != nil {
+			return err
+		}
+		return txn.Set(ruleKey(r.ID), encodeRule(&r))
+	})
+	if err != nil {
 		return r, fmt.Errorf("store: put rule: %w", err)
 	}
 	if err := db.ix.PutRule(r); err != nil {
@@ -71,14 +77,38 @@ func (db *DB) GetPrefixRule(ctx context.Context, id string) (lookup.PrefixRule, 
 	}
 	v, err := db.getRaw(ruleKey(id))
 	if err != nil {
-		return lookup.PrefixRule{}, err
+		return lookup.PrefixRule{}, fmt.Errorf("store: prefix rule %s: %w", id, err)
 	}
 	return decodeRule(id, v)
 }
 
 // DeletePrefixRule removes rule id; ErrNotFound when it does not exist.
 func (db *DB) DeletePrefixRule(ctx context.Context, id string) error {
-	return db.deleteRecord(ctx, id, ruleKey, nil, func() { db.ix.DeleteRule(id) })
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !validID(id) {
+		return fmt.Errorf("store: prefix rule %s: %w", maskID(id), ErrNotFound)
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	err := db.update(func(txn *badger.Txn, rw *revWriter) error {
+		if _, err := txn.Get(ruleKey(id)); err != nil {
+			return err
+		}
+		if _, err := rw.change(lookup.Change{Kind: lookup.KindPrefix, ID: id, Deleted: true}); err != nil {
+			return err
+		}
+		return txn.Delete(ruleKey(id))
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return fmt.Errorf("store: prefix rule %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: delete rule: %w", err)
+	}
+	db.ix.DeleteRule(id)
+	return nil
 }
 
 // ListPrefixRules returns every prefix rule in id order.
@@ -118,14 +148,18 @@ func (db *DB) ImportPrefixCSV(ctx context.Context, r io.Reader) (int, error) {
 			rules[i].ID = owner
 		}
 	}
-	wb := db.bdb.NewWriteBatch()
-	defer wb.Cancel()
-	for i := range rules {
-		if err := wb.Set(ruleKey(rules[i].ID), encodeRule(&rules[i])); err != nil {
-			return 0, fmt.Errorf("store: prefix import: %w", err)
+	err = db.batch(func(rw *revWriter) error {
+		for i := range rules {
+			if _, err := rw.change(lookup.Change{Kind: lookup.KindPrefix, ID: rules[i].ID}); err != nil {
+				return err
+			}
+			if err := rw.w.Set(ruleKey(rules[i].ID), encodeRule(&rules[i])); err != nil {
+				return err
+			}
 		}
-	}
-	if err := wb.Flush(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return 0, fmt.Errorf("store: prefix import: %w", err)
 	}
 	for _, r := range rules {

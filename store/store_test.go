@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestContactCRUD(t *testing.T) {
 		t.Fatalf("stored contact %+v", c)
 	}
 	got, err := db.GetContact(ctx, c.ID)
-	if err != nil || got != c {
+	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("GetContact = %+v, %v; want %+v", got, err, c)
 	}
 	mustLookup(t, db, "030 1234567", c.ID)
@@ -277,7 +278,8 @@ func TestKeyLayoutDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{prefixContact, prefixProj, prefixRule, prefixKV, keySchema, keyNorm, keyCount} {
+	for _, k := range []string{prefixContact, prefixProj, prefixRule, prefixKV, keySchema, keyNorm, keyCount,
+		keyRev, keyRevFloor, keyProjFmt, prefixRev, prefixPhonebook, prefixExt, prefixPersonal, prefixToken} {
 		if !bytes.Contains(src, []byte("//\t"+k)) {
 			t.Errorf("key %q is not in the layout comment of keys.go", k)
 		}
