@@ -33,7 +33,9 @@ var _ Source = (*Resolver)(nil)
 // everyone (ViewAll/ManageAll), or every company contact with allCompany.
 // A contact in no phonebook names a caller only with allCompany. A hit
 // does not allocate.
-func (ix *Index) Resolver(allCompany bool) *Resolver { return &Resolver{ix: ix, allCompany: allCompany} }
+func (ix *Index) Resolver(allCompany bool) *Resolver {
+	return &Resolver{ix: ix, allCompany: allCompany}
+}
 
 // Name implements Source.
 func (r *Resolver) Name() string { return "directory" }

@@ -101,10 +101,26 @@ func indexOf(l []string, s string) int {
 // streamed through a temporary spool file (WithSpoolDir; mode 0600,
 // removed afterwards), so memory does not grow with the file. source is stored on each contact ("csv" when empty); contacts
 // from "sql:" and "crm:" sources are marked read-only. Every row is a new
-// contact.
+// contact, with its own revision and change.
 func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, error) {
+	return db.ImportCSVInto(ctx, r, source, "")
+}
+
+// ImportCSVInto is ImportCSV making every contact a member of phonebook
+// (when not empty; it must exist, and be read-only only for a synced
+// source). Over the company contacts limit it writes nothing (ErrLimit).
+func (db *DB) ImportCSVInto(ctx context.Context, r io.Reader, source, phonebook string) (int, error) {
 	if source == "" {
 		source = lookup.ContactSourceCSV
+	}
+	if phonebook != "" {
+		p, err := db.GetPhonebook(ctx, phonebook)
+		if err != nil {
+			return 0, err
+		}
+		if p.ReadOnly && !isSyncedSource(source) {
+			return 0, fmt.Errorf("store: phonebook %q comes from %s and is read-only: %w", p.Name, p.Source, ErrReadOnly)
+		}
 	}
 	spool, err := os.CreateTemp(db.spoolDir, "cidproxy-import-*")
 	if err != nil {
@@ -119,7 +135,12 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, e
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := db.writeSpool(spool, n); err != nil {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.checkContacts(n); err != nil {
+		return 0, err
+	}
+	if err := db.writeSpool(spool, n, phonebook); err != nil {
 		return 0, err
 	}
 	db.log.Info("contacts imported", "count", n, "source", source)
@@ -165,7 +186,7 @@ func (db *DB) validateCSV(ctx context.Context, r io.Reader, source string, spool
 		if len(errs) > 0 {
 			continue
 		}
-		val = encodeContact(val[:0], &c, keys)
+		val = encodeContactBase(val[:0], &c, keys)
 		writeSpoolRecord(bw, c.ID, val)
 		n++
 	}

@@ -208,6 +208,13 @@ func (db *DB) init() error {
 	if err := db.loadRev(); err != nil {
 		return err
 	}
+	if err := db.bdb.View(func(txn *badger.Txn) error {
+		n, err := readCount(txn)
+		db.nContacts = int(n)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	if err := db.loadExtensions(); err != nil {
 		return err
 	}

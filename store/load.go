@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -61,6 +62,7 @@ func (db *DB) loadContacts() error {
 				if err != nil {
 					return fmt.Errorf("store: contact %s: %w", id, err)
 				}
+				e.Phonebooks = slices.DeleteFunc(e.Phonebooks, func(pb string) bool { _, ok := db.pbs[pb]; return !ok })
 				db.ix.PutContact(e)
 				return nil
 			})

@@ -13,7 +13,7 @@ import (
 
 const prefixPersonal = "v1/pc/"
 
-func personalPrefix(owner string) string   { return prefixPersonal + owner + "/" }
+func personalPrefix(owner string) string  { return prefixPersonal + owner + "/" }
 func personalKey(owner, id string) []byte { return []byte(personalPrefix(owner) + id) }
 
 // PutPersonal creates (empty ID) or replaces a personal contact of

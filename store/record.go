@@ -42,6 +42,19 @@ func contactFields(c *lookup.Contact) *[numContactFields]*string {
 // encodeContact appends the record of c (without its id, which is in the
 // key) and its number keys to dst.
 func encodeContact(dst []byte, c *lookup.Contact, keys []string) []byte {
+	dst = encodeContactBase(dst, c, keys)
+	return appendTrailer(dst, c.Rev, c.Phonebooks)
+}
+
+// appendTrailer appends the revision and phonebooks of a record to its
+// base (bulk imports spool bases and add the revision when writing).
+func appendTrailer(dst []byte, rev uint64, pbs []string) []byte {
+	dst = binary.AppendUvarint(dst, rev)
+	return appendStrings(dst, pbs)
+}
+
+// encodeContactBase is encodeContact without the revision and phonebooks.
+func encodeContactBase(dst []byte, c *lookup.Contact, keys []string) []byte {
 	var flags byte
 	if c.ReadOnly {
 		flags |= 1
@@ -56,8 +69,7 @@ func encodeContact(dst []byte, c *lookup.Contact, keys []string) []byte {
 	for _, k := range keys {
 		dst = appendString(dst, k)
 	}
-	dst = binary.AppendUvarint(dst, c.Rev)
-	return appendStrings(dst, c.Phonebooks)
+	return dst
 }
 
 func appendString(dst []byte, s string) []byte {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+
+	"cidproxy/lookup"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -53,37 +56,75 @@ func eachSpoolRecord(f *os.File, fn func(id string, val []byte) error) error {
 	}
 }
 
-// writeSpool writes the spooled records with a WriteBatch, then indexes
-// them. Once it starts it is not cancelled.
-func (db *DB) writeSpool(spool *os.File, n int) error {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	wb := db.bdb.NewWriteBatch()
-	defer wb.Cancel()
-	var ed entryDecoder
-	err := eachSpoolRecord(spool, func(id string, val []byte) error {
-		proj, err := ed.projection(nil, val)
-		if err != nil {
-			return err
-		}
-		if err := wb.Set(contactKey(id), append([]byte(nil), val...)); err != nil {
-			return err
-		}
-		return wb.Set(projKey(id), proj)
-	})
-	if err == nil {
-		err = wb.Flush()
+// writeSpool writes the spooled records (contact bases), members of
+// phonebook when not empty. Once it starts it is not cancelled.
+func (db *DB) writeSpool(spool *os.File, n int, phonebook string) error {
+	var pbs []string
+	if phonebook != "" {
+		pbs = []string{phonebook}
 	}
-	if err == nil {
+	return db.writeBulk("", n, func(fn func(id string, base []byte, pbs []string) error) error {
+		return eachSpoolRecord(spool, func(id string, base []byte) error { return fn(id, base, pbs) })
+	})
+}
+
+// writeBulk writes n new contacts that each (a function calling fn per
+// contact with its id, record base and phonebooks) yields, company
+// contacts or, with owner, personal contacts of owner: one WriteBatch,
+// a revision and change per contact, then the index. db.wmu must be held
+// and limits checked.
+func (db *DB) writeBulk(owner string, n int, each func(fn func(id string, base []byte, pbs []string) error) error) error {
+	var entries []lookup.IndexEntry // personal contacts only (small)
+	var ed entryDecoder
+	var val, proj []byte
+	kind := lookup.KindContact
+	if owner != "" {
+		kind = lookup.KindPersonal
+	}
+	err := db.batch(func(rw *revWriter) error {
+		err := each(func(id string, base []byte, pbs []string) error {
+			rev, err := rw.change(lookup.Change{Kind: kind, ID: id, Owner: owner, Phonebooks: pbs})
+			if err != nil {
+				return err
+			}
+			val = appendTrailer(append(val[:0], base...), rev, pbs)
+			if owner != "" {
+				e, err := ed.decode([]byte(id), val)
+				if err != nil {
+					return err
+				}
+				entries = append(entries, lookup.IndexEntry{ID: id, Name: e.Name, Keys: slices.Clone(e.Keys), Text: e.Text})
+				return rw.w.Set(personalKey(owner, id), slices.Clone(val))
+			}
+			if proj, err = ed.projection(proj[:0], val); err != nil {
+				return err
+			}
+			if err := rw.w.Set(contactKey(id), slices.Clone(val)); err != nil {
+				return err
+			}
+			return rw.w.Set(projKey(id), slices.Clone(proj))
+		})
+		return err
+	})
+	if err == nil && owner == "" {
 		err = db.bdb.Update(func(txn *badger.Txn) error { return addCount(txn, n) })
 	}
 	if err != nil {
 		return fmt.Errorf("store: import write: %w", err)
 	}
+	if owner != "" {
+		db.addPersonal(owner, n)
+		for _, e := range entries {
+			db.ix.PutPersonal(owner, e)
+		}
+		return nil
+	}
+	db.addContacts(n)
 	if !db.indexContacts {
 		return nil
 	}
-	return eachSpoolRecord(spool, func(id string, val []byte) error {
+	return each(func(id string, base []byte, pbs []string) error {
+		val = appendTrailer(append(val[:0], base...), 0, pbs)
 		e, err := ed.decode([]byte(id), val)
 		if err != nil {
 			return err
