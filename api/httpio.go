@@ -88,6 +88,8 @@ func jsonError(err error) error {
 		return badRequest("malformed JSON: unexpected end of input")
 	case errors.As(err, &se):
 		return badRequest("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.As(err, &te) && te.Field == "":
+		return badRequest("expected a JSON object, got JSON %s", te.Value)
 	case errors.As(err, &te):
 		p := badRequest("field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value)
 		p.Field = te.Field

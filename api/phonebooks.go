@@ -84,7 +84,8 @@ func (s *Server) createPhonebook(w http.ResponseWriter, r *http.Request, c *call
 
 // writableBook loads phonebook id for an admin write: 404 when the
 // caller cannot see it, 403 for a non-admin that can, 412 on If-Match
-// mismatch, 409 when synced.
+// mismatch. Synced phonebooks may only get view grants changed (the
+// store answers 409 to anything else) and cannot be deleted.
 func (s *Server) writableBook(r *http.Request, c *call, id string) (lookup.Phonebook, bool, error) {
 	p, err := s.st.GetPhonebook(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -105,7 +106,7 @@ func (s *Server) writableBook(r *http.Request, c *call, id string) (lookup.Phone
 	if err := checkIfMatch(r, p.Rev); err != nil {
 		return p, true, err
 	}
-	if p.ReadOnly {
+	if p.ReadOnly && r.Method == http.MethodDelete {
 		return p, true, readOnlyBook(p)
 	}
 	return p, true, nil
@@ -135,10 +136,10 @@ func (s *Server) updatePhonebook(w http.ResponseWriter, r *http.Request, c *call
 	if next.ID != "" && next.ID != id {
 		return invalid("id", "id %q does not match the URL's phonebook %q", next.ID, id)
 	}
-	if next.ReadOnly {
+	if next.ReadOnly && !cur.ReadOnly {
 		return invalid("read_only", "read-only phonebooks are created by a sync, not through the API")
 	}
-	next.ID, next.Source, next.Rev = id, cur.Source, 0
+	next.ID, next.Source, next.ReadOnly, next.Rev = id, cur.Source, cur.ReadOnly, 0
 	if next.Source == "" {
 		next.Source = lookup.ContactSourceManual
 	}

@@ -90,6 +90,10 @@ func toProblem(err error) (*problem, bool) {
 		return problemf(http.StatusConflict, "read-only", "%s", clean(err)), true
 	case errors.Is(err, store.ErrLimit):
 		return problemf(http.StatusConflict, "limit", "%s", clean(err)), true
+	case errors.Is(err, store.ErrRevisionGone):
+		return problemf(http.StatusGone, "revision-gone", "%s; sync again from since=0", clean(err)), true
+	case errors.Is(err, store.ErrUnauthorized):
+		return unauthorized("invalid token"), true
 	case errors.Is(err, store.ErrConflict):
 		return problemf(http.StatusConflict, "conflict", "%s", clean(err)), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"cidproxy/lookup"
@@ -49,9 +50,6 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, c *call) error {
 	changes, cur, err := s.st.Changes(r.Context(), since, limit)
 	if err != nil {
 		return err
-	}
-	if since > cur {
-		return problemf(http.StatusConflict, "sync-ahead", "since=%d is newer than the store's revision %d; sync again from since=0", since, cur)
 	}
 	sc, err := s.scope(r.Context(), c.viewer)
 	if err != nil {
@@ -164,10 +162,10 @@ func (s *Server) syncRecord(ctx context.Context, sc *scope, ch lookup.Change) (*
 }
 
 // mayHaveSeen reports whether the caller may have held the record of a
-// change it cannot see (now): then it gets a deletion. Company contacts
-// and phonebooks can leave an extension's view by a membership or
-// permission change, so a change of one that is not visible is sent as
-// a deletion (its id only); other kinds never change owner.
+// change it cannot see (now): then it gets a deletion. A company
+// contact's change lists the phonebooks it was in before and after, so a
+// contact that left a phonebook the caller views shows up; a phonebook
+// the caller no longer sees (a revoked grant) is always sent, by id only.
 func (s *Server) mayHaveSeen(sc *scope, ch lookup.Change) bool {
 	switch ch.Kind {
 	case lookup.KindPersonal:
@@ -176,6 +174,8 @@ func (s *Server) mayHaveSeen(sc *scope, ch lookup.Change) bool {
 		return sc.v.Admin || ch.ID == sc.v.Extension
 	case lookup.KindPrefix:
 		return sc.v.Admin
+	case lookup.KindContact:
+		return sc.v.Admin || slices.ContainsFunc(ch.Phonebooks, sc.canViewBook)
 	}
 	return true
 }
