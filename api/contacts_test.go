@@ -85,8 +85,8 @@ func TestContactManageVersusView(t *testing.T) {
 	e := newEnv(t)
 	sam := "/api/v1/contacts/" + e.ct["Sam"].ID
 	body := map[string]any{"first_name": "Samuel", "last_name": "Sales", "mobile_number": "+4917011111"}
-	e.expect(req{method: "PUT", path: sam, token: e.tok["1001"], body: body}, 403)  // view only
-	e.expect(req{method: "PUT", path: sam, token: e.tok["1003"], body: body}, 404)  // cannot see
+	e.expect(req{method: "PUT", path: sam, token: e.tok["1001"], body: body}, 403)   // view only
+	e.expect(req{method: "PUT", path: sam, token: e.tok["1003"], body: body}, 404)   // cannot see
 	e.expect(req{method: "PATCH", path: sam, token: e.tok["1001"], body: body}, 403) // view only
 	var got lookup.Contact
 	e.expect(req{method: "PUT", path: sam, token: e.tok["1002"], body: body}, 200).decode(t, &got)

@@ -146,8 +146,8 @@ func TestImportVCard(t *testing.T) {
 	e := newEnv(t)
 	path := "/api/v1/phonebooks/" + e.pb["support"] + "/import"
 	want := map[string]string{
-		"outlook21.vcf": "Jörg Grüßer",  // vCard 2.1, QUOTED-PRINTABLE, ISO-8859-1
-		"google30.vcf":  "Jürgen Müller", // 3.0, escapes
+		"outlook21.vcf": "Jörg Grüßer",          // vCard 2.1, QUOTED-PRINTABLE, ISO-8859-1
+		"google30.vcf":  "Jürgen Müller",        // 3.0, escapes
 		"v40.vcf":       "Ada Augusta Lovelace", // 4.0, BOM, tel: URIs
 	}
 	for file, name := range want {
