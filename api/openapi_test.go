@@ -1,0 +1,149 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// openAPIDocument is the part of the OpenAPI document the tests read.
+type openAPIDocument struct {
+	OpenAPI    string                                `json:"openapi"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Parameters map[string]openAPIParam `json:"parameters"`
+	} `json:"components"`
+}
+
+type openAPIParam struct {
+	Ref  string `json:"$ref"`
+	Name string `json:"name"`
+	In   string `json:"in"`
+}
+
+func loadOpenAPI(t *testing.T) (openAPIDocument, any) {
+	t.Helper()
+	var doc openAPIDocument
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	var raw any
+	if err := json.Unmarshal(openAPIDoc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	return doc, raw
+}
+
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi version %q", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	registered := Routes()
+	slices.Sort(documented)
+	slices.Sort(registered)
+	for _, r := range registered {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(registered, d) {
+			t.Errorf("openapi.json documents %s, which is not a route", d)
+		}
+	}
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// TestOpenAPIPathParameters checks that every {name} of a path is
+// declared as an "in: path" parameter of each of its operations.
+func TestOpenAPIPathParameters(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				Parameters []openAPIParam `json:"parameters"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			declared := map[string]bool{}
+			for _, p := range op.Parameters {
+				if p.Ref != "" {
+					p = doc.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
+				}
+				if p.In == "path" {
+					declared[p.Name] = true
+				}
+			}
+			for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+				if !declared[m[1]] {
+					t.Errorf("%s %s: path parameter %s not declared", method, path, m[1])
+				}
+			}
+			if len(declared) != len(pathParam.FindAllString(path, -1)) {
+				t.Errorf("%s %s: declares path parameters %v", method, path, declared)
+			}
+		}
+	}
+}
+
+// TestOpenAPIRefsResolve checks every "$ref" points into the document.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	_, raw := loadOpenAPI(t)
+	var walk func(v any)
+	n := 0
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["$ref"].(string); ok {
+				n++
+				var cur any = raw
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, ok := cur.(map[string]any)
+					if !ok || m[part] == nil {
+						t.Errorf("unresolved $ref %s", ref)
+						return
+					}
+					cur = m[part]
+				}
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(raw)
+	if n < 50 {
+		t.Errorf("only %d $refs: document shrank?", n)
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	e := newEnv(t)
+	e.expect(req{method: "GET", path: "/api/v1/openapi.json"}, 401)
+	r := e.expect(req{method: "GET", path: "/api/v1/openapi.json", token: e.tok["1003"]}, 200)
+	if !bytes.Equal(r.Body, openAPIDoc) || r.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("served %d bytes, Content-Type %q", len(r.Body), r.Header.Get("Content-Type"))
+	}
+	if !bytes.Equal(OpenAPI(), openAPIDoc) {
+		t.Error("OpenAPI() differs from the embedded document")
+	}
+}
