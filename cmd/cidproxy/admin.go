@@ -21,13 +21,13 @@ type adminServer struct {
 }
 
 // newAdmin binds addr right away so that a port conflict fails start-up.
-func newAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) (*adminServer, error) {
+func newAdmin(addr string, metrics http.Handler, log *slog.Logger) (*adminServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -38,6 +38,11 @@ func newAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) (*adminSe
 		log: log,
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute},
 	}, nil
+}
+
+// metricsHandler serves reg in the Prometheus exposition format.
+func metricsHandler(reg *prometheus.Registry, log *slog.Logger) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)})
 }
 
 // Serve runs until ctx is done, then shuts down within 5 s.

@@ -6,13 +6,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"cidproxy/config"
@@ -30,6 +30,8 @@ commands:
   contacts import [-config FILE] FILE.csv      import company contacts from CSV
   contacts export [-config FILE]               export company contacts as CSV
   lookup [-config FILE] NUMBER [--callee EXT]  resolve a caller number as an INVITE would
+  token create [-config FILE] (--ext N | --admin) [--label L]
+                                               create an API token (printed once)
   template validate FILE                       check a CRM integration template
   template test FILE --phone NUMBER [--field name=value ...]
                                                run a template's auth and contact search
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return withConfig(ctx, "lookup", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
 			return lookupMain(ctx, cfg, log, args, stdout, stderr)
 		})
+	case "token":
+		return withConfig(ctx, "token", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
+			return tokenMain(ctx, cfg, log, args, stdout, stderr)
+		})
 	case "template":
 		return templateMain(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
@@ -83,27 +89,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// withConfig parses "-config FILE" anywhere before the positional arguments
-// (for "contacts import -config F x.csv" the subcommand word comes first),
-// loads the configuration and a logger, and calls fn with the rest.
+// withConfig takes "-config FILE" (or --config, -config=FILE) from anywhere
+// in args, loads the configuration and a logger, and calls fn with the
+// remaining arguments in order; subcommands parse their own flags.
 func withConfig(ctx context.Context, name string, args []string, stderr io.Writer, fn func(*config.Config, *slog.Logger, []string) int) int {
-	var lead []string
-	if name == "contacts" && len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		lead, args = args[:1], args[1:]
-	}
-	fs := flag.NewFlagSet("cidproxy "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "configuration file (default: the embedded defaults)")
-	if err := fs.Parse(args); err != nil {
+	path, rest, err := extractConfigFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "cidproxy %s: %v\n", name, err)
 		return 2
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	log := newLogger(cfg.Log, stderr)
-	return fn(cfg, log, append(lead, fs.Args()...))
+	return fn(cfg, log, rest)
+}
+
+// extractConfigFlag removes the config flag from args.
+func extractConfigFlag(args []string) (path string, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-config" || a == "--config":
+			if i+1 >= len(args) {
+				return "", nil, errors.New("-config needs a file")
+			}
+			path = args[i+1]
+			i++
+		case strings.HasPrefix(a, "-config=") || strings.HasPrefix(a, "--config="):
+			path = a[strings.IndexByte(a, '=')+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return path, rest, nil
 }
 
 func loadConfig(path string) (*config.Config, error) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"cidproxy/api"
 	"cidproxy/config"
 	"cidproxy/lookup"
 	"cidproxy/sip"
@@ -28,7 +29,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 
 func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	reg := newRegistry()
-	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup))
+	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup), store.WithLimits(cfg.Limits))
 	if err != nil {
 		return err
 	}
@@ -40,6 +41,9 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := db.RegisterMetrics(reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	if err := db.SeedExtensions(ctx, cfg.Extensions); err != nil {
+		return fmt.Errorf("extensions: %w", err)
+	}
 
 	bus := event.NewBus()
 	reg.MustRegister(busCollector{bus})
@@ -50,7 +54,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	}
 
 	proxy, err := sip.New(cfg.SIP, sip.Options{
-		Resolver:   lookup.Chain{db.Index()},
+		Resolver:   lookup.Chain{db.Resolver()},
 		Bus:        bus,
 		Logger:     log.With("component", "sip"),
 		Registerer: reg,
@@ -58,10 +62,19 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	admin, err := newAdmin(cfg.Admin.Listen, reg, log.With("component", "admin"))
+	apiSrv := api.New(db, api.Options{
+		Logger:         log.With("component", "api"),
+		Registerer:     reg,
+		PublicURL:      cfg.Admin.PublicURL,
+		MaxBodySize:    int64(cfg.Admin.MaxBodySize),
+		ProtectMetrics: cfg.Admin.ProtectMetrics,
+		Normalize:      db.Normalizer().Normalize,
+	})
+	admin, err := newAdmin(cfg.Admin.Listen, apiSrv.ProtectMetrics(metricsHandler(reg, log)), log.With("component", "admin"))
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
+	apiSrv.Mount(admin.mux)
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var bgWG sync.WaitGroup

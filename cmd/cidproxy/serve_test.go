@@ -48,6 +48,11 @@ func freePort(t *testing.T) int {
 // startDaemon runs "cidproxy serve" in-process and returns the admin base
 // URL, the config path and a stop function that returns the exit status.
 func startDaemon(t *testing.T) (string, string, func() int, *syncBuffer) {
+	return startDaemonWith(t, nil)
+}
+
+// startDaemonWith calls before(cfgPath) before the daemon starts.
+func startDaemonWith(t *testing.T, before func(cfgPath string)) (string, string, func() int, *syncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -61,9 +66,14 @@ admin:
   listen: %s
 log:
   format: json
+extensions:
+  - {number: "1001", name: "Alice Agent", email: alice@example.com}
 `, filepath.Join(dir, "data"), admin)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if before != nil {
+		before(cfgPath)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -185,5 +195,46 @@ func TestConfigCheckAndDefault(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "cidproxy ") {
 		t.Errorf("version: %d %q", code, out.String())
+	}
+}
+
+func TestServeMountsAPIWithTokens(t *testing.T) {
+	var token string
+	base, _, _, _ := startDaemonWith(t, func(cfgPath string) {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"token", "create", "--admin", "-config", cfgPath, "--label", "ci"}, &out, &errb); code != 0 {
+			t.Fatalf("token create: %d %s", code, errb.String())
+		}
+		for _, f := range strings.Fields(out.String()) {
+			if len(f) >= 40 {
+				token = f
+			}
+		}
+		if token == "" {
+			t.Fatalf("no token in %q", out.String())
+		}
+	})
+	get := func(tok string) (int, string) {
+		req, _ := http.NewRequest("GET", base+"/api/v1/extensions", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get(""); code != 401 {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	if code, _ := get(token + "x"); code != 401 {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	code, body := get(token)
+	if code != 200 || !strings.Contains(body, "Alice Agent") {
+		t.Errorf("admin token: %d %s (the configured extension must be seeded)", code, body)
 	}
 }
