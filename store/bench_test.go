@@ -22,6 +22,7 @@ var bench500kDir string
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeChangesStore()
 	if bench500kDir != "" {
 		os.RemoveAll(filepath.Dir(bench500kDir))
 	}
