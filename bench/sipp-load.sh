@@ -278,6 +278,8 @@ start_cidproxy() {
 		  default_region: DE
 		admin:
 		  listen: "127.0.0.1:$ADMIN_PORT"
+		limits:
+		  tiers: [{min_extensions: 0, company_contacts: $((CONTACTS > 1000000 ? CONTACTS : 1000000)), phonebooks: 200, personal_contacts: 100}]
 	EOF
 	if [ ! -e "$WORK/data.imported" ]; then
 		local t0 t1
