@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"cidproxy/lookup"
+	"cidproxy/store"
 )
 
 // maxTokenLen bounds what is handed to the store as a token.
@@ -68,11 +70,12 @@ func (s *Server) check(ctx context.Context, tok string) (lookup.Viewer, error) {
 		return lookup.Viewer{}, unauthorized("invalid token")
 	}
 	v, err := s.st.Authenticate(ctx, tok)
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return v, err
-		}
+	switch {
+	case errors.Is(err, store.ErrUnauthorized), errors.Is(err, store.ErrNotFound):
 		return lookup.Viewer{}, unauthorized("invalid token")
+	case err != nil:
+		// A store failure is a 500, not a wrong token; the token is not in err.
+		return lookup.Viewer{}, fmt.Errorf("api: authenticate: %w", err)
 	}
 	if !v.Admin && v.Extension == "" {
 		return lookup.Viewer{}, unauthorized("invalid token")

@@ -45,12 +45,6 @@ func csvField(c *lookup.Contact, name string) *string {
 	return nil
 }
 
-// csvRow is one parsed data row and the line it starts on.
-type csvRow struct {
-	Line    int
-	Contact lookup.Contact
-}
-
 // maxCSVRowErrors bounds the row errors parseCSV collects.
 const maxCSVRowErrors = 1000
 
@@ -58,52 +52,50 @@ const maxCSVRowErrors = 1000
 // store.CSVColumns in any order. A bad header is a *problem (422 naming
 // the column); rows that cannot be read (wrong field count, broken
 // quoting, invalid UTF-8) are returned as row errors with their line, and
-// the rest continue. Field values are validated by the store.
-func parseCSV(r io.Reader) ([]csvRow, []lookup.ImportError, error) {
+// the rest continue. lines[i] is the line contact i starts on. Field
+// values are validated by the store.
+func parseCSV(r io.Reader) (cs []lookup.Contact, lines []int, errs []lookup.ImportError, err error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, invalid("header", "empty file: a header row naming the columns is required (%s)", strings.Join(store.CSVColumns, ","))
+		return nil, nil, nil, invalid("header", "empty file: a header row naming the columns is required (%s)", strings.Join(store.CSVColumns, ","))
 	}
 	if err != nil {
-		return nil, nil, invalid("header", "line 1: %v", csvCause(err))
+		return nil, nil, nil, invalid("header", "line 1: %v", csvCause(err))
 	}
 	cols, err := csvHeader(head)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var (
-		rows []csvRow
-		errs []lookup.ImportError
-	)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return rows, errs, nil
+			return cs, lines, errs, nil
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return nil, nil, err // read failure, e.g. body too large
+				return nil, nil, nil, err // read failure, e.g. body too large
 			}
 			if len(errs) == maxCSVRowErrors {
-				return nil, nil, invalid("", "more than %d unreadable rows; is this a CSV file?", maxCSVRowErrors)
+				return nil, nil, nil, invalid("", "more than %d unreadable rows; is this a CSV file?", maxCSVRowErrors)
 			}
 			errs = append(errs, lookup.ImportError{Row: pe.StartLine, Error: csvCause(err)})
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		row, ierr := csvRecord(rec, cols, line)
+		c, ierr := csvRecord(rec, cols, line)
 		if ierr != nil {
 			if len(errs) == maxCSVRowErrors {
-				return nil, nil, invalid("", "more than %d unreadable rows; is this a CSV file?", maxCSVRowErrors)
+				return nil, nil, nil, invalid("", "more than %d unreadable rows; is this a CSV file?", maxCSVRowErrors)
 			}
 			errs = append(errs, *ierr)
 			continue
 		}
-		rows = append(rows, row)
+		cs = append(cs, c)
+		lines = append(lines, line)
 	}
 }
 
@@ -123,18 +115,19 @@ func csvHeader(head []string) ([]string, error) {
 	return cols, nil
 }
 
-func csvRecord(rec []string, cols []string, line int) (csvRow, *lookup.ImportError) {
+func csvRecord(rec []string, cols []string, line int) (lookup.Contact, *lookup.ImportError) {
+	var c lookup.Contact
 	if len(rec) != len(cols) {
-		return csvRow{}, &lookup.ImportError{Row: line, Error: fmt.Sprintf("%d fields, the header has %d", len(rec), len(cols))}
+		return c, &lookup.ImportError{Row: line, Error: fmt.Sprintf("%d fields, the header has %d", len(rec), len(cols))}
 	}
-	row := csvRow{Line: line}
 	for i, v := range rec {
 		if !utf8.ValidString(v) {
-			return csvRow{}, &lookup.ImportError{Row: line, Field: cols[i], Error: "not UTF-8: save the file as UTF-8"}
+			return c, &lookup.ImportError{Row: line, Field: cols[i], Error: "not UTF-8: save the file as UTF-8"}
 		}
-		*csvField(&row.Contact, cols[i]) = strings.TrimSpace(v)
+		*csvField(&c, cols[i]) = strings.TrimSpace(v)
 	}
-	return row, nil
+	c.Source = lookup.ContactSourceCSV
+	return c, nil
 }
 
 func csvCause(err error) string {

@@ -94,13 +94,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	e := &env{t: t, db: db, logs: logs, reg: prometheus.NewRegistry(),
 		tok: map[string]string{}, pb: map[string]string{}, ct: map[string]lookup.Contact{}, pc: map[string]lookup.Contact{}}
 	o.Registerer = e.reg
-	o.Normalize = func(s string) string {
-		k, err := db.Normalizer().Key(s)
-		if err != nil {
-			return ""
-		}
-		return k
-	}
+	o.Normalize = KeyFunc(db.Normalizer().Key)
 	e.server = New(db, o)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", e.server.ProtectMetrics(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "metrics\n") })))

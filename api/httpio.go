@@ -185,7 +185,7 @@ func writeRecord(w http.ResponseWriter, r *http.Request, status int, rev uint64,
 	if rev != 0 {
 		tag := etag(rev)
 		w.Header().Set("ETag", tag)
-		if inm := r.Header.Get("If-None-Match"); inm != "" && r.Method == http.MethodGet && matchETag(inm, tag) {
+		if inm := r.Header.Get("If-None-Match"); inm != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && matchETag(inm, tag) {
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"cidproxy/lookup"
@@ -85,5 +84,3 @@ func routeOf(r *http.Request) string {
 	}
 	return "unmatched"
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

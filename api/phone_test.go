@@ -167,7 +167,7 @@ func TestPhoneDirectoryCiscoSearchAndPaging(t *testing.T) {
 		e.must(err)
 	}
 	var dir struct {
-		Entries []struct{ Name string } `xml:"DirectoryEntry"`
+		Entries []struct{ Name string }      `xml:"DirectoryEntry"`
 		Keys    []struct{ Name, URL string } `xml:"SoftKeyItem"`
 	}
 	e.must(xml.Unmarshal(e.expect(req{method: "GET", path: "/phonebook/cisco?token=" + tok}, 200).Body, &dir))

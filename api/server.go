@@ -30,6 +30,18 @@ type Options struct {
 	Normalize func(string) string
 }
 
+// KeyFunc adapts a number normaliser such as (*lookup.Normalizer).Key
+// to Options.Normalize: numbers it cannot parse map to "".
+func KeyFunc(key func(string) (string, error)) func(string) string {
+	return func(s string) string {
+		k, err := key(s)
+		if err != nil {
+			return ""
+		}
+		return k
+	}
+}
+
 // Server serves the management API under /api/v1/ and the IP phone
 // directories under /phonebook/.
 type Server struct {

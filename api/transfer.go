@@ -29,17 +29,11 @@ type batch struct {
 func readBatch(r *http.Request) (*batch, error) {
 	switch mediaType(r) {
 	case "text/csv", "application/csv", "text/comma-separated-values":
-		rows, rejected, err := parseCSV(r.Body)
+		cs, lines, rejected, err := parseCSV(r.Body)
 		if err != nil {
 			return nil, err
 		}
-		b := &batch{rejected: rejected}
-		for _, row := range rows {
-			row.Contact.Source = lookup.ContactSourceCSV
-			b.contacts = append(b.contacts, row.Contact)
-			b.rows = append(b.rows, row.Line)
-		}
-		return b, nil
+		return &batch{contacts: cs, rows: lines, rejected: rejected}, nil
 	case "text/vcard", "text/x-vcard", "text/directory":
 		return readVCards(r)
 	}

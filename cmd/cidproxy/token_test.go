@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cidproxy/config"
+	"cidproxy/lookup"
+	"cidproxy/store"
+)
+
+func TestTokenCreate(t *testing.T) {
+	cfg := config.Default()
+	cfg.Store.Dir = filepath.Join(t.TempDir(), "data")
+	log := slog.New(slog.DiscardHandler)
+	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutExtension(context.Background(), lookup.Extension{Number: "1001", Name: "Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := tokenMain(context.Background(), cfg, log, args, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{nil, 2},
+		{[]string{"list"}, 2},
+		{[]string{"create"}, 2},
+		{[]string{"create", "--ext", "1001", "--admin"}, 2},
+		{[]string{"create", "--ext", "1001", "extra"}, 2},
+		{[]string{"create", "--ext", "9999"}, 1},
+	} {
+		if code, out, _ := run(tc.args...); code != tc.code || out != "" {
+			t.Errorf("%q: code %d stdout %q, want %d and nothing", tc.args, code, out, tc.code)
+		}
+	}
+	want := map[string]lookup.Viewer{}
+	for _, args := range [][]string{{"create", "--ext", "1001", "--label", "desk phone"}, {"create", "--admin"}} {
+		code, out, errOut := run(args...)
+		tok := strings.TrimSpace(out)
+		if code != 0 || tok == "" || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%q: code %d stdout %q stderr %q", args, code, out, errOut)
+		}
+		if strings.Contains(errOut, tok) {
+			t.Errorf("%q: token repeated on stderr", args)
+		}
+		want[tok] = lookup.Viewer{Admin: args[1] == "--admin", Extension: map[bool]string{true: "1001"}[args[1] == "--ext"]}
+	}
+	db, err = store.Open(cfg.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), store.WithLookup(cfg.Lookup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for tok, v := range want {
+		got, err := db.Authenticate(context.Background(), tok)
+		if err != nil || got != v {
+			t.Errorf("Authenticate: %+v %v, want %+v", got, err, v)
+		}
+	}
+}
