@@ -36,6 +36,7 @@ type call struct {
 	tracked              bool        // owns its Call-ID in the tracker
 	ringTimeout          time.Duration
 	inviteSeq            uint32        // CSeq number of the INVITE, to spot its ACK
+	inviteBranch         string        // top Via branch of the INVITE, to spot late retransmissions
 	acked                chan struct{} // closed once the ACK for the 2xx went out
 	ackOnce              sync.Once
 }
@@ -86,6 +87,9 @@ func (t *tracker) newCall(in *sip.Request, trustPAI bool, exts extensions) *call
 	if cs := in.CSeq(); cs != nil {
 		c.inviteSeq = cs.SeqNo
 	}
+	if v := in.Via(); v != nil {
+		c.inviteBranch, _ = v.Params.Get("branch")
+	}
 	c.ev.CallID = c.id
 	c.ev.Start = t.now()
 	c.ev.Caller.Number = callerNumber(in, trustPAI)
@@ -105,6 +109,17 @@ func (t *tracker) newCall(in *sip.Request, trustPAI bool, exts extensions) *call
 		c.callerDest = hostPort(&ct.Address, c.callerTr)
 	}
 	return c
+}
+
+// isRetransmission reports whether in is a copy of this call's INVITE that
+// arrived after its transaction was gone (txLinger).
+func (c *call) isRetransmission(in *sip.Request) bool {
+	v, cs := in.Via(), in.CSeq()
+	if v == nil || cs == nil || c.inviteBranch == "" {
+		return false
+	}
+	b, _ := v.Params.Get("branch")
+	return b == c.inviteBranch && cs.SeqNo == c.inviteSeq
 }
 
 // isFromCaller reports whether an in-dialog request comes from the caller.

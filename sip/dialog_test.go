@@ -219,3 +219,18 @@ func TestWaitAcked(t *testing.T) {
 		t.Error("waited although acked")
 	}
 }
+
+func TestIsRetransmission(t *testing.T) {
+	tr, _, _ := newTestTracker(time.Hour)
+	c := startCall(t, tr, "r")
+	same := parseFile(t, "invite_full.sip")
+	if !c.isRetransmission(same) {
+		t.Error("identical INVITE not recognised")
+	}
+	next := parseFile(t, "invite_full.sip")
+	next.CSeq().SeqNo++ // e.g. the retry after a 407
+	next.Via().Params.Add("branch", "z9hG4bKother")
+	if c.isRetransmission(next) {
+		t.Error("new INVITE taken for a retransmission")
+	}
+}

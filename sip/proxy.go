@@ -173,10 +173,13 @@ func (p *Proxy) build() error {
 	return nil
 }
 
-// txLinger is how long a finished transaction stays to absorb
-// retransmissions (like Kamailio tm's wt_timer, 5 s). sipgo's RFC default
-// of 64*T1 = 32 s keeps every call's four transactions in memory for half
-// a minute, which at 1,000 calls/s is the bulk of the heap.
+// txLinger is how long an INVITE transaction answered with a 2xx stays to
+// absorb retransmissions (like Kamailio tm's wt_timer, 5 s). sipgo's RFC
+// default of 64*T1 = 32 s keeps both INVITE transactions of every answered
+// call in memory for half a minute, the bulk of the heap at 1,000 calls/s.
+// An INVITE retransmitted later than that is recognised by the dialog
+// tracker and dropped (see handle). Non-INVITE and failed INVITE
+// transactions keep the RFC timers (J, D): they are few and small.
 const txLinger = 5 * time.Second
 
 // setupSipgo sets sipgo's package globals once per process, before any
@@ -186,18 +189,9 @@ func setupSipgo(log *slog.Logger) {
 	globalsOnce.Do(func() {
 		sip.UDPMTUSize = 65535 // pitfall 4: the default refuses UDP writes over 1300 bytes
 		sip.SetDefaultLogger(log)
-		shortenLinger()
+		sip.Timer_L = min(sip.Timer_L, txLinger) // server INVITE transaction after a 2xx
+		sip.Timer_M = min(sip.Timer_M, txLinger) // client INVITE transaction after a 2xx
 	})
-}
-
-// shortenLinger caps sipgo's post-completion timers (L, M: after a 2xx;
-// J: non-INVITE server; D: INVITE client after a non-2xx) at txLinger.
-// They are package globals of sipgo, which only this package uses.
-func shortenLinger() {
-	sip.Timer_L = min(sip.Timer_L, txLinger)
-	sip.Timer_M = min(sip.Timer_M, txLinger)
-	sip.Timer_J = min(sip.Timer_J, txLinger)
-	sip.Timer_D = min(sip.Timer_D, txLinger)
 }
 
 // Ready is closed once every listener is open; Addrs is valid from then on.

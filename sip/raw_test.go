@@ -172,3 +172,41 @@ Content-Length: 0
 		t.Fatalf("unmatched CANCEL got %v, want 481", r)
 	}
 }
+
+// An INVITE retransmitted after its answered transaction is gone (txLinger)
+// must not reach the callee a second time.
+func TestLateInviteRetransmissionDropped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false, nil)
+	u := newRawUA(t, e.proxyAddr())
+	invite := fmt.Sprintf(`INVITE sip:1001@%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKlate1
+From: <sip:+4930123456@%s>;tag=late1
+To: <sip:1001@%s>
+Call-ID: late-call-1
+CSeq: 1 INVITE
+Contact: <sip:late@%s>
+Max-Forwards: 70
+Content-Length: 0
+
+`, e.proxyAddr(), u.addr(), u.addr(), e.proxyAddr(), u.addr())
+	u.send("%s", invite)
+	var ok *sip.Response
+	for ok == nil {
+		r := u.recvResponse(3 * time.Second)
+		if r == nil {
+			t.Fatal("no 200 OK")
+		}
+		if r.StatusCode == 200 {
+			ok = r
+		}
+	}
+	recvReq(t, e.uas.invites, "INVITE")
+	time.Sleep(txLinger + 300*time.Millisecond) // both INVITE transactions are gone
+	u.send("%s", invite)
+	select {
+	case r := <-e.uas.invites:
+		t.Fatalf("callee got the late retransmission %s", callID(r))
+	case <-time.After(500 * time.Millisecond):
+	}
+}

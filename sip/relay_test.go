@@ -287,6 +287,7 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 func TestSilentNextHopTimesOut(t *testing.T) {
+	t.Parallel()
 	hole, err := net.ListenPacket("udp", "127.0.0.1:0") // receives, never answers
 	mustf(t, err, "listen")
 	defer hole.Close()

@@ -25,6 +25,11 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, in, 483, "Too Many Hops")
 		return
 	}
+	if initial && in.IsInvite() {
+		if c := p.calls.get(callID(in)); c != nil && c.isRetransmission(in) {
+			return // a late retransmission of a tracked INVITE: its answer is already out
+		}
+	}
 	fwd := in.Clone()
 	fwd.SetDestination("") // pitfall 2: Clone pins the pre-routing destination
 
