@@ -101,6 +101,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	e.server.Mount(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() { recordRoutes(e.reg) })
 	e.seed()
 	return e
 }
