@@ -124,10 +124,25 @@ func (s *Server) phoneContacts(ctx context.Context, sc *scope, phonebook, text s
 	if len(out) > maxPhoneContacts {
 		out = out[:maxPhoneContacts]
 	}
-	slices.SortStableFunc(out, func(a, b lookup.Contact) int {
-		return strings.Compare(phonedir.Fold(a.DisplayName()), phonedir.Fold(b.DisplayName()))
-	})
-	return out, nil
+	return sortByName(out), nil
+}
+
+// sortByName orders contacts by folded display name (computed once each).
+func sortByName(cs []lookup.Contact) []lookup.Contact {
+	type keyed struct {
+		key string
+		i   int
+	}
+	ks := make([]keyed, len(cs))
+	for i := range cs {
+		ks[i] = keyed{lookup.FoldString(cs[i].DisplayName()), i}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]lookup.Contact, len(cs))
+	for j, k := range ks {
+		out[j] = cs[k.i]
+	}
+	return out
 }
 
 // phoneSearch filters by the phone's search form: phonedir.Search, plus,
