@@ -339,3 +339,25 @@ func TestPhonebookRoute(t *testing.T) {
 		cancel()
 	}
 }
+
+func TestTCPCallerToUDPCallee(t *testing.T) {
+	var uasUDP string
+	e := newEnv(t, true, nil, func(e *env) { uasUDP = e.uas.udp; e.cfg.Upstream = "sip:" + uasUDP })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
+	mustf(t, err, "invite")
+	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
+	mustf(t, sess.Ack(ctx), "ack")
+	inv := recvReq(t, e.uas.invites, "INVITE")
+	if got := inv.From().DisplayName; got != `Alice \"AM\" Müller` {
+		t.Errorf("From display %q", got)
+	}
+	if n := len(inv.GetHeaders("Record-Route")); n != 2 {
+		t.Errorf("%d Record-Route, want 2 (udp and tcp)", n)
+	}
+	mustf(t, e.uas.session(callID(inv)).Bye(ctx), "callee bye across transports")
+	if got := kinds(e.events(callID(inv), 3*time.Second)); got != "ringing,answered,ended(bye-callee)" {
+		t.Fatalf("events = %s", got)
+	}
+}
