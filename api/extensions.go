@@ -115,7 +115,7 @@ func (s *Server) putExtension(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	if !exists && r.Header.Get("If-Match") != "" {
-		return notFound("extension", num)
+		return problemf(http.StatusPreconditionFailed, "precondition-failed", "If-Match given, but extension %q does not exist", num)
 	}
 	if err := checkIfMatch(r, cur.Rev); err != nil {
 		return err

@@ -46,6 +46,8 @@ func TestExtensions(t *testing.T) {
 		t.Errorf("after patch %+v", x)
 	}
 	e.expect(req{method: "PUT", path: "/api/v1/extensions/2000", token: e.admin, body: map[string]string{"number": "2001"}}, 422)
+	e.expect(req{method: "PUT", path: "/api/v1/extensions/2001", token: e.admin, body: map[string]string{"name": "Emil"},
+		header: map[string]string{"If-Match": "*"}}, 412) // does not exist yet
 	e.expect(req{method: "PUT", path: "/api/v1/extensions/2001", token: e.admin, body: map[string]string{"name": "Emil"}}, 201)
 	e.expect(req{method: "PUT", path: "/api/v1/extensions/2001", token: e.admin, body: map[string]string{"name": "Emil"},
 		header: map[string]string{"If-Match": `"1"`}}, 412)

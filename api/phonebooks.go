@@ -89,10 +89,13 @@ func (s *Server) createPhonebook(w http.ResponseWriter, r *http.Request, c *call
 func (s *Server) writableBook(r *http.Request, c *call, id string) (lookup.Phonebook, bool, error) {
 	p, err := s.st.GetPhonebook(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		if c.viewer.Admin && r.Method == http.MethodPut && r.Header.Get("If-Match") == "" {
-			return p, false, nil
+		switch {
+		case !c.viewer.Admin || r.Method != http.MethodPut:
+			return p, false, notFound("phonebook", id)
+		case r.Header.Get("If-Match") != "":
+			return p, false, problemf(http.StatusPreconditionFailed, "precondition-failed", "If-Match given, but phonebook %q does not exist", id)
 		}
-		return p, false, notFound("phonebook", id)
+		return p, false, nil
 	}
 	if err != nil {
 		return p, false, err
