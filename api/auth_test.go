@@ -44,11 +44,17 @@ func TestTokensNotLogged(t *testing.T) {
 	e.expect(req{method: "GET", path: "/api/v1/contacts", token: "secret-wrong-token-123"}, http.StatusUnauthorized)
 	e.expect(req{method: "GET", path: "/phonebook/json?token=" + e.tok["1001"]}, http.StatusOK)
 	e.expect(req{method: "GET", path: "/phonebook/json?token=secret-wrong-token-456"}, http.StatusUnauthorized)
+	if r := e.phoneGet("/phonebook/xml", "1002", e.tok["1002"]); r.Code != 200 {
+		t.Fatalf("basic auth: %d", r.Code)
+	}
+	if r := e.phoneGet("/phonebook/xml", "1002", "secret-wrong-token-789"); r.Code != 401 {
+		t.Fatalf("wrong basic auth: %d", r.Code)
+	}
 	logs := e.logs.String()
 	if !strings.Contains(logs, "api request") {
 		t.Fatalf("no request log lines captured:\n%s", logs)
 	}
-	for _, tok := range []string{e.admin, e.tok["1001"], "secret-wrong-token-123", "secret-wrong-token-456"} {
+	for _, tok := range []string{e.admin, e.tok["1001"], e.tok["1002"], "secret-wrong-token-123", "secret-wrong-token-456", "secret-wrong-token-789"} {
 		if strings.Contains(logs, tok) {
 			t.Errorf("token %s… found in logs", tok[:4])
 		}
