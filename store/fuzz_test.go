@@ -66,7 +66,7 @@ func FuzzRecord(f *testing.F) {
 		if err != nil || e.Name != c.DisplayName() || !slices.Equal(e.Keys, keys) || !slices.Equal(e.Phonebooks, c.Phonebooks) || e.Text != lookup.SearchText(&c) {
 			t.Fatalf("projection: %+v %v", e, err)
 		}
-		_, _, _ = decodeChange(raw)
+		_, _, _, _ = decodeBlock(raw, 1, 0, 10, nil)
 		_, _ = decodePhonebook("id", raw)
 		_, _ = decodeExtension("1", raw)
 		_, _, _ = decodeToken(raw)

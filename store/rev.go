@@ -13,10 +13,13 @@ import (
 	"cidproxy/lookup"
 )
 
-// Revisions. Every write bumps v1/meta/rev in its transaction and appends
-// one v1/rev/<16 hex digits> change record per record it touched; the
-// written records carry their revision (lookup.Contact.Rev and friends)
-// for ETags. v1/meta/revfloor is the newest revision whose change record
+// Revisions. Every write bumps v1/meta/rev in its transaction and records
+// one change per record it touched, with its own revision; the written
+// records carry their revision (lookup.Contact.Rev and friends) for
+// ETags. Changes are stored in blocks: v1/rev/<16 hex digits of the first
+// revision> holds the changes of consecutive revisions (one write's, or up
+// to changeBlock of a bulk import), so a 500,000-contact import adds 2,000
+// keys, not 500,000. v1/meta/revfloor is the newest revision whose change
 // was compacted away (0: none): Changes since a smaller revision answers
 // ErrRevisionGone.
 const (
@@ -37,24 +40,53 @@ type kvWriter interface {
 	Delete(k []byte) error
 }
 
-// revWriter hands out revisions within one write and records the changes.
+// changeBlock is the most changes one change-log record holds.
+const changeBlock = 256
+
+// revWriter hands out revisions within one write and records the changes
+// in blocks.
 type revWriter struct {
-	w    kvWriter
-	next uint64 // last revision handed out
-	now  int64
-	buf  []byte
+	w     kvWriter
+	next  uint64 // last revision handed out
+	now   int64
+	start uint64 // first revision of the pending block
+	n     int    // changes in the pending block
+	buf   []byte // pending block body
 }
 
-// change assigns ch the next revision, writes its change record and
-// returns the revision.
+// change assigns ch the next revision, records it and returns the
+// revision.
 func (rw *revWriter) change(ch lookup.Change) (uint64, error) {
 	rw.next++
-	ch.Rev = rw.next
-	rw.buf = encodeChange(rw.buf[:0], &ch, rw.now)
-	return ch.Rev, rw.w.Set(revKey(ch.Rev), append([]byte(nil), rw.buf...))
+	if rw.n == 0 {
+		rw.start = rw.next
+		rw.buf = rw.buf[:0]
+	}
+	rw.buf = appendChange(rw.buf, &ch)
+	rw.n++
+	if rw.n == changeBlock {
+		return rw.next, rw.flush()
+	}
+	return rw.next, nil
+}
+
+func (rw *revWriter) flush() error {
+	if rw.n == 0 {
+		return nil
+	}
+	v := make([]byte, 0, len(rw.buf)+12)
+	v = append(v, recordFormat)
+	v = binary.AppendUvarint(v, uint64(max(rw.now, 0)))
+	v = binary.AppendUvarint(v, uint64(rw.n))
+	v = append(v, rw.buf...)
+	rw.n = 0
+	return rw.w.Set(revKey(rw.start), v)
 }
 
 func (rw *revWriter) finish() error {
+	if err := rw.flush(); err != nil {
+		return err
+	}
 	return rw.w.Set([]byte(keyRev), binary.BigEndian.AppendUint64(nil, rw.next))
 }
 
@@ -115,25 +147,25 @@ func (db *DB) Changes(ctx context.Context, since uint64, limit int) ([]lookup.Ch
 	}
 	var out []lookup.Change
 	err := db.bdb.View(func(txn *badger.Txn) error {
+		start := blockStart(txn, since+1)
 		opt := badger.DefaultIteratorOptions
 		opt.Prefix = []byte(prefixRev)
-		opt.PrefetchSize = min(limit, 256)
+		opt.PrefetchSize = 16
 		it := txn.NewIterator(opt)
 		defer it.Close()
-		for it.Seek(revKey(since + 1)); it.Valid() && len(out) < limit; it.Next() {
-			if len(out)%256 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+		for it.Seek(revKey(start)); it.Valid() && len(out) < limit; it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			var ch lookup.Change
+			first := revOfKey(it.Item().Key())
 			err := it.Item().Value(func(v []byte) error {
 				var err error
-				ch, _, err = decodeChange(v)
+				out, _, _, err = decodeBlock(v, first, since, limit, out)
 				return err
 			})
 			if err != nil {
-				return fmt.Errorf("change %s: %w", it.Item().Key(), err)
+				return fmt.Errorf("change block %d: %w", first, err)
 			}
-			out = append(out, ch)
 		}
 		return nil
 	})
@@ -143,46 +175,62 @@ func (db *DB) Changes(ctx context.Context, since uint64, limit int) ([]lookup.Ch
 	return out, cur, nil
 }
 
-// CompactChanges drops change records beyond the newest keep or older than
-// maxAge (0: no age bound), and returns how many it dropped. Clients whose
-// revision falls before the retained log get ErrRevisionGone and resync.
+// blockStart returns the first revision of the block holding rev (rev
+// itself when no block starts at or before it).
+func blockStart(txn *badger.Txn, rev uint64) uint64 {
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = []byte(prefixRev)
+	opt.PrefetchValues = false
+	opt.Reverse = true
+	it := txn.NewIterator(opt)
+	defer it.Close()
+	if it.Seek(revKey(rev)); it.Valid() {
+		return revOfKey(it.Item().Key())
+	}
+	return rev
+}
+
+// CompactChanges drops change blocks whose changes are all beyond the
+// newest keep or older than maxAge (0: no age bound), and returns how many
+// changes it dropped. Clients whose revision falls before the retained
+// log get ErrRevisionGone and resync.
 func (db *DB) CompactChanges(ctx context.Context, keep int, maxAge time.Duration) (int, error) {
-	cur := db.rev.Load()
-	floor := db.revFloor.Load()
-	cut := floor // drop revisions <= cut
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	cur, floor := db.rev.Load(), db.revFloor.Load()
+	var cut uint64 // changes <= cut go by count
 	if keep >= 0 && cur > uint64(keep) {
-		cut = max(cut, cur-uint64(keep))
+		cut = cur - uint64(keep)
 	}
 	oldest := time.Now().Add(-maxAge).Unix()
 	var dead [][]byte
+	newFloor, dropped := floor, 0
 	err := db.bdb.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
 		opt.Prefix = []byte(prefixRev)
 		it := txn.NewIterator(opt)
 		defer it.Close()
 		for it.Seek(revKey(floor + 1)); it.Valid() && ctx.Err() == nil; it.Next() {
-			k := it.Item().KeyCopy(nil)
-			rev := revOfKey(k)
-			if rev > cut {
-				if maxAge <= 0 {
-					break
-				}
-				var at int64
-				_ = it.Item().Value(func(v []byte) error { _, at, _ = decodeChange(v); return nil })
-				if at >= oldest {
-					break
-				}
-				cut = rev
+			first := revOfKey(it.Item().Key())
+			var at int64
+			var n int
+			err := it.Item().Value(func(v []byte) error {
+				var err error
+				_, at, n, err = decodeBlock(v, first, 0, 0, nil)
+				return err
+			})
+			last := first + uint64(n) - 1
+			if err != nil || n == 0 || !(last <= cut || maxAge > 0 && at < oldest) {
+				break
 			}
-			dead = append(dead, k)
+			dead = append(dead, it.Item().KeyCopy(nil))
+			newFloor, dropped = last, dropped+n
 		}
 		return ctx.Err()
 	})
-	if err != nil || cut == floor {
+	if err != nil || len(dead) == 0 {
 		return 0, err
 	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range dead {
@@ -190,14 +238,14 @@ func (db *DB) CompactChanges(ctx context.Context, keep int, maxAge time.Duration
 			return 0, fmt.Errorf("store: compact changes: %w", err)
 		}
 	}
-	if err := wb.Set([]byte(keyRevFloor), binary.BigEndian.AppendUint64(nil, cut)); err != nil {
+	if err := wb.Set([]byte(keyRevFloor), binary.BigEndian.AppendUint64(nil, newFloor)); err != nil {
 		return 0, err
 	}
 	if err := wb.Flush(); err != nil {
 		return 0, fmt.Errorf("store: compact changes: %w", err)
 	}
-	db.revFloor.Store(cut)
-	return len(dead), nil
+	db.revFloor.Store(newFloor)
+	return dropped, nil
 }
 
 func revOfKey(k []byte) uint64 {
@@ -229,44 +277,52 @@ func (db *DB) loadRev() error {
 	return nil
 }
 
-// Change record: format, kind code, flags (bit 0 deleted), unix time
-// (uvarint), id, owner, uvarint n + n phonebook ids.
+// Change block: format, unix time (uvarint), uvarint n, then n changes
+// of consecutive revisions from the one in the key, each: kind code,
+// flags (bit 0 deleted), id, owner, uvarint m + m phonebook ids.
 var kindCodes = []string{lookup.KindContact, lookup.KindPersonal, lookup.KindPhonebook, lookup.KindExtension, lookup.KindPrefix}
 
-func encodeChange(dst []byte, ch *lookup.Change, now int64) []byte {
+func appendChange(dst []byte, ch *lookup.Change) []byte {
 	var flags byte
 	if ch.Deleted {
 		flags = 1
 	}
-	dst = append(dst, recordFormat, byte(indexOf(kindCodes, ch.Kind)), flags)
-	dst = binary.AppendUvarint(dst, uint64(max(now, 0)))
+	dst = append(dst, byte(indexOf(kindCodes, ch.Kind)), flags)
 	dst = appendString(dst, ch.ID)
 	dst = appendString(dst, ch.Owner)
-	dst = binary.AppendUvarint(dst, uint64(len(ch.Phonebooks)))
-	for _, p := range ch.Phonebooks {
-		dst = appendString(dst, p)
-	}
-	return binary.BigEndian.AppendUint64(dst, ch.Rev)
+	return appendStrings(dst, ch.Phonebooks)
 }
 
-func decodeChange(b []byte) (lookup.Change, int64, error) {
-	if len(b) < 3 || b[0] != recordFormat || int(b[1]) >= len(kindCodes) {
-		return lookup.Change{}, 0, errBadRecord
+// decodeBlock appends the changes of block b (first revision first) with
+// Rev > since to out, at most limit in out (limit 0: only count), and
+// returns the block's time and size.
+func decodeBlock(b []byte, first, since uint64, limit int, out []lookup.Change) ([]lookup.Change, int64, int, error) {
+	if len(b) < 1 || b[0] != recordFormat {
+		return out, 0, 0, errBadRecord
 	}
-	ch := lookup.Change{Kind: kindCodes[b[1]], Deleted: b[2]&1 != 0}
-	d := decoder{b: b[3:]}
+	d := decoder{b: b[1:]}
 	at := int64(d.uvarint())
-	ch.ID = d.string()
-	ch.Owner = d.string()
 	n := d.uvarint()
-	if n > 1<<16 {
-		return ch, 0, errBadRecord
+	if d.err != nil || n > changeBlock {
+		return out, 0, 0, errBadRecord
 	}
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		ch.Phonebooks = append(ch.Phonebooks, d.string())
+	if limit == 0 {
+		return out, at, int(n), nil
 	}
-	if d.err == nil && len(d.b) >= 8 {
-		ch.Rev = binary.BigEndian.Uint64(d.b)
+	for i := uint64(0); i < n && len(out) < limit; i++ {
+		if len(d.b) < 2 || int(d.b[0]) >= len(kindCodes) {
+			return out, at, int(n), errBadRecord
+		}
+		ch := lookup.Change{Rev: first + i, Kind: kindCodes[d.b[0]], Deleted: d.b[1]&1 != 0}
+		d.b = d.b[2:]
+		ch.ID, ch.Owner = d.string(), d.string()
+		ch.Phonebooks = d.strings()
+		if d.err != nil {
+			return out, at, int(n), d.err
+		}
+		if ch.Rev > since {
+			out = append(out, ch)
+		}
 	}
-	return ch, at, d.err
+	return out, at, int(n), nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -116,4 +117,42 @@ func sorted(s ...string) []string { slices.Sort(s); return s }
 
 func changeEqual(a, b lookup.Change) bool {
 	return a.Rev == b.Rev && a.Kind == b.Kind && a.ID == b.ID && a.Deleted == b.Deleted && a.Owner == b.Owner && slices.Equal(a.Phonebooks, b.Phonebooks)
+}
+
+func TestChangeBlocks(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, t.TempDir())
+	db := f.db
+	rows := make([]lookup.Contact, 600) // blocks of 256, 256, 88
+	for i := range rows {
+		rows[i] = lookup.Contact{Company: fmt.Sprintf("Co %d", i)}
+	}
+	rev := db.Rev()
+	if res, err := db.ImportContacts(ctx, rows, "", f.everyone.ID, false); err != nil || res.Imported != 600 {
+		t.Fatalf("import = %+v %v", res, err)
+	}
+	for _, since := range []uint64{rev, rev + 1, rev + 255, rev + 256, rev + 300, rev + 599} {
+		chs, cur, err := db.Changes(ctx, since, 10)
+		want := min(10, int(rev+600-since))
+		if err != nil || cur != rev+600 || len(chs) != want || chs[0].Rev != since+1 || chs[len(chs)-1].Rev != since+uint64(want) {
+			t.Errorf("Changes(%d) = %d changes from %v, cur %d, %v", since-rev, len(chs), chs[:min(1, len(chs))], cur, err)
+		}
+	}
+	all, _, _ := db.Changes(ctx, rev, MaxChanges)
+	for i, ch := range all {
+		if ch.Rev != rev+uint64(i)+1 || ch.Kind != lookup.KindContact {
+			t.Fatalf("change %d = %+v", i, ch)
+		}
+	}
+	// Keeping 300 drops the fixture's 7 changes (their own blocks) and the
+	// first import block (256 changes); the second block holds newer ones.
+	if n, err := db.CompactChanges(ctx, 300, 0); err != nil || n != int(rev)+256 {
+		t.Fatalf("CompactChanges = %d %v", n, err)
+	}
+	if _, _, err := db.Changes(ctx, rev+255, 1); !errors.Is(err, ErrRevisionGone) {
+		t.Errorf("inside the dropped block: %v", err)
+	}
+	if chs, _, err := db.Changes(ctx, rev+256, 1); err != nil || chs[0].Rev != rev+257 {
+		t.Errorf("at the floor: %v %v", chs, err)
+	}
 }

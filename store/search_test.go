@@ -141,3 +141,37 @@ func TestImportContacts(t *testing.T) {
 		t.Errorf("import into a missing phonebook: %v", err)
 	}
 }
+
+// FuzzSearchQuery: search text, number and cursor come from API clients;
+// they never panic, and an extension never sees a contact outside its
+// phonebooks.
+func FuzzSearchQuery(f *testing.F) {
+	f.Add("müller", "030 12", "")
+	dir := f.TempDir()
+	db := openTest(f, dir)
+	ctx := context.Background()
+	if _, err := db.PutExtension(ctx, lookup.Extension{Number: "1001"}); err != nil {
+		f.Fatal(err)
+	}
+	seen, err := db.PutPhonebook(ctx, lookup.Phonebook{Name: "Seen", View: []string{"1001"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	hidden, _ := db.PutPhonebook(ctx, lookup.Phonebook{Name: "Hidden"})
+	for i, pb := range []string{seen.ID, hidden.ID, seen.ID, hidden.ID} {
+		if _, err := db.PutContact(ctx, lookup.Contact{FirstName: "Jürgen", LastName: fmt.Sprint("Müller ", i), Business: fmt.Sprintf("+49 30 123456%d", i), Phonebooks: []string{pb}}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, text, number, cursor string) {
+		cs, _, err := db.SearchContacts(ctx, lookup.ContactQuery{Viewer: lookup.Viewer{Extension: "1001"}, Text: text, Number: number, Cursor: cursor})
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("search %q %q %q: %v", text, number, cursor, err)
+		}
+		for _, c := range cs {
+			if len(c.Phonebooks) != 1 || c.Phonebooks[0] != seen.ID {
+				t.Fatalf("extension saw %+v", c)
+			}
+		}
+	})
+}
