@@ -93,7 +93,7 @@ func (t *tracker) newCall(in *sip.Request, trustPAI bool, exts extensions) *call
 	c.ev.CallID = c.id
 	c.ev.Start = t.now()
 	c.ev.Caller.Number = callerNumber(in, trustPAI)
-	c.ev.Callee.Number = calleeNumber(in)
+	c.ev.Callee.Number = calleeNumber(in, exts)
 	if f := in.From(); f != nil {
 		c.callerTag, _ = f.Params.Get("tag")
 		c.ev.Caller.Name = unescapeQuoted(f.DisplayName)

@@ -37,14 +37,20 @@ func callerNumber(req *sip.Request, trustPAI bool) string {
 	return ""
 }
 
-// calleeNumber returns the called number: the To user, else the Request-URI user.
-func calleeNumber(req *sip.Request) string {
+// calleeNumber returns the called number: the Request-URI user when it is
+// a local extension (the phone being rung; To may still hold the dialled
+// DID), else the To user, else the Request-URI user.
+func calleeNumber(req *sip.Request, exts extensions) string {
+	ru := uriUser(&req.Recipient)
+	if exts.match(ru) {
+		return ru
+	}
 	if t := req.To(); t != nil {
 		if n := uriUser(&t.Address); n != "" {
 			return n
 		}
 	}
-	return uriUser(&req.Recipient)
+	return ru
 }
 
 // uriUser returns the user of a sip/sips URI or the number of a tel URI,

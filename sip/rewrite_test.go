@@ -69,8 +69,17 @@ func TestCallerNumber(t *testing.T) {
 			t.Errorf("%s trustPAI=%v: %q, want %q", tc.file, tc.trustPAI, got, tc.want)
 		}
 	}
-	if got := calleeNumber(parseFile(t, "invite_tel.sip")); got != "+4989123" {
+	exts := extensions{{lo: 1000, hi: 1999, width: 4}}
+	if got := calleeNumber(parseFile(t, "invite_tel.sip"), exts); got != "+4989123" {
 		t.Errorf("callee of tel INVITE = %q", got)
+	}
+	did := parseFile(t, "invite_full.sip") // R-URI 1001 (the phone), To the DID
+	did.To().Address.User = "+4930555000"
+	if got := calleeNumber(did, exts); got != "1001" {
+		t.Errorf("callee with extension R-URI = %q, want 1001", got)
+	}
+	if got := calleeNumber(did, nil); got != "+4930555000" {
+		t.Errorf("callee without extensions = %q, want the To user", got)
 	}
 }
 
