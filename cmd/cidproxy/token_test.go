@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -37,7 +38,8 @@ func TestTokenCreate(t *testing.T) {
 		code int
 	}{
 		{nil, 2},
-		{[]string{"list"}, 2},
+		{[]string{"list", "x"}, 2},
+		{[]string{"revoke"}, 2},
 		{[]string{"create"}, 2},
 		{[]string{"create", "--ext", "1001", "--admin"}, 2},
 		{[]string{"create", "--ext", "1001", "extra"}, 2},
@@ -59,11 +61,46 @@ func TestTokenCreate(t *testing.T) {
 		}
 		want[tok] = lookup.Viewer{Admin: args[1] == "--admin", Extension: map[bool]string{true: "1001"}[args[1] == "--ext"]}
 	}
+	code, out, _ := run("list")
+	if code != 0 || !strings.Contains(out, "extension 1001") || !strings.Contains(out, "desk phone") || strings.Count(out, "\n") != 3 {
+		t.Errorf("list: %d %q", code, out)
+	}
+	for tok := range want {
+		if strings.Contains(out, tok) {
+			t.Error("list shows a token")
+		}
+	}
+	// Revoke the extension's token by the id from the list.
+	var extID string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "extension 1001") {
+			extID = strings.Fields(line)[0]
+		}
+	}
+	if code, _, errOut := run("revoke", extID); code != 0 {
+		t.Fatalf("revoke %s: %d %s", extID, code, errOut)
+	}
+	if code, _, _ := run("revoke", "deadbeef00"); code != 1 {
+		t.Errorf("revoke of an unknown id: %d", code)
+	}
+	revoked := ""
+	for tok, v := range want {
+		if !v.Admin {
+			revoked = tok
+			delete(want, tok)
+		}
+	}
 	db, err = store.Open(cfg.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), store.WithLookup(cfg.Lookup))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if len(want) != 1 {
+		t.Fatalf("want %d tokens left", len(want))
+	}
+	if _, err := db.Authenticate(context.Background(), revoked); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("revoked token: %v", err)
+	}
 	for tok, v := range want {
 		got, err := db.Authenticate(context.Background(), tok)
 		if err != nil || got != v {
