@@ -38,6 +38,15 @@ func TestAuthRequired(t *testing.T) {
 	}
 }
 
+func TestUnknownPathsNeedATokenToo(t *testing.T) {
+	e := newEnv(t)
+	e.expect(req{method: "GET", path: "/api/v1/nothing"}, http.StatusUnauthorized)
+	e.expect(req{method: "POST", path: "/api/v1/contacts/x"}, http.StatusUnauthorized)
+	e.expect(req{method: "GET", path: "/phonebook/"}, http.StatusUnauthorized)
+	e.expect(req{method: "GET", path: "/api/v1/nothing", token: e.tok["1001"]}, http.StatusNotFound)
+	e.expect(req{method: "GET", path: "/phonebook/a/b?token=" + e.tok["1001"]}, http.StatusNotFound)
+}
+
 func TestTokensNotLogged(t *testing.T) {
 	e := newEnv(t)
 	e.expect(req{method: "GET", path: "/api/v1/contacts", token: e.admin}, http.StatusOK)

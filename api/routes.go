@@ -6,7 +6,7 @@ import "net/http"
 type authKind int
 
 const (
-	authNone   authKind = iota // no credentials (only the 404/405 fallback)
+	authNone   authKind = iota // no credentials
 	authBearer                 // Authorization: Bearer TOKEN
 	authPhone                  // ?token=TOKEN or HTTP Basic (user = extension, password = token)
 )

@@ -80,9 +80,9 @@ func New(st Store, opts Options) *Server {
 			s.paths.Handle(rt.Path, http.NotFoundHandler())
 		}
 	}
-	fallback := route{Method: "", Path: "/", Auth: authNone, h: (*Server).fallback}
-	s.mux.Handle("/api/v1/", s.wrap(fallback))
-	s.mux.Handle("/phonebook/", s.wrap(fallback))
+	// Unknown paths and methods need credentials too: no probing without a token.
+	s.mux.Handle("/api/v1/", s.wrap(route{Path: "/api/v1/", Auth: authBearer, h: (*Server).fallback}))
+	s.mux.Handle("/phonebook/", s.wrap(route{Path: "/phonebook/", Auth: authPhone, h: (*Server).fallback}))
 	return s
 }
 
