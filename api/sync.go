@@ -73,7 +73,9 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, c *call) error {
 			return err
 		case visible && rec != nil:
 			out.Upserts = append(out.Upserts, *rec)
-		case visible || since > 0 && s.mayHaveSeen(sc, ch):
+		case since == 0:
+			// A first sync has nothing to delete.
+		case visible || s.mayHaveSeen(sc, ch):
 			out.Deletions = append(out.Deletions, syncDeletion{Kind: ch.Kind, ID: ch.ID})
 		}
 	}

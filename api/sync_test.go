@@ -120,6 +120,10 @@ func TestSyncSinceWithVisibility(t *testing.T) {
 			t.Errorf("%s since %d: upserts %v deletions %v, want %v %v", who, since, ups, dels, want.ups, want.dels)
 		}
 	}
+	// A first sync carries no deletions, only what exists now.
+	if ups, dels := keys(e.syncAll(e.tok["1002"], 0, 0)); len(dels) != 0 || slices.Contains(ups, "personal:"+e.pc["Bert"].ID) {
+		t.Errorf("full sync of 1002: upserts %v deletions %v", ups, dels)
+	}
 	// Nothing new: empty answer at the current revision.
 	r := e.syncAll(e.tok["1001"], e.db.Rev(), 0)
 	if len(r.Upserts)+len(r.Deletions) != 0 || r.Rev != e.db.Rev() {
