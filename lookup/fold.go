@@ -9,7 +9,8 @@ import (
 
 // Fold appends s folded for search to dst: decomposed (NFKD), combining
 // marks removed, lower-cased, so "Jürgen", "JURGEN" and "jürgen" all fold
-// to "jurgen". ASCII input takes a fast path without allocation. A few
+// to "jurgen". It works rune by rune (a precomputed table for the Latin
+// ranges) and does not allocate beyond dst for them. A few
 // letters without a decomposition are spelled out ("ß" -> "ss", "ø" ->
 // "o", "ı" -> "i", "æ" -> "ae", "ł" -> "l", "đ" -> "d").
 func Fold(dst []byte, s string) []byte {
@@ -30,18 +31,56 @@ func Fold(dst []byte, s string) []byte {
 		}
 		return dst
 	}
-	var it norm.Iter
-	it.InitString(norm.NFKD, s)
-	for !it.Done() {
-		seg := it.Next()
-		for len(seg) > 0 {
-			r, n := utf8.DecodeRune(seg)
-			seg = seg[n:]
-			if unicode.Is(unicode.Mn, r) {
-				continue
+	return foldRunes(dst, s)
+}
+
+func foldRunes(dst []byte, s string) []byte {	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
 			}
-			dst = appendFoldedRune(dst, unicode.ToLower(r))
+			dst = append(dst, byte(r))
+		case r < foldTableSize:
+			dst = append(dst, foldTable[r]...)
+		default:
+			dst = foldRune(dst, r)
 		}
+	}
+	return dst
+}
+
+// foldRune folds one rune: NFKD, combining marks dropped, lower-cased.
+// (Dropping the marks makes canonical reordering irrelevant.)
+func foldRune(dst []byte, r rune) []byte {
+	var tmp [utf8.UTFMax]byte
+	n := utf8.EncodeRune(tmp[:], r)
+	return foldDecomposed(dst, norm.NFKD.Append(nil, tmp[:n]...))
+}
+
+// foldTableSize covers Latin-1 Supplement and Latin Extended-A/B, where
+// most accented names are, with a precomputed table.
+const foldTableSize = 0x250
+
+var foldTable = func() (t [foldTableSize]string) {
+	var tmp [utf8.UTFMax]byte
+	for r := rune(utf8.RuneSelf); r < foldTableSize; r++ {
+		n := utf8.EncodeRune(tmp[:], r)
+		t[r] = string(foldDecomposed(nil, norm.NFKD.Append(nil, tmp[:n]...)))
+	}
+	return t
+}()
+
+// foldDecomposed appends the decomposed runes of b without combining
+// marks, lower-cased.
+func foldDecomposed(dst, b []byte) []byte {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		b = b[n:]
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		dst = appendFoldedRune(dst, unicode.ToLower(r))
 	}
 	return dst
 }

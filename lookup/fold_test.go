@@ -64,3 +64,11 @@ func FuzzFold(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkFold(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Fold(buf[:0], "Jürgen Müller Søren Straße")
+	}
+}
