@@ -276,6 +276,7 @@ start_cidproxy() {
 		  dir: "$WORK/data"
 		lookup:
 		  default_region: DE
+		  identify_from_all_company_contacts: true
 		admin:
 		  listen: "127.0.0.1:$ADMIN_PORT"
 		limits:

@@ -64,6 +64,9 @@ store:
   dir: %[3]q
 lookup:
   default_region: DE
+  # The SIP-path scenarios import contacts without phonebooks; let every
+  # company contact name the caller (phonebook visibility has its own tests).
+  identify_from_all_company_contacts: true
 admin:
   listen: "127.0.0.1:%[4]d"
 `, sipPort, up, filepath.Join(dir, "data"), adminPort)
