@@ -94,3 +94,22 @@ func (c Chain) Lookup(ctx context.Context, q Query) (Result, error) {
 
 // Name implements Source.
 func (c Chain) Name() string { return "chain" }
+
+// Remote is implemented by sources that ask a system outside the daemon
+// (a CRM). Withheld callers are never looked up in them.
+type Remote interface {
+	Remote() bool
+}
+
+// LookupLocal is Lookup restricted to sources that are not Remote; the
+// proxy uses it for withheld callers when naming them is enabled.
+func (c Chain) LookupLocal(ctx context.Context, q Query) (Result, error) {
+	local := make(Chain, 0, len(c))
+	for _, s := range c {
+		if r, ok := s.(Remote); ok && r.Remote() {
+			continue
+		}
+		local = append(local, s)
+	}
+	return local.Lookup(ctx, q)
+}
