@@ -14,6 +14,12 @@ var _ lookup.Source = (*Integration)(nil)
 // Name implements lookup.Source: "crm:<id>".
 func (it *Integration) Name() string { return lookup.SourceCRM + ":" + it.id }
 
+// Remote implements lookup.Remote: a CRM is outside the daemon, so withheld
+// callers are never sent to it.
+func (it *Integration) Remote() bool { return true }
+
+var _ lookup.Remote = (*Integration)(nil)
+
 // Lookup implements lookup.Source: the first contact found for the caller's
 // number names the call. No contact is lookup.ErrNotFound; other errors are
 // returned (the chain treats them as no match). Use a short ctx deadline on
