@@ -16,6 +16,9 @@ type Config struct {
 	// for the fields given); the API may edit them afterwards.
 	Extensions []Extension `yaml:"extensions"`
 	Limits     Limits      `yaml:"limits"`
+	// MemoryLimit is the Go runtime's soft memory limit (debug.SetMemoryLimit);
+	// 0 leaves the runtime default. The GOMEMLIMIT environment variable wins.
+	MemoryLimit Size `yaml:"memory_limit"`
 }
 
 // Extension is a local extension as configured.

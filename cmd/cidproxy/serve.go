@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"sync"
 
 	"cidproxy/api"
@@ -28,6 +30,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 }
 
 func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
+	}
 	reg := newRegistry()
 	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup), store.WithLimits(cfg.Limits))
 	if err != nil {
