@@ -73,7 +73,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		PublicURL:      cfg.Admin.PublicURL,
 		MaxBodySize:    int64(cfg.Admin.MaxBodySize),
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
-		Normalize:      db.Normalizer().Normalize,
+		Normalize:      api.KeyFunc(db.Normalizer().Key),
 	})
 	admin, err := newAdmin(cfg.Admin.Listen, apiSrv.ProtectMetrics(metricsHandler(reg, log)), log.With("component", "admin"))
 	if err != nil {
