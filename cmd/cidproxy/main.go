@@ -32,6 +32,7 @@ commands:
   lookup [-config FILE] NUMBER [--callee EXT]  resolve a caller number as an INVITE would
   token create [-config FILE] (--ext N | --admin) [--label L]
                                                create an API token (printed once)
+  token list [-config FILE] | token revoke [-config FILE] ID
   template validate FILE                       check a CRM integration template
   template test FILE --phone NUMBER [--field name=value ...]
                                                run a template's auth and contact search
