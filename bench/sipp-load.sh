@@ -282,7 +282,27 @@ start_cidproxy() {
 		limits:
 		  tiers: [{min_extensions: 0, company_contacts: $((CONTACTS > 1000000 ? CONTACTS : 1000000)), phonebooks: 200, personal_contacts: 100}]
 	EOF
+	# `contacts import` applies the default limits tiers, not the configured
+	# ones (200,000 company contacts below 1,000 extensions): 1,000 bench
+	# extensions (numbers 2000-2999, never a caller here), seeded by one short
+	# `serve`, put the store in the 500,000 tier.
+	if ((CONTACTS > 200000)); then
+		echo "extensions:" >>"$cfg"
+		awk 'BEGIN { for (i = 2000; i < 3000; i++) printf "  - {number: \"%d\", name: \"Bench %d\"}\n", i, i }' >>"$cfg"
+	fi
 	if [ ! -e "$WORK/data.imported" ]; then
+		if ((CONTACTS > 200000)); then
+			"$BIN" serve -config "$cfg" >"$WORK/seed.log" 2>&1 &
+			local seed=$!
+			pids+=("$seed")
+			local j
+			for ((j = 0; j < 400; j++)); do
+				curl -fsS "http://127.0.0.1:$ADMIN_PORT/healthz" >/dev/null 2>&1 && break
+				kill -0 "$seed" 2>/dev/null || die "seeding serve exited: $(tail -3 "$WORK/seed.log")"
+				sleep 0.05
+			done
+			stop_pid "$seed"
+		fi
 		local t0 t1
 		t0=$(date +%s.%N)
 		"$BIN" contacts import -config "$cfg" "$WORK/contacts.csv" >"$WORK/import.log" 2>&1 ||
