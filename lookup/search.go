@@ -164,3 +164,32 @@ func alias(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// SetText replaces the folded search text of contact id (the store fills
+// in texts after a start, when the index was built from projections that
+// carry only the display name). It reports whether id is indexed.
+func (ix *Index) SetText(id, text string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	s, ok := ix.byID[id]
+	if !ok {
+		return false
+	}
+	sl := &ix.slots[s]
+	if sl.text() == text {
+		return true
+	}
+	keys := make([]key, sl.nk)
+	for j := range keys {
+		keys[j] = sl.key(j)
+	}
+	pbs := make([]uint16, sl.np)
+	for j := range pbs {
+		pbs[j] = sl.pb(j)
+	}
+	old := sl.id()
+	delete(ix.byID, old)
+	*sl = newContactSlot(old, sl.name(), clone(text), keys, pbs)
+	ix.byID[sl.id()] = s
+	return true
+}

@@ -57,6 +57,10 @@ type DB struct {
 	pbs       map[string]lookup.Phonebook
 	personalN map[string]int // personal contacts per extension
 	nContacts int            // company contacts
+
+	searchReady chan struct{} // closed when search texts are loaded
+	fillStop    context.CancelFunc
+	fillDone    chan struct{}
 }
 
 // Option configures Open.
@@ -131,10 +135,16 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
 		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts, spoolDir: o.spoolDir,
 		limits: o.limits, allCompany: o.lookup.IdentifyFromAllCompanyContacts, keepChanges: o.keepChanges, changeAge: o.changeAge,
-		exts: make(map[string]lookup.Extension), pbs: make(map[string]lookup.Phonebook), personalN: make(map[string]int)}
+		exts: make(map[string]lookup.Extension), pbs: make(map[string]lookup.Phonebook), personalN: make(map[string]int),
+		searchReady: make(chan struct{})}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
+	}
+	if db.indexContacts {
+		db.startFill()
+	} else {
+		close(db.searchReady)
 	}
 	return db, nil
 }
@@ -243,8 +253,12 @@ func (db *DB) Normalizer() *lookup.Normalizer { return db.norm }
 // Dir returns the data directory.
 func (db *DB) Dir() string { return db.dir }
 
-// Close flushes and closes Badger.
+// Close stops the background search-text load, flushes and closes Badger.
 func (db *DB) Close() error {
+	if db.fillStop != nil {
+		db.fillStop()
+		<-db.fillDone
+	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.bdb.Close(); err != nil {

@@ -28,8 +28,8 @@
 //	v1/meta/rev             current revision (uint64, big endian), bumped by every write
 //	                        in the write's transaction
 //	v1/meta/revfloor        newest revision whose change record was compacted away
-//	v1/meta/projfmt         format of the v1/ci projections ("2": with phonebooks and
-//	                        folded search text); Open rewrites older ones
+//	v1/meta/projfmt         format of the v1/ci projections ("2": with phonebooks);
+//	                        Open rewrites older ones
 //	v1/rev/<rev>            change log: 16 hex digits of the revision -> kind, id,
 //	                        deleted, owner, phonebooks, time (rev.go); Changes is a
 //	                        range scan from v1/rev/<since+1>

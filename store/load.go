@@ -120,8 +120,8 @@ func (db *DB) count(prefix string) (int, error) {
 	return n, err
 }
 
-// keyProjFmt records the projection format; 2 added phonebooks and the
-// search text. Open rewrites older projections.
+// keyProjFmt records the projection format; 2 added phonebooks. Open
+// rewrites older projections.
 const (
 	keyProjFmt  = "v1/meta/projfmt"
 	projFmtCurr = "2"

@@ -159,8 +159,11 @@ func alias(b []byte) string {
 }
 
 // Projection record (values of v1/ci/<id>): format byte, display name,
-// uvarint k, k keys, then phonebook ids (uvarint m, m strings) and the
-// folded search text (projection format 2, see keyProjFmt).
+// uvarint k, k keys, then phonebook ids (uvarint m, m strings; projection
+// format 2, see keyProjFmt). The search text is not in it: it would double
+// the LSM data a bulk import writes (and the import's peak memory); Open
+// indexes the folded display name and fills the full search text from the
+// records in the background (fillSearchText).
 func encodeProjection(dst []byte, e *lookup.IndexEntry) []byte {
 	dst = append(dst, recordFormat)
 	dst = appendString(dst, e.Name)
@@ -168,8 +171,7 @@ func encodeProjection(dst []byte, e *lookup.IndexEntry) []byte {
 	for _, k := range e.Keys {
 		dst = appendString(dst, k)
 	}
-	dst = appendStrings(dst, e.Phonebooks)
-	return appendString(dst, e.Text)
+	return appendStrings(dst, e.Phonebooks)
 }
 
 // projection returns the projection record of the full record b.
@@ -198,12 +200,10 @@ func (ed *entryDecoder) decodeProjection(id, b []byte) (lookup.IndexEntry, error
 		ed.keys = append(ed.keys, alias(d.bytes()))
 	}
 	ed.pbs = ed.pbs[:0]
-	var text []byte
 	if d.err == nil && len(d.b) > 0 {
 		ed.pbs = d.aliasList(ed.pbs)
-		text = d.bytes()
 	}
-	return lookup.IndexEntry{ID: alias(id), Name: alias(name), Keys: ed.keys, Phonebooks: ed.pbs, Text: alias(text)}, d.err
+	return lookup.IndexEntry{ID: alias(id), Name: alias(name), Keys: ed.keys, Phonebooks: ed.pbs}, d.err
 }
 
 // Rule record: format byte, then prefix and name as strings.

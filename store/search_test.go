@@ -175,3 +175,26 @@ func FuzzSearchQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestSearchTextAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := newFixture(t, dir)
+	f.contact(t, lookup.Contact{FirstName: "Ann", Company: "Ëxotic GmbH", Email: "ann@firma.example", Phonebooks: []string{f.everyone.ID}})
+	for i := 0; i < fillChunk+5; i++ { // more than one fill chunk
+		f.contact(t, lookup.Contact{Company: fmt.Sprintf("Filler %d", i), Email: fmt.Sprintf("f%d@x.example", i)})
+	}
+	_ = f.db.Close()
+	db := openTest(t, dir, bigLimits())
+	<-db.SearchReady()
+	admin := lookup.Viewer{Admin: true}
+	for _, text := range []string{"firma.example", "exotic", "ann"} {
+		got, _, err := db.SearchContacts(ctx, lookup.ContactQuery{Viewer: admin, Text: text})
+		if err != nil || len(got) != 1 || got[0].FirstName != "Ann" {
+			t.Errorf("after reopen, %q: %v %v", text, ids(got), err)
+		}
+	}
+	if got, _, _ := db.SearchContacts(ctx, lookup.ContactQuery{Viewer: admin, Text: fmt.Sprintf("f%d@", fillChunk+4)}); len(got) != 1 {
+		t.Errorf("last chunk not filled: %v", ids(got))
+	}
+}
