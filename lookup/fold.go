@@ -34,7 +34,8 @@ func Fold(dst []byte, s string) []byte {
 	return foldRunes(dst, s)
 }
 
-func foldRunes(dst []byte, s string) []byte {	for _, r := range s {
+func foldRunes(dst []byte, s string) []byte {
+	for _, r := range s {
 		switch {
 		case r < utf8.RuneSelf:
 			if 'A' <= r && r <= 'Z' {
