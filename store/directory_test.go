@@ -302,4 +302,10 @@ func TestReadOnlyContacts(t *testing.T) {
 	if err := db.DeleteSynced(ctx, synced.ID); err != nil {
 		t.Errorf("DeleteSynced: %v", err)
 	}
+	if err := db.DeleteSyncedPhonebook(ctx, erp.ID); err != nil {
+		t.Errorf("DeleteSyncedPhonebook: %v", err)
+	}
+	if _, err := db.GetPhonebook(ctx, erp.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("synced phonebook after deletion: %v", err)
+	}
 }

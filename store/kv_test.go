@@ -69,6 +69,15 @@ func TestMetrics(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "cidproxy_contacts", "cidproxy_prefix_rules"); err != nil {
 		t.Error(err)
 	}
+	_, _ = db.PutExtension(ctx, lookup.Extension{Number: "1001"})
+	_, _ = db.PutPersonal(ctx, "1001", lookup.Contact{FirstName: "P"})
+	_, _ = db.PutPhonebook(ctx, lookup.Phonebook{Name: "B"})
+	want = "# HELP cidproxy_personal_contacts Personal contacts of all extensions.\n# TYPE cidproxy_personal_contacts gauge\ncidproxy_personal_contacts 1\n" +
+		"# HELP cidproxy_phonebooks Phonebooks in the store.\n# TYPE cidproxy_phonebooks gauge\ncidproxy_phonebooks 1\n" +
+		"# HELP cidproxy_store_revision Current store revision (bumped by every write).\n# TYPE cidproxy_store_revision gauge\ncidproxy_store_revision 6\n"
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "cidproxy_personal_contacts", "cidproxy_phonebooks", "cidproxy_store_revision"); err != nil {
+		t.Error(err)
+	}
 	if n, err := testutil.GatherAndCount(reg, "cidproxy_store_vlog_size_bytes"); err != nil || n != 1 {
 		t.Errorf("vlog size metric: %d %v", n, err)
 	}

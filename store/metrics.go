@@ -13,6 +13,14 @@ var (
 		"Company contacts loaded in the lookup index.", nil, nil)
 	descRules = prometheus.NewDesc("cidproxy_prefix_rules",
 		"Prefix rules loaded in the lookup index.", nil, nil)
+	descPhonebooks = prometheus.NewDesc("cidproxy_phonebooks",
+		"Phonebooks in the store.", nil, nil)
+	descExtensions = prometheus.NewDesc("cidproxy_extensions",
+		"Extensions in the store.", nil, nil)
+	descPersonal = prometheus.NewDesc("cidproxy_personal_contacts",
+		"Personal contacts of all extensions.", nil, nil)
+	descRevision = prometheus.NewDesc("cidproxy_store_revision",
+		"Current store revision (bumped by every write).", nil, nil)
 	descLSM = prometheus.NewDesc("cidproxy_store_lsm_size_bytes",
 		"Size of the Badger LSM tree on disk.", nil, nil)
 	descVlog = prometheus.NewDesc("cidproxy_store_vlog_size_bytes",
@@ -22,7 +30,8 @@ var (
 type collector struct{ db *DB }
 
 // RegisterMetrics registers the store's collector (contacts and prefix
-// rules loaded, Badger sizes; all computed at scrape time) on reg.
+// rules loaded, phonebooks, extensions, personal contacts, the revision,
+// Badger sizes; all computed at scrape time) on reg.
 func (db *DB) RegisterMetrics(reg prometheus.Registerer) error {
 	return reg.Register(collector{db})
 }
@@ -30,6 +39,10 @@ func (db *DB) RegisterMetrics(reg prometheus.Registerer) error {
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descContacts
 	ch <- descRules
+	ch <- descPhonebooks
+	ch <- descExtensions
+	ch <- descPersonal
+	ch <- descRevision
 	ch <- descLSM
 	ch <- descVlog
 }
@@ -37,6 +50,16 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descContacts, prometheus.GaugeValue, float64(c.db.ix.Contacts()))
 	ch <- prometheus.MustNewConstMetric(descRules, prometheus.GaugeValue, float64(c.db.ix.Rules()))
+	c.db.mu.RLock()
+	pbs, exts, personal := len(c.db.pbs), len(c.db.exts), 0
+	for _, n := range c.db.personalN {
+		personal += n
+	}
+	c.db.mu.RUnlock()
+	ch <- prometheus.MustNewConstMetric(descPhonebooks, prometheus.GaugeValue, float64(pbs))
+	ch <- prometheus.MustNewConstMetric(descExtensions, prometheus.GaugeValue, float64(exts))
+	ch <- prometheus.MustNewConstMetric(descPersonal, prometheus.GaugeValue, float64(personal))
+	ch <- prometheus.MustNewConstMetric(descRevision, prometheus.GaugeValue, float64(c.db.Rev()))
 	lsm, vlog := c.db.diskSizes()
 	ch <- prometheus.MustNewConstMetric(descLSM, prometheus.GaugeValue, float64(lsm))
 	ch <- prometheus.MustNewConstMetric(descVlog, prometheus.GaugeValue, float64(vlog))

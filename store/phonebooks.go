@@ -220,6 +220,16 @@ func (db *DB) DeletePhonebook(ctx context.Context, id string) error {
 	return db.deletePhonebook(ctx, id)
 }
 
+// DeleteSyncedPhonebook is DeletePhonebook for the sync code: it also
+// deletes read-only phonebooks (their contacts stay; the sync deletes
+// those with DeleteSynced).
+func (db *DB) DeleteSyncedPhonebook(ctx context.Context, id string) error {
+	if _, err := db.GetPhonebook(ctx, id); err != nil {
+		return err
+	}
+	return db.deletePhonebook(ctx, id)
+}
+
 func (db *DB) deletePhonebook(ctx context.Context, id string) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
