@@ -67,7 +67,8 @@ func (db *DB) validateContact(c *lookup.Contact) ([]string, error) {
 // from), nor can contacts be added to or removed from a read-only
 // phonebook; PutContact does not create read-only contacts (ErrInvalid;
 // the sync uses SyncContact). A new contact over the company contacts
-// limit is ErrLimit.
+// limit is ErrLimit. A non-zero c.Rev must equal the stored revision
+// (compare-and-set for If-Match): otherwise ErrConflict.
 func (db *DB) PutContact(ctx context.Context, c lookup.Contact) (lookup.Contact, error) {
 	return db.putContact(ctx, c, false)
 }
@@ -102,6 +103,9 @@ func (db *DB) putContact(ctx context.Context, c lookup.Contact, sync bool) (look
 		case !errors.Is(err, ErrNotFound):
 			return c, err
 		}
+	}
+	if err := checkRev("contact", c.ID, c.Rev, old); err != nil {
+		return c, err
 	}
 	if old != nil && c.Source == "" {
 		c.Source = old.Source
@@ -153,6 +157,22 @@ func (db *DB) putContact(ctx context.Context, c lookup.Contact, sync bool) (look
 		db.ix.PutContact(entryOf(&c, keys))
 	}
 	return c, nil
+}
+
+// checkRev fails with ErrConflict when want is not 0 and the stored
+// record (nil: none) has another revision.
+func checkRev(kind, id string, want uint64, old *lookup.Contact) error {
+	if want == 0 {
+		return nil
+	}
+	var have uint64
+	if old != nil {
+		have = old.Rev
+	}
+	if have != want {
+		return fmt.Errorf("store: %s %s is at revision %d, not %d: %w", kind, id, have, want, ErrConflict)
+	}
+	return nil
 }
 
 // validMembership trims, sorts and deduplicates phonebook ids and checks

@@ -309,3 +309,28 @@ func TestReadOnlyContacts(t *testing.T) {
 		t.Errorf("synced phonebook after deletion: %v", err)
 	}
 }
+
+func TestPutWithRevisionIsCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, t.TempDir())
+	c := f.contact(t, lookup.Contact{Company: "V1"})
+	stale := c
+	c.Company = "V2"
+	c = f.contact(t, c) // c.Rev matches: accepted
+	stale.Company = "V3"
+	if _, err := f.db.PutContact(ctx, stale); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale revision: %v, want ErrConflict", err)
+	}
+	if _, err := f.db.PutContact(ctx, lookup.Contact{ID: "fresh", Company: "X", Rev: 5}); !errors.Is(err, ErrConflict) {
+		t.Errorf("revision for a new contact: %v", err)
+	}
+	p, _ := f.db.PutPersonal(ctx, "1001", lookup.Contact{FirstName: "P"})
+	p2 := p
+	p2.FirstName = "Q"
+	if _, err := f.db.PutPersonal(ctx, "1001", p2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.PutPersonal(ctx, "1001", p); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale personal revision: %v", err)
+	}
+}

@@ -19,6 +19,7 @@ func personalKey(owner, id string) []byte { return []byte(personalPrefix(owner) 
 // PutPersonal creates (empty ID) or replaces a personal contact of
 // extension owner (ErrNotFound when owner is not an extension). Personal
 // contacts have no phonebooks; over the per-extension limit is ErrLimit.
+// A non-zero c.Rev must equal the stored revision (ErrConflict).
 func (db *DB) PutPersonal(ctx context.Context, owner string, c lookup.Contact) (lookup.Contact, error) {
 	if err := ctx.Err(); err != nil {
 		return c, err
@@ -37,17 +38,21 @@ func (db *DB) PutPersonal(ctx context.Context, owner string, c lookup.Contact) (
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	exists := false
+	var old *lookup.Contact
 	if c.ID != "" {
-		old, err := db.GetPersonal(ctx, owner, c.ID)
+		o, err := db.GetPersonal(ctx, owner, c.ID)
 		switch {
 		case err == nil:
-			exists = true
+			exists, old = true, &o
 			if c.Source == "" {
-				c.Source = old.Source
+				c.Source = o.Source
 			}
 		case !errors.Is(err, ErrNotFound):
 			return c, err
 		}
+	}
+	if err := checkRev("personal contact", c.ID, c.Rev, old); err != nil {
+		return c, err
 	}
 	if c.Source == "" {
 		c.Source = lookup.ContactSourceManual
