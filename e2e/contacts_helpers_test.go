@@ -182,13 +182,15 @@ func pbSeed(t *testing.T, d *pbDaemon) {
 
 // pbCall is one call through the proxy for the per-callee tests.
 type pbCall struct {
-	name  string
-	flow  string // pb_uac_/pb_uas_<flow>.xml: busy, answer or cancel
-	from  caller
-	ruri  string // Request-URI user sent ("" = the To user)
-	to    string // To user (sipp -s)
-	forge bool   // send X-Cid-Phonebook and X-Cid-Source with the value "forged"
-	want  pbWant
+	name string
+	flow string // pb_uac_/pb_uas_<flow>.xml: busy, answer or cancel
+	from caller
+	ruri string // Request-URI user sent ("" = the To user)
+	to   string // To user (sipp -s)
+	// forgePB and forgeSrc, when set, are sent by the caller as
+	// X-Cid-Phonebook and X-Cid-Source (spoofing attempts).
+	forgePB, forgeSrc string
+	want              pbWant
 }
 
 // pbWant is what the callee must see and the daemon must log.
@@ -297,11 +299,15 @@ func runPBUAC(t *testing.T, c pbCall, tr transport, target string) *sippRun {
 	t.Helper()
 	r := newRun(t, "uac")
 	inf := filepath.Join(filepath.Dir(r.msgFile), "callers.csv")
-	h1, h2 := "X-E2e-Probe-1", "X-E2e-Probe-2"
-	if c.forge {
-		h1, h2 = "X-Cid-Phonebook", "X-Cid-Source"
+	h1, v1, h2, v2 := "X-E2e-Probe-1", "1", "X-E2e-Probe-2", "2"
+	if c.forgePB != "" {
+		h1, v1 = "X-Cid-Phonebook", c.forgePB
 	}
-	line := fmt.Sprintf("SEQUENTIAL\n%s;%s;%s;%s;%s;%s;\n", c.from.User, c.from.Display, c.from.PAI, c.sentRURI(), h1, h2)
+	if c.forgeSrc != "" {
+		h2, v2 = "X-Cid-Source", c.forgeSrc
+	}
+	line := fmt.Sprintf("SEQUENTIAL\n%s;%s;%s;%s;%s;%s;%s;%s;\n",
+		c.from.User, c.from.Display, c.from.PAI, c.sentRURI(), h1, h2, v1, v2)
 	if err := os.WriteFile(inf, []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
