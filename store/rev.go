@@ -145,7 +145,7 @@ func (db *DB) Changes(ctx context.Context, since uint64, limit int) ([]lookup.Ch
 	if since < db.revFloor.Load() || since > cur {
 		return nil, cur, fmt.Errorf("%w (since %d, kept from %d to %d)", ErrRevisionGone, since, db.revFloor.Load(), cur)
 	}
-	var out []lookup.Change
+	out := make([]lookup.Change, 0, min(uint64(limit), cur-since))
 	err := db.bdb.View(func(txn *badger.Txn) error {
 		start := blockStart(txn, since+1)
 		opt := badger.DefaultIteratorOptions
