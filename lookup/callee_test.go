@@ -121,3 +121,21 @@ func TestResolverHitDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+func TestGrantBeforeExtensionExists(t *testing.T) {
+	ix := calleeTestIndex(t, 0)
+	ix.PutPhonebook(PhonebookEntry{ID: "pc", Name: "C", View: []string{"1004"}})
+	ix.PutContact(IndexEntry{ID: "c1", Name: "One", Keys: []string{"+49301111111"}, Phonebooks: []string{"pc"}})
+	r := ix.Resolver(false)
+	if _, err := r.Resolve("030 1111111", "1004"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("not yet an extension: %v", err)
+	}
+	ix.PutExtension("1004", "Dan")
+	if res, err := r.Resolve("030 1111111", "1004"); err != nil || res.Phonebook != "C" {
+		t.Errorf("after creating 1004: %+v %v", res, err)
+	}
+	ix.DeleteExtension("1004")
+	if _, err := r.Resolve("030 1111111", "1004"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after deleting 1004: %v", err)
+	}
+}

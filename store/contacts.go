@@ -315,6 +315,7 @@ func (db *DB) ListContacts(ctx context.Context, cursor string, limit int) ([]loo
 		if _, err := decodeContact(v, &c); err != nil {
 			return false, fmt.Errorf("store: contact %s: %w", id, err)
 		}
+		c.Phonebooks = db.knownPhonebooks(c.Phonebooks)
 		out = append(out, c)
 		return true, nil
 	})
@@ -329,6 +330,7 @@ func (db *DB) EachContact(ctx context.Context, fn func(lookup.Contact) (bool, er
 		if _, err := decodeContact(v, &c); err != nil {
 			return false, fmt.Errorf("store: contact %s: %w", id, err)
 		}
+		c.Phonebooks = db.knownPhonebooks(c.Phonebooks)
 		return fn(c)
 	})
 }
