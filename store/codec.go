@@ -96,3 +96,53 @@ func (d *decoder) aliasList(dst []string) []string {
 	}
 	return dst
 }
+
+// Change block: format, unix time (uvarint), uvarint n, then n changes
+// of consecutive revisions from the one in the key, each: kind code,
+// flags (bit 0 deleted), id, owner, uvarint m + m phonebook ids.
+var kindCodes = []string{lookup.KindContact, lookup.KindPersonal, lookup.KindPhonebook, lookup.KindExtension, lookup.KindPrefix}
+
+func appendChange(dst []byte, ch *lookup.Change) []byte {
+	var flags byte
+	if ch.Deleted {
+		flags = 1
+	}
+	dst = append(dst, byte(indexOf(kindCodes, ch.Kind)), flags)
+	dst = appendString(dst, ch.ID)
+	dst = appendString(dst, ch.Owner)
+	return appendStrings(dst, ch.Phonebooks)
+}
+
+// decodeBlock appends the changes of block b (first revision first) with
+// Rev > since to out, at most limit in out (limit 0: only count), and
+// returns the block's time and size.
+func decodeBlock(b []byte, first, since uint64, limit int, out []lookup.Change) ([]lookup.Change, int64, int, error) {
+	if len(b) < 1 || b[0] != recordFormat {
+		return out, 0, 0, errBadRecord
+	}
+	d := decoder{b: b[1:]}
+	at := int64(d.uvarint())
+	n := d.uvarint()
+	if d.err != nil || n > changeBlock {
+		return out, 0, 0, errBadRecord
+	}
+	if limit == 0 {
+		return out, at, int(n), nil
+	}
+	for i := uint64(0); i < n && len(out) < limit; i++ {
+		if len(d.b) < 2 || int(d.b[0]) >= len(kindCodes) {
+			return out, at, int(n), errBadRecord
+		}
+		ch := lookup.Change{Rev: first + i, Kind: kindCodes[d.b[0]], Deleted: d.b[1]&1 != 0}
+		d.b = d.b[2:]
+		ch.ID, ch.Owner = d.string(), d.string()
+		ch.Phonebooks = d.strings()
+		if d.err != nil {
+			return out, at, int(n), d.err
+		}
+		if ch.Rev > since {
+			out = append(out, ch)
+		}
+	}
+	return out, at, int(n), nil
+}
