@@ -45,12 +45,11 @@ type pbCall struct {
 
 // pbWant is what the callee must see and the daemon must log.
 type pbWant struct {
-	name      string // contact name ("" = caller stays sueTo1003)
+	name      string // contact name ("" = caller stays unnamed)
 	source    string // X-Cid-Source and event source
 	contactID string // event contact_id
 	phonebook string // X-Cid-Phonebook value ("" = header absent)
 	ruri      string // Request-URI user at the callee ("" = as sent)
-	callee    string // event callee ("" = the To user)
 	direction string // event direction ("" = inbound)
 }
 

@@ -264,10 +264,7 @@ func checkPBEvents(t *testing.T, d *pbDaemon, callID string, c pbCall) {
 	if k := kinds(evs); !slices.Equal(k, kinds0) {
 		t.Fatalf("events for %s: %v, want %v\n%v", callID, k, kinds0, evs)
 	}
-	callee, dir := w.callee, w.direction
-	if callee == "" {
-		callee = c.to
-	}
+	callee, dir := c.to, w.direction // the callee is the To user for these calls
 	if dir == "" {
 		dir = "inbound"
 	}
