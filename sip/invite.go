@@ -17,6 +17,10 @@ import (
 func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	c := p.calls.newCall(in, p.cfg.TrustPAI, p.exts)
 	c.ringTimeout = p.cfg.RingTimeout.D()
+	// X-Cid-* headers are ours to set: a caller's own are never passed on,
+	// whether or not this call gets a name or a phonebook route.
+	removeHeaders(fwd, hdrCidSource)
+	removeHeaders(fwd, hdrPhonebook)
 	if withheld(in) && !p.cfg.NameWithheld {
 		// The caller asked for privacy: events (journal, popups) get the
 		// From user ("anonymous"), not a number taken from P-Asserted-Identity.
@@ -52,8 +56,8 @@ const hdrPhonebook = "X-Cid-Phonebook"
 
 // routeByPhonebook applies the first sip.phonebook_routes entry for the
 // phonebook the caller matched through: an X-Cid-Phonebook header and/or a
-// new Request-URI user (a queue, an IVR). A received X-Cid-Phonebook is
-// replaced, never trusted.
+// new Request-URI user (a queue, an IVR). A received X-Cid-Phonebook was
+// removed by identify: it is never trusted.
 func (p *Proxy) routeByPhonebook(fwd *sip.Request, phonebook string) {
 	if phonebook == "" {
 		return
@@ -63,18 +67,23 @@ func (p *Proxy) routeByPhonebook(fwd *sip.Request, phonebook string) {
 			continue
 		}
 		if r.Header {
-			for i := 0; i < len(fwd.Headers()); i++ {
-				if name := fwd.Headers()[i].Name(); strings.EqualFold(name, hdrPhonebook) {
-					fwd.RemoveHeader(name)
-					i--
-				}
-			}
 			fwd.AppendHeader(sip.NewHeader(hdrPhonebook, CleanName(phonebook, 64)))
 		}
 		if r.RequestURIUser != "" {
 			fwd.Recipient.User = r.RequestURIUser
 		}
 		return
+	}
+}
+
+// removeHeaders drops every header called name, in any letter case
+// (sipgo's RemoveHeader matches the exact spelling).
+func removeHeaders(req *sip.Request, name string) {
+	for i := 0; i < len(req.Headers()); i++ {
+		if n := req.Headers()[i].Name(); strings.EqualFold(n, name) {
+			req.RemoveHeader(n)
+			i--
+		}
 	}
 }
 

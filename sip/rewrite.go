@@ -182,12 +182,7 @@ func rewriteInvite(req *sip.Request, quoted, source string) {
 		}
 	}
 	if source != "" {
-		for i := 0; i < len(req.Headers()); i++ { // drop a received (spoofed) one
-			if name := req.Headers()[i].Name(); strings.EqualFold(name, hdrCidSource) {
-				req.RemoveHeader(name)
-				i--
-			}
-		}
+		removeHeaders(req, hdrCidSource) // drop a received (spoofed) one
 		req.AppendHeader(sip.NewHeader(hdrCidSource, sourceToken(source)))
 	}
 }
