@@ -37,10 +37,10 @@ type pbCall struct {
 	from caller
 	ruri string // Request-URI user sent ("" = the To user)
 	to   string // To user (sipp -s)
-	// forgePB and forgeSrc, when set, are sent by the caller as
-	// X-Cid-Phonebook and X-Cid-Source (spoofing attempts).
-	forgePB, forgeSrc string
-	want              pbWant
+	// extra holds up to two headers (name, value) the caller adds, e.g.
+	// X-Cid-Phonebook: Sales as a spoofing attempt, or Privacy: id.
+	extra [][2]string
+	want  pbWant
 }
 
 // pbWant is what the callee must see and the daemon must log.
@@ -148,15 +148,13 @@ func runPBUAC(t *testing.T, c pbCall, tr transport, target string) *sippRun {
 	t.Helper()
 	r := newRun(t, "uac")
 	inf := filepath.Join(filepath.Dir(r.msgFile), "callers.csv")
-	h1, v1, h2, v2 := "X-E2e-Probe-1", "1", "X-E2e-Probe-2", "2"
-	if c.forgePB != "" {
-		h1, v1 = "X-Cid-Phonebook", c.forgePB
+	if len(c.extra) > 2 {
+		t.Fatalf("%s: %d extra headers, the scenario has room for 2", c.name, len(c.extra))
 	}
-	if c.forgeSrc != "" {
-		h2, v2 = "X-Cid-Source", c.forgeSrc
-	}
+	hs := [2][2]string{{"X-E2e-Probe-1", "1"}, {"X-E2e-Probe-2", "2"}}
+	copy(hs[:], c.extra)
 	line := fmt.Sprintf("SEQUENTIAL\n%s;%s;%s;%s;%s;%s;%s;%s;\n",
-		c.from.User, c.from.Display, c.from.PAI, c.sentRURI(), h1, h2, v1, v2)
+		c.from.User, c.from.Display, c.from.PAI, c.sentRURI(), hs[0][0], hs[1][0], hs[0][1], hs[1][1])
 	if err := os.WriteFile(inf, []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
