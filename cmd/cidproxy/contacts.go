@@ -40,7 +40,7 @@ func contactsMain(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 		return 2
 	}
 	// One-shot commands need no contact index: faster and smaller.
-	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup), store.WithoutContactIndex())
+	db, err := openStore(cfg, log, store.WithoutContactIndex())
 	if err != nil {
 		return storeOpenFailed(stderr, err)
 	}
@@ -90,7 +90,7 @@ func lookupMain(ctx context.Context, cfg *config.Config, log *slog.Logger, args 
 		fmt.Fprint(stderr, lookupUsage)
 		return 2
 	}
-	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup))
+	db, err := openStore(cfg, log)
 	if err != nil {
 		return storeOpenFailed(stderr, err)
 	}

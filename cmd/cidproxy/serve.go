@@ -14,7 +14,6 @@ import (
 	"cidproxy/lookup"
 	"cidproxy/sip"
 	"cidproxy/sip/event"
-	"cidproxy/store"
 )
 
 // serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) and returns
@@ -34,7 +33,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
 	}
 	reg := newRegistry()
-	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup), store.WithLimits(cfg.Limits))
+	db, err := openStore(cfg, log)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func tokenMain(ctx context.Context, cfg *config.Config, log *slog.Logger, args [
 		fmt.Fprint(stderr, tokenUsage)
 		return 2
 	}
-	db, err := store.Open(cfg.Store, log, store.WithLookup(cfg.Lookup))
+	db, err := openStore(cfg, log)
 	if err != nil {
 		return storeOpenFailed(stderr, err)
 	}
