@@ -15,7 +15,9 @@ import (
 )
 
 const contactsUsage = `usage:
-  cidproxy contacts import [-config FILE] FILE.csv           import company contacts (all or nothing)
+  cidproxy contacts import [-config FILE] [--phonebook NAME|ID] FILE.csv
+                                                             import company contacts (all or nothing),
+                                                             optionally into an existing phonebook
   cidproxy contacts export [-config FILE]                    write company contacts as CSV to stdout
   cidproxy contacts import-prefixes [-config FILE] FILE.csv  import prefix rules (header: prefix,name)
   cidproxy contacts export-prefixes [-config FILE]           write prefix rules as CSV to stdout
@@ -23,6 +25,8 @@ const contactsUsage = `usage:
 contact CSV columns (header row; any subset, any order):
   ` + "first_name,last_name,company,email,business_number,business_number_2,business_fax,\n  mobile_number,mobile_number_2,home_number,home_number_2,home_fax,other_number,\n  zip,street,city,state,country,remark" + `
 The caller name shown is "first_name last_name", or company when both are empty.
+A company contact names a caller only for extensions that may view one of its
+phonebooks (or for everyone with lookup.identify_from_all_company_contacts).
 `
 
 // contactsMain runs "cidproxy contacts ...". It opens the store itself and
@@ -33,6 +37,14 @@ func contactsMain(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
+	phonebook := ""
+	if cmd == "import" {
+		var ok bool
+		if phonebook, rest, ok = takeFlag(rest, "phonebook"); !ok {
+			fmt.Fprint(stderr, contactsUsage)
+			return 2
+		}
+	}
 	wantArgs := map[string]int{"import": 1, "export": 0, "import-prefixes": 1, "export-prefixes": 0}
 	n, ok := wantArgs[cmd]
 	if !ok || len(rest) != n {
@@ -47,7 +59,7 @@ func contactsMain(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 	defer closeStore(db, stderr)
 	switch cmd {
 	case "import", "import-prefixes":
-		return importFile(ctx, db, cmd, rest[0], stdout, stderr)
+		return importFile(ctx, db, cmd, rest[0], phonebook, stdout, stderr)
 	case "export":
 		_, err = db.ExportCSV(ctx, stdout)
 	case "export-prefixes":
@@ -56,7 +68,29 @@ func contactsMain(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 	return exitErr(stderr, "cidproxy contacts "+cmd, err)
 }
 
-func importFile(ctx context.Context, db *store.DB, cmd, path string, stdout, stderr io.Writer) int {
+// takeFlag removes "--name VALUE" (or -name, --name=VALUE) from args.
+func takeFlag(args []string, name string) (string, []string, bool) {
+	var val string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--"+name || a == "-"+name:
+			if i+1 >= len(args) {
+				return "", nil, false
+			}
+			val = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--"+name+"=") || strings.HasPrefix(a, "-"+name+"="):
+			val = a[strings.IndexByte(a, '=')+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return val, rest, true
+}
+
+func importFile(ctx context.Context, db *store.DB, cmd, path, phonebook string, stdout, stderr io.Writer) int {
 	f, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "cidproxy contacts %s: %v\n", cmd, err)
@@ -66,7 +100,12 @@ func importFile(ctx context.Context, db *store.DB, cmd, path string, stdout, std
 	var n int
 	what := "contacts"
 	if cmd == "import" {
-		n, err = db.ImportCSV(ctx, f, lookup.ContactSourceCSV)
+		if phonebook != "" {
+			if p, perr := db.PhonebookByName(ctx, phonebook); perr == nil {
+				phonebook = p.ID // a name is accepted as well as an id
+			}
+		}
+		n, err = db.ImportCSVInto(ctx, f, lookup.ContactSourceCSV, phonebook)
 	} else {
 		what = "prefix rules"
 		n, err = db.ImportPrefixCSV(ctx, f)
@@ -96,7 +135,8 @@ func lookupMain(ctx context.Context, cfg *config.Config, log *slog.Logger, args 
 	}
 	defer closeStore(db, stderr)
 	fmt.Fprintf(stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
-	r, err := lookup.Chain{db.Index()}.Lookup(ctx, q)
+	// The same chain serve gives the proxy: per-callee visibility included.
+	r, err := lookup.Chain{db.Resolver()}.Lookup(ctx, q)
 	switch {
 	case errors.Is(err, lookup.ErrAmbiguous):
 		fmt.Fprintf(stderr, "cidproxy lookup: no unique match: %v\n", ambiguity(err))
@@ -108,6 +148,9 @@ func lookupMain(ctx context.Context, cfg *config.Config, log *slog.Logger, args 
 		return exitErr(stderr, "cidproxy lookup", err)
 	}
 	fmt.Fprintf(stdout, "name: %s\nsource: %s\ncontact: %s\n", r.Name, r.Source, r.ContactID)
+	if r.Phonebook != "" {
+		fmt.Fprintf(stdout, "phonebook: %s\n", r.Phonebook)
+	}
 	return 0
 }
 

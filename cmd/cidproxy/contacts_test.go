@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"cidproxy/config"
+	"cidproxy/lookup"
 	"cidproxy/store"
 )
 
@@ -57,6 +58,12 @@ func TestContactsImportExportLookup(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "imported 2 contacts") {
 		t.Fatalf("import: %+v", r)
 	}
+	// In no phonebook, a company contact names nobody by default...
+	if r := runCLI(t, cfg, lookupCmd, "030 1234567", "--callee", "1001"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+		t.Fatalf("contact in no phonebook named a caller: %+v", r)
+	}
+	// ...unless every company contact may name callers.
+	cfg.Lookup.IdentifyFromAllCompanyContacts = true
 	r = runCLI(t, cfg, contacts, "export")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(store.CSVColumns, ",")+"\n") || !strings.Contains(r.stdout, `"ACME, GmbH"`) {
 		t.Fatalf("export: %+v", r)
@@ -143,5 +150,35 @@ func TestCommandsReportLockedStore(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "is in use by another cidproxy process") || !strings.Contains(r.stderr, "stop it or use its API") {
 			t.Errorf("locked store: %+v", r)
 		}
+	}
+}
+
+func TestContactsImportIntoPhonebook(t *testing.T) {
+	cfg := testCLIConfig(t)
+	db, err := store.Open(cfg.Store, nil, store.WithLookup(cfg.Lookup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.PutExtension(ctx, lookup.Extension{Number: "1001", Name: "Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutPhonebook(ctx, lookup.Phonebook{Name: "Sales", View: []string{"1001"}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	if r := runCLI(t, cfg, contacts, "import", "--phonebook", "Nope", writeFile(t, "c.csv", goodCSV)); r.code != 1 {
+		t.Fatalf("import into a missing phonebook: %+v", r)
+	}
+	if r := runCLI(t, cfg, contacts, "import", "--phonebook", "sales", writeFile(t, "c.csv", goodCSV)); r.code != 0 {
+		t.Fatalf("import --phonebook: %+v", r)
+	}
+	r := runCLI(t, cfg, lookupCmd, "030 1234567", "--callee", "1001")
+	if r.code != 0 || !strings.Contains(r.stdout, "name: Anna Alt\n") || !strings.Contains(r.stdout, "phonebook: Sales\n") {
+		t.Fatalf("lookup for a viewer of Sales: %+v", r)
+	}
+	if r := runCLI(t, cfg, lookupCmd, "030 1234567", "--callee", "1002"); r.code != 1 {
+		t.Fatalf("extension 1002 may not see Sales but got a name: %+v", r)
 	}
 }
