@@ -22,6 +22,7 @@ func pbSeed(t *testing.T, d *pbDaemon) {
 		{"id": "paula", "first_name": "Paula", "last_name": "Company", "business_number": "+4930777888", "phonebooks": []string{"sales"}},
 		{"id": "sue", "first_name": "Sue", "last_name": "Support", "business_number": "030 555666", "phonebooks": []string{"support"}},
 		{"id": "hank", "first_name": "Hank", "last_name": "Hidden", "mobile_number": "+49 40 333444"},
+		{"id": "mia", "first_name": "Mia", "last_name": "Multi", "other_number": "+4930888999", "phonebooks": []string{"support", "sales"}},
 	} {
 		d.api(t, "POST", "/api/v1/contacts", c, created)
 	}

@@ -17,6 +17,7 @@ import (
 //	                   paula   Paula Company  +4930777888    in sales
 //	                   sue     Sue Support    030 555666     in support
 //	                   hank    Hank Hidden    +49 40 333444  in no phonebook
+//	                   mia     Mia Multi      +4930888999    in support and sales
 //	personal contacts  1002: my-sam          My Sam         030 111222
 //	                   1001: paula-private   Paula Private  0049 30 777888
 //	prefix rule        berlin-11 +493011* Berlin 11 Prefix
@@ -34,6 +35,7 @@ var (
 	pbSamNat   = caller{User: "030111222", Display: "", PAI: "030111222"}
 	pbPaula    = caller{User: "+4930777888", Display: `"+4930777888"`, PAI: "+4930777888"}
 	pbHank     = caller{User: "+4940333444", Display: `"+4940333444"`, PAI: "+4940333444"}
+	pbMia      = caller{User: "+4930888999", Display: `"+4930888999"`, PAI: "+4930888999"}
 	pbSue      = caller{User: "+4930555666", Display: `"+4930555666"`, PAI: "+4930555666"}
 	pbExt1002  = caller{User: "1002", Display: `"1002"`, PAI: "1002"}
 	pbSamSales = pbWant{name: "Sam Sales", source: "company", contactID: "sam", phonebook: "Sales", ruri: "600"}
@@ -65,6 +67,11 @@ var pbStaticCalls = []pbCall{
 		want: pbWant{name: "Paula Private", source: "personal", contactID: "paula-private"}},
 	{name: "company_contact_in_no_visible_phonebook_unnamed", flow: "busy",
 		from: pbHank, to: "1001"},
+	{name: "contact_in_two_phonebooks_routed_by_visible_one", flow: "busy",
+		from: pbMia, to: "1001",
+		want: pbWant{name: "Mia Multi", source: "company", contactID: "mia", phonebook: "Sales", ruri: "600"}},
+	{name: "contact_in_two_invisible_phonebooks_unnamed", flow: "busy",
+		from: pbMia, to: "1002"},
 	pbExtCall,
 	pbSalesCancel,
 }
@@ -131,10 +138,13 @@ func pbAPIChanges(t *testing.T, d *pbDaemon, tr transport, port int) {
 		call   pbCall
 		want   pbWant
 	}{
-		{"support_invisible_unnamed", func(*testing.T) {}, sueTo1003, pbWant{}},
+		{"support_invisible_unnamed", nil, sueTo1003, pbWant{}},
 		{"grant_view_names_and_routes", func(t *testing.T) {
 			d.api(t, "PATCH", "/api/v1/phonebooks/support", pbObj{"view": []string{"1003"}}, http.StatusOK)
 		}, sueTo1003, pbWant{name: "Sue Support", source: "company", contactID: "sue", phonebook: "Support"}},
+		// Mia is in sales and support: the callee's visible phonebook routes.
+		{"contact_in_two_phonebooks_routed_by_visible_one", nil, pbCall{flow: "busy", from: pbMia, to: "1003"},
+			pbWant{name: "Mia Multi", source: "company", contactID: "mia", phonebook: "Support"}},
 		{"personal_contact_added_wins", func(t *testing.T) {
 			d.api(t, "POST", "/api/v1/extensions/1003/contacts",
 				pbObj{"id": "sue-mine", "first_name": "Sue", "last_name": "Mine", "business_number": "+49 30 555666"}, http.StatusCreated)
@@ -150,7 +160,9 @@ func pbAPIChanges(t *testing.T, d *pbDaemon, tr transport, port int) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			s.change(t)
+			if s.change != nil {
+				s.change(t)
+			}
 			c := s.call
 			c.name, c.want = s.name, s.want
 			pbCallOK(t, d, tr, port, c)
