@@ -33,7 +33,7 @@ test: deps
 bench: deps bench-go bench-load
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 20m $(PKGS)
+	bash bench/go-bench.sh
 
 bench-load: build
 	bash bench/sipp-load.sh
