@@ -21,6 +21,11 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, in, 503, "Service Unavailable")
 		return
 	}
+	if reason := invalidRequest(in); reason != "" {
+		p.m.malformed.Inc()
+		p.respond(tx, in, 400, reason)
+		return
+	}
 	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
 		p.respond(tx, in, 483, "Too Many Hops")
 		return
@@ -166,6 +171,10 @@ func (p *Proxy) respond(tx sip.ServerTransaction, in *sip.Request, code int, rea
 // are absorbed by the INVITE server transaction (pitfall 12).
 func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
 	p.m.request(in.Method)
+	if invalidRequest(in) != "" { // an ACK is never answered: drop it
+		p.m.malformed.Inc()
+		return
+	}
 	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
 		return
 	}
