@@ -211,6 +211,7 @@ func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
 	}
 	x := newExtractor(body, outputs)
+	defer x.release()
 	cols := make([][]string, len(outputs))
 	multi := make([]bool, len(outputs))
 	n := 0

@@ -18,6 +18,8 @@ type extractor struct {
 	body   string
 	paths  []*path // compiled path of each output
 	groups map[string]*group
+	// scratch backs the columns of fillFast (from scratchPool)
+	scratch *[]string
 }
 
 // group is the array at one prefix and the keys wanted from its elements.
@@ -141,20 +143,32 @@ func (x *extractor) eval(sh shape) ([]string, bool) {
 	return []string{resultString(r)}, false
 }
 
-// fill computes every column of g with one pass over each element.
+// fill computes every column of g with one pass over the array at prefix.
 func (x *extractor) fill(prefix string, g *group) {
 	g.done = true
 	g.cols = make(map[string][]string, len(g.suffixes))
-	arr := gjson.Parse(x.body)
-	if prefix != "" {
-		arr = gjson.Get(x.body, prefix)
-	}
-	if !arr.IsArray() {
-		for _, s := range g.suffixes {
-			g.cols[s] = nil
+	raw, ok := topKey(x.body, prefix)
+	if !ok {
+		arr := gjson.Parse(x.body)
+		if prefix != "" {
+			arr = gjson.Get(x.body, prefix)
 		}
-		return
+		if !arr.IsArray() {
+			for _, s := range g.suffixes {
+				g.cols[s] = nil
+			}
+			return
+		}
+		raw = arr.Raw
 	}
+	if !x.fillFast(raw, g) {
+		x.fillSlow(gjson.Parse(raw), g)
+	}
+}
+
+// fillSlow is fill with GJSON's own iteration; it is used when fillFast
+// meets something it does not expect.
+func (x *extractor) fillSlow(arr gjson.Result, g *group) {
 	elems := arr.Array()
 	for _, s := range g.suffixes {
 		g.cols[s] = make([]string, len(elems))

@@ -43,7 +43,7 @@ func (t *Table) Records() []Record {
 // empty. Values may alias the response body, so they are copied into one
 // arena shared by the table.
 func newTable(outputs []*Output, cols [][]string, multi []bool, n int) *Table {
-	t := &Table{}
+	t := &Table{Names: make([]string, 0, len(outputs))}
 	at := make([]int, len(outputs)) // output -> column
 	for j, o := range outputs {
 		at[j] = -1

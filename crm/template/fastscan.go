@@ -1,0 +1,321 @@
+package template
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+)
+
+// The fast path of fill: one scan of the array that matches each element's
+// keys against the wanted keys, without building a gjson.Result per element
+// or per member. It expects JSON that gjson.Valid accepted; on anything it
+// does not expect it reports false and fill falls back to fillSlow, so the
+// results are those of fillSlow.
+
+// scratchPool holds the string slices that columns are built in; they only
+// live until newTable has copied the values (see extractor.release).
+var scratchPool = sync.Pool{New: func() any { return new([]string) }}
+
+// maxScratch bounds the scratch slices kept in the pool (in strings).
+const maxScratch = 1 << 15
+
+// release returns x's scratch memory to the pool, cleared so that it does
+// not keep the response body alive. Columns must not be used afterwards.
+func (x *extractor) release() {
+	if x.scratch == nil {
+		return
+	}
+	if cap(*x.scratch) > maxScratch {
+		x.scratch = nil
+		return
+	}
+	clear((*x.scratch)[:cap(*x.scratch)])
+	*x.scratch = (*x.scratch)[:0]
+	scratchPool.Put(x.scratch)
+	x.scratch = nil
+}
+
+// colPlan says how one suffix of a group is answered from an element.
+type colPlan struct {
+	suffix string
+	key    int    // index into group.keys; -1: evaluate suffix with GJSON
+	rest   string // path after the key ("" for the key's value itself)
+}
+
+// topKey returns the array at prefix when prefix is "" (the root) or dotted
+// plain keys that lead through objects to an array; ok is false otherwise
+// (the caller then asks GJSON).
+func topKey(body, prefix string) (raw string, ok bool) {
+	i := skipWS(body, 0)
+	var one [1]string
+	var found [1]string
+	for rest := prefix; rest != ""; {
+		var k string
+		k, rest, _ = strings.Cut(rest, ".")
+		if k == "" || firstKey(k) != k || i >= len(body) || body[i] != '{' {
+			return "", false
+		}
+		one[0] = k
+		if _, ok := scanObject(body, i, one[:], found[:], true); !ok || found[0] == "" {
+			return "", false
+		}
+		body, i = found[0], 0
+	}
+	if i >= len(body) || body[i] != '[' {
+		return "", false
+	}
+	return body[i:], true
+}
+
+// plans returns one colPlan per distinct suffix of g.
+func (g *group) plans() []colPlan {
+	out := make([]colPlan, 0, len(g.suffixes))
+	for _, s := range g.suffixes {
+		if slicesContainsPlan(out, s) {
+			continue
+		}
+		p := colPlan{suffix: s, key: -1}
+		if k := firstKey(s); k != "" {
+			for j, want := range g.keys {
+				if want == k {
+					p.key = j
+				}
+			}
+			if p.key >= 0 && len(s) > len(k) {
+				p.rest = s[len(k)+1:]
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func slicesContainsPlan(ps []colPlan, s string) bool {
+	for _, p := range ps {
+		if p.suffix == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fillFast fills g from the array raw; false means raw held something
+// unexpected and nothing was filled.
+func (x *extractor) fillFast(raw string, g *group) bool {
+	plans := g.plans()
+	np := len(plans)
+	found := make([]string, len(g.keys))
+	if x.scratch == nil {
+		x.scratch = scratchPool.Get().(*[]string)
+	}
+	buf := *x.scratch
+	base := len(buf)
+	defer func() { *x.scratch = buf[:base] }() // on failure, drop the partial rows
+	n := 0
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return false
+	}
+	i = skipWS(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		i = len(raw) // empty array
+	}
+	for i < len(raw) {
+		start := i
+		var end int
+		var ok bool
+		if raw[i] == '{' {
+			end, ok = scanObject(raw, i, g.keys, found, false)
+		} else {
+			end, ok = skipValue(raw, i)
+		}
+		if !ok {
+			return false
+		}
+		elem := raw[start:end]
+		for _, p := range plans {
+			var v string
+			switch {
+			case raw[start] != '{' || p.key < 0:
+				v = resultString(gjson.Get(elem, p.suffix))
+			case found[p.key] != "":
+				v = valueString(found[p.key], p.rest)
+			}
+			buf = append(buf, v)
+		}
+		n++
+		i = skipWS(raw, end)
+		switch {
+		case i < len(raw) && raw[i] == ',':
+			if i = skipWS(raw, i+1); i >= len(raw) || raw[i] == ']' {
+				return false
+			}
+		case i < len(raw) && raw[i] == ']':
+			i = len(raw)
+		default:
+			return false
+		}
+	}
+	// transpose the rows (buf[base:]) into columns after them
+	buf = slices.Grow(buf, n*np)
+	rows, cells := buf[base:], buf[len(buf):len(buf)+n*np]
+	for c, p := range plans {
+		col := cells[c*n : (c+1)*n : (c+1)*n]
+		for r := range col {
+			col[r] = rows[r*np+c]
+		}
+		g.cols[p.suffix] = col
+	}
+	clear(rows)
+	base = len(buf) + n*np
+	buf = buf[:base]
+	return true
+}
+
+// valueString is resultString of the member value raw, or of rest within
+// it.
+func valueString(raw, rest string) string {
+	if rest != "" {
+		return resultString(gjson.Get(raw, rest))
+	}
+	switch raw[0] {
+	case '"':
+		if strings.IndexByte(raw, '\\') < 0 {
+			return raw[1 : len(raw)-1]
+		}
+		return gjson.Parse(raw).Str
+	case 't':
+		return "true"
+	case 'f':
+		return "false"
+	case 'n':
+		return ""
+	case '{', '[':
+		return resultString(gjson.Result{Type: gjson.JSON, Raw: raw})
+	}
+	return raw // number
+}
+
+// scanObject scans the object at s[i] ('{'), storing in found[j] the raw
+// value of the first member named keys[j] ("" if none). With stop it
+// returns once every key is found.
+func scanObject(s string, i int, keys, found []string, stop bool) (int, bool) {
+	clear(found)
+	left := len(keys)
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	for i < len(s) && s[i] == '"' {
+		ks := i
+		ke, ok := skipString(s, i)
+		if !ok {
+			return 0, false
+		}
+		key := s[ks+1 : ke-1]
+		if i = skipWS(s, ke); i >= len(s) || s[i] != ':' {
+			return 0, false
+		}
+		vs := skipWS(s, i+1)
+		ve, ok := skipValue(s, vs)
+		if !ok {
+			return 0, false
+		}
+		if left > 0 {
+			if strings.IndexByte(key, '\\') >= 0 {
+				key = gjson.Parse(s[ks:ke]).Str
+			}
+			for j, want := range keys {
+				if len(key) == len(want) && found[j] == "" && key == want {
+					found[j] = s[vs:ve]
+					left--
+					break
+				}
+			}
+			if left == 0 && stop {
+				return ve, true
+			}
+		}
+		i = skipWS(s, ve)
+		if i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		return 0, false
+	}
+	return 0, false
+}
+
+// skipWS returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at s[i] ('"').
+func skipString(s string, i int) (int, bool) {
+	for j := i + 1; ; {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return 0, false
+		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && s[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1, true
+		}
+		j = q + 1
+	}
+}
+
+// skipValue returns the index after the value that starts at s[i].
+func skipValue(s string, i int) (int, bool) {
+	if i >= len(s) {
+		return 0, false
+	}
+	switch c := s[i]; {
+	case c == '"':
+		return skipString(s, i)
+	case c == '{' || c == '[':
+		depth := 0
+		for j := i; j < len(s); j++ {
+			switch s[j] {
+			case '"':
+				e, ok := skipString(s, j)
+				if !ok {
+					return 0, false
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1, true
+				}
+			}
+		}
+		return 0, false
+	}
+	j := i
+	for j < len(s) && s[j] > ' ' && s[j] != ',' && s[j] != ']' && s[j] != '}' {
+		j++
+	}
+	switch lit := s[i:j]; {
+	case lit == "true" || lit == "false" || lit == "null":
+	case lit != "" && (lit[0] == '-' || lit[0] >= '0' && lit[0] <= '9'):
+	default:
+		return 0, false
+	}
+	return j, true
+}
