@@ -17,24 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
-// syncBuffer is a goroutine-safe bytes.Buffer for daemon output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -47,12 +29,12 @@ func freePort(t *testing.T) int {
 
 // startDaemon runs "cidproxy serve" in-process and returns the admin base
 // URL, the config path and a stop function that returns the exit status.
-func startDaemon(t *testing.T) (string, string, func() int, *syncBuffer) {
+func startDaemon(t *testing.T) (string, string, func() int, *syncWriter) {
 	return startDaemonWith(t, nil)
 }
 
 // startDaemonWith calls before(cfgPath) before the daemon starts.
-func startDaemonWith(t *testing.T, before func(cfgPath string)) (string, string, func() int, *syncBuffer) {
+func startDaemonWith(t *testing.T, before func(cfgPath string)) (string, string, func() int, *syncWriter) {
 	t.Helper()
 	dir := t.TempDir()
 	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -76,7 +58,7 @@ extensions:
 		before(cfgPath)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &syncWriter{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve", "-config", cfgPath}, io.Discard, out) }()
 	base := "http://" + admin
