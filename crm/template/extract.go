@@ -207,11 +207,11 @@ func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return newTable(outputs, nil, nil, 0), nil
 	}
-	if !gjson.ValidBytes(body) {
-		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
-	}
 	x := newExtractor(body, outputs)
 	defer x.release()
+	if !x.validate() { // as gjson.ValidBytes, filling a group on the way
+		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
+	}
 	cols := make([][]string, len(outputs))
 	multi := make([]bool, len(outputs))
 	n := 0

@@ -104,74 +104,105 @@ func slicesContainsPlan(ps []colPlan, s string) bool {
 // fillFast fills g from the array raw; false means raw held something
 // unexpected and nothing was filled.
 func (x *extractor) fillFast(raw string, g *group) bool {
-	plans := g.plans()
-	np := len(plans)
-	found := make([]string, len(g.keys))
-	if x.scratch == nil {
-		x.scratch = scratchPool.Get().(*[]string)
-	}
-	buf := *x.scratch
-	base := len(buf)
-	defer func() { *x.scratch = buf[:base] }() // on failure, drop the partial rows
-	n := 0
+	f := x.newFiller(g)
 	i := skipWS(raw, 0)
 	if i >= len(raw) || raw[i] != '[' {
+		f.abort()
 		return false
 	}
 	i = skipWS(raw, i+1)
 	if i < len(raw) && raw[i] == ']' {
-		i = len(raw) // empty array
+		f.done()
+		return true
 	}
 	for i < len(raw) {
 		start := i
 		var end int
 		var ok bool
 		if raw[i] == '{' {
-			end, ok = scanObject(raw, i, g.keys, found, false)
+			end, ok = scanObject(raw, i, g.keys, f.found, false)
 		} else {
 			end, ok = skipValue(raw, i)
 		}
 		if !ok {
-			return false
+			break
 		}
-		elem := raw[start:end]
-		for _, p := range plans {
-			var v string
-			switch {
-			case raw[start] != '{' || p.key < 0:
-				v = resultString(gjson.Get(elem, p.suffix))
-			case found[p.key] != "":
-				v = valueString(found[p.key], p.rest)
-			}
-			buf = append(buf, v)
-		}
-		n++
+		f.element(raw[start:end])
 		i = skipWS(raw, end)
-		switch {
-		case i < len(raw) && raw[i] == ',':
-			if i = skipWS(raw, i+1); i >= len(raw) || raw[i] == ']' {
-				return false
+		if i < len(raw) && raw[i] == ',' {
+			if i = skipWS(raw, i+1); i < len(raw) && raw[i] != ']' {
+				continue
 			}
-		case i < len(raw) && raw[i] == ']':
-			i = len(raw)
-		default:
-			return false
+		} else if i < len(raw) && raw[i] == ']' {
+			f.done()
+			return true
 		}
+		break
 	}
-	// transpose the rows (buf[base:]) into columns after them
-	buf = slices.Grow(buf, n*np)
-	rows, cells := buf[base:], buf[len(buf):len(buf)+n*np]
-	for c, p := range plans {
+	f.abort()
+	return false
+}
+
+// filler collects the columns of a group element by element, row-major in
+// the extractor's scratch slice, and transposes them when done.
+type filler struct {
+	x     *extractor
+	g     *group
+	plans []colPlan
+	found []string // raw value of each of g.keys in the current element
+	buf   []string
+	base  int // rows start at buf[base]
+	n     int // rows
+}
+
+func (x *extractor) newFiller(g *group) *filler {
+	if x.scratch == nil {
+		x.scratch = scratchPool.Get().(*[]string)
+	}
+	buf := *x.scratch
+	return &filler{x: x, g: g, plans: g.plans(), found: make([]string, len(g.keys)), buf: buf, base: len(buf)}
+}
+
+// element adds the row of elem; for an object, f.found must hold its
+// wanted members.
+func (f *filler) element(elem string) {
+	for _, p := range f.plans {
+		var v string
+		switch {
+		case elem[0] != '{' || p.key < 0:
+			v = resultString(gjson.Get(elem, p.suffix))
+		case f.found[p.key] != "":
+			v = valueString(f.found[p.key], p.rest)
+		}
+		f.buf = append(f.buf, v)
+	}
+	f.n++
+}
+
+// done transposes the rows into g's columns.
+func (f *filler) done() {
+	n, np := f.n, len(f.plans)
+	buf := slices.Grow(f.buf, n*np)
+	rows, cells := buf[f.base:], buf[len(buf):len(buf)+n*np]
+	if f.g.cols == nil {
+		f.g.cols = make(map[string][]string, np)
+	}
+	for c, p := range f.plans {
 		col := cells[c*n : (c+1)*n : (c+1)*n]
 		for r := range col {
 			col[r] = rows[r*np+c]
 		}
-		g.cols[p.suffix] = col
+		f.g.cols[p.suffix] = col
 	}
 	clear(rows)
-	base = len(buf) + n*np
-	buf = buf[:base]
-	return true
+	f.g.done = true
+	*f.x.scratch = buf[:len(buf)+n*np]
+}
+
+// abort drops the rows.
+func (f *filler) abort() {
+	clear(f.buf[f.base:])
+	*f.x.scratch = f.buf[:f.base]
 }
 
 // valueString is resultString of the member value raw, or of rest within

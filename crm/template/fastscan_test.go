@@ -10,7 +10,7 @@ import (
 
 // fillBoth fills the group of path prefix.#.… both ways and returns the
 // columns as text (fast, reference).
-func fillBoth(t testing.TB, body string, paths []string) (string, string) {
+func fillBoth(t testing.TB, body string, paths []string, viaValidate bool) (string, string) {
 	t.Helper()
 	outs := make([]*Output, len(paths))
 	for i, p := range paths {
@@ -18,9 +18,14 @@ func fillBoth(t testing.TB, body string, paths []string) (string, string) {
 	}
 	x := newExtractor([]byte(body), outs)
 	defer x.release()
+	if viaValidate && !x.validate() {
+		t.Fatalf("valid body rejected: %q", body)
+	}
 	var fast, ref strings.Builder
 	for prefix, g := range x.groups {
-		x.fill(prefix, g)
+		if !g.done {
+			x.fill(prefix, g)
+		}
 		r := &group{keys: g.keys, suffixes: g.suffixes, cols: map[string][]string{}}
 		arr := gjson.Parse(body)
 		if prefix != "" {
@@ -56,14 +61,43 @@ func TestFillFastMatchesGJSON(t *testing.T) {
 		if !gjson.Valid(body) {
 			t.Fatalf("test body is not valid: %s", body)
 		}
-		fast, ref := fillBoth(t, body, paths)
-		if fast != ref {
-			t.Errorf("body %s\nfast:\n%s\nreference:\n%s", body, fast, ref)
+		for _, vv := range []bool{false, true} {
+			for _, ps := range [][]string{paths, paths[:4], paths[7:9], paths[9:11]} {
+				fast, ref := fillBoth(t, body, ps, vv)
+				if fast != ref {
+					t.Errorf("body %s (validate %v)\nfast:\n%s\nreference:\n%s", body, vv, fast, ref)
+				}
+			}
 		}
 	}
-	fast, ref := fillBoth(t, string(zohoResponse(20)), paths)
-	if fast != ref {
-		t.Errorf("zoho: fast:\n%s\nreference:\n%s", fast, ref)
+	for _, vv := range []bool{false, true} {
+		fast, ref := fillBoth(t, string(zohoResponse(20)), paths[:4], vv)
+		if fast != ref {
+			t.Errorf("zoho: fast:\n%s\nreference:\n%s", fast, ref)
+		}
+	}
+}
+
+// TestValidateMatchesGJSON: the validating scan accepts exactly what
+// gjson.Valid accepts, whichever group it fills on the way.
+func TestValidateMatchesGJSON(t *testing.T) {
+	bodies := []string{
+		`{"data":[{"id":1}]}`, `{"data":[{"id":1},]}`, `{"data":[{"id":1}}`, `{"data":[{"id":01}]}`, `{"data":[{"id":1.}]}`,
+		`{"data":[{"id":-}]}`, `{"data":[{"id":1e}]}`, `{"data":[{"id":1e+5,"x":-0.5E-3}]}`, `{"data":[{"id":tru}]}`,
+		`{"data":[{"id":"\x"}]}`, `{"data":[{"id":"\u12G4"}]}`, "{\"data\":[{\"id\":\"a\x01\"}]}", `{"data":[{"id" 1}]}`,
+		`{"data":[{"id":1} {"id":2}]}`, `{"data":[1 2]}`, `{"data":[]} x`, `{"data":[]}  `, ` [ ] `, `[`, `{`, `"`, `-`,
+		`{"data":[{"id":"ok"}],"x":[1,{"a":[nul]}]}`, `{"a":{"b":[{"id":1}]},"a":5}`, `{"data":[{,}]}`, `{"data":[{"id":1,}]}`,
+		`{"data":{"id":[}}`, `[{"id":[1,[2,{"3":4}]]}]`, "\t{\"data\"\r\n:[]}\n", `{"data":[1,,2]}`, `{"data":["\""]}`,
+		`{"data":[{"i\u0064":"\ud800"}]}`, `{"data":[{"id":1}],}`, `{"data":[{"id":1}]}}`, `{"data":[{"id":nullx}]}`,
+	}
+	for _, body := range bodies {
+		for _, p := range []string{"data.#.id", "#.id", "a.b.#.id", "data.#(id==1)#.id"} {
+			x := newExtractor([]byte(body), []*Output{{Name: "o", Path: p}})
+			if got, want := x.validate(), gjson.Valid(body); got != want {
+				t.Errorf("validate(%q) with %s = %v, gjson.Valid %v", body, p, got, want)
+			}
+			x.release()
+		}
 	}
 }
 
@@ -74,12 +108,24 @@ func FuzzFillFast(f *testing.F) {
 	f.Add(`#.a.b`, `[{"a":{"b":"\u00e9"}},{"a":"s"},[1]]`)
 	f.Add(`x.y.#.0`, `{"x":{"y":[[1,2],{"0":3}]}}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
-		if len(path) > 200 || !gjson.Valid(body) {
+		if len(path) > 200 {
 			return
 		}
-		fast, ref := fillBoth(t, body, []string{path, "data.#.id", "#.id"})
-		if fast != ref {
-			t.Fatalf("path %q body %q\nfast:\n%s\nreference:\n%s", path, body, fast, ref)
+		paths := []string{path, "data.#.id", "#.id"}
+		x := newExtractor([]byte(body), []*Output{{Name: "o", Path: path}})
+		valid := x.validate()
+		x.release()
+		if valid != gjson.Valid(body) {
+			t.Fatalf("validate(%q) = %v", body, valid)
+		}
+		if !valid {
+			return
+		}
+		for _, vv := range []bool{false, true} {
+			fast, ref := fillBoth(t, body, paths, vv)
+			if fast != ref {
+				t.Fatalf("path %q body %q\nfast:\n%s\nreference:\n%s", path, body, fast, ref)
+			}
 		}
 	})
 }

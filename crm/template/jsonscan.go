@@ -1,0 +1,353 @@
+package template
+
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// A validating scan of the whole body with gjson.Valid's rules (ported from
+// GJSON), which also fills one group on the way: the body is then read once
+// instead of once to validate and once to extract.
+
+// validate reports whether the body is valid JSON (as gjson.Valid decides).
+// It fills one group whose prefix is dotted plain keys during the same scan.
+func (x *extractor) validate() bool {
+	for prefix, g := range x.groups {
+		if g.done || !plainPath(prefix) {
+			continue
+		}
+		v := vscan{x: x, g: g}
+		if prefix != "" {
+			v.path = strings.Split(prefix, ".")
+		}
+		i, ok := v.value(x.body, skipWS(x.body, 0), v.path)
+		return ok && i > 0 && skipWS(x.body, i) == len(x.body)
+	}
+	return gjson.Valid(x.body)
+}
+
+// plainPath reports whether p is "" or keys of firstKey's characters joined
+// by dots.
+func plainPath(p string) bool {
+	if p == "" {
+		return true
+	}
+	for k := range strings.SplitSeq(p, ".") {
+		if k == "" || firstKey(k) != k {
+			return false
+		}
+	}
+	return true
+}
+
+// vscan is one validating scan that fills g from the array at path.
+type vscan struct {
+	x    *extractor
+	g    *group
+	path []string
+}
+
+// value validates the value at s[i] (i at its first byte); path is the rest
+// of the way to g's array (nil: not on the way).
+func (v *vscan) value(s string, i int, path []string) (int, bool) {
+	if i >= len(s) {
+		return i, false
+	}
+	switch {
+	case path == nil:
+		return validAny(s, i)
+	case len(path) == 0 && s[i] == '[':
+		return v.array(s, i)
+	case len(path) > 0 && s[i] == '{':
+		return v.object(s, i, path)
+	}
+	return validAny(s, i)
+}
+
+// object validates the object at s[i] and follows the first member named
+// path[0].
+func (v *vscan) object(s string, i int, path []string) (int, bool) {
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	matched := false
+	for i < len(s) && s[i] == '"' {
+		ks := i
+		ke, esc, ok := validString(s, i+1)
+		if !ok {
+			return ke, false
+		}
+		if i = skipWS(s, ke); i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		vs := skipWS(s, i+1)
+		var sub []string
+		if !matched && memberKey(s, ks, ke, esc) == path[0] {
+			matched, sub = true, path[1:]
+		}
+		if i, ok = v.value(s, vs, sub); !ok {
+			return i, false
+		}
+		if i = skipWS(s, i); i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		return i, false
+	}
+	return i, false
+}
+
+// memberKey returns the key of the member whose name is s[ks:ke] (quoted).
+func memberKey(s string, ks, ke int, esc bool) string {
+	if esc {
+		return gjson.Parse(s[ks:ke]).Str
+	}
+	return s[ks+1 : ke-1]
+}
+
+// array validates the array at s[i] and fills v.g from its elements.
+func (v *vscan) array(s string, i int) (int, bool) {
+	f := v.x.newFiller(v.g)
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == ']' {
+		f.done()
+		return i + 1, true
+	}
+	for i < len(s) {
+		start := i
+		var end int
+		var ok bool
+		if s[i] == '{' {
+			end, ok = f.object(s, i)
+		} else {
+			end, ok = validAny(s, i)
+		}
+		if !ok {
+			f.abort()
+			return end, false
+		}
+		f.element(s[start:end])
+		if i = skipWS(s, end); i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == ']' {
+			f.done()
+			return i + 1, true
+		}
+		break
+	}
+	f.abort()
+	return i, false
+}
+
+// object validates the element object at s[i], noting the wanted members.
+func (f *filler) object(s string, i int) (int, bool) {
+	clear(f.found)
+	left := len(f.found)
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	for i < len(s) && s[i] == '"' {
+		ks := i
+		ke, esc, ok := validString(s, i+1)
+		if !ok {
+			return ke, false
+		}
+		if i = skipWS(s, ke); i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		vs := skipWS(s, i+1)
+		ve, ok := validAny(s, vs)
+		if !ok {
+			return ve, false
+		}
+		if left > 0 {
+			key := memberKey(s, ks, ke, esc)
+			for j, want := range f.g.keys {
+				if len(key) == len(want) && f.found[j] == "" && key == want {
+					f.found[j] = s[vs:ve]
+					left--
+					break
+				}
+			}
+		}
+		if i = skipWS(s, ve); i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		return i, false
+	}
+	return i, false
+}
+
+// validAny validates the value at s[i] (after optional white space) as
+// gjson's validany does and returns the index after it.
+func validAny(s string, i int) (int, bool) {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		default:
+			return i, false
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return validObject(s, i+1)
+		case '[':
+			return validArray(s, i+1)
+		case '"':
+			e, _, ok := validString(s, i+1)
+			return e, ok
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return validNumber(s, i)
+		case 't':
+			return validLiteral(s, i, "true")
+		case 'f':
+			return validLiteral(s, i, "false")
+		case 'n':
+			return validLiteral(s, i, "null")
+		}
+	}
+	return i, false
+}
+
+func validObject(s string, i int) (int, bool) {
+	i = skipWS(s, i)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
+	}
+	for i < len(s) && s[i] == '"' {
+		var ok bool
+		if i, _, ok = validString(s, i+1); !ok {
+			return i, false
+		}
+		if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
+			return i, false
+		}
+		if i, ok = validAny(s, i+1); !ok {
+			return i, false
+		}
+		if i = skipWS(s, i); i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			return i + 1, true
+		}
+		return i, false
+	}
+	return i, false
+}
+
+func validArray(s string, i int) (int, bool) {
+	i = skipWS(s, i)
+	if i < len(s) && s[i] == ']' {
+		return i + 1, true
+	}
+	for i < len(s) {
+		var ok bool
+		if i, ok = validAny(s, i); !ok {
+			return i, false
+		}
+		if i = skipWS(s, i); i < len(s) && s[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(s) && s[i] == ']' {
+			return i + 1, true
+		}
+		return i, false
+	}
+	return i, false
+}
+
+// validString validates the rest of a string, s[i:] being after the
+// opening quote; esc reports a backslash.
+func validString(s string, i int) (end int, esc, ok bool) {
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c > '\\' {
+			continue
+		}
+		switch {
+		case c == '"':
+			return i + 1, esc, true
+		case c < ' ':
+			return i, esc, false
+		case c == '\\':
+			esc = true
+			if i++; i == len(s) {
+				return i, esc, false
+			}
+			switch s[i] {
+			default:
+				return i, esc, false
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				for range 4 {
+					if i++; i >= len(s) || !isHex(s[i]) {
+						return i, esc, false
+					}
+				}
+			}
+		}
+	}
+	return i, esc, false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// validNumber validates the number at s[i] as gjson's validnumber does (it
+// stops at the first byte that cannot continue the number).
+func validNumber(s string, i int) (int, bool) {
+	if s[i] == '-' {
+		if i++; i == len(s) || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+	}
+	if s[i] == '0' {
+		i++
+	} else {
+		i = digits(s, i)
+	}
+	if i < len(s) && s[i] == '.' {
+		if i++; i == len(s) || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		i = digits(s, i+1)
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		if i++; i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i == len(s) || s[i] < '0' || s[i] > '9' {
+			return i, false
+		}
+		i = digits(s, i+1)
+	}
+	return i, true
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func validLiteral(s string, i int, lit string) (int, bool) {
+	if strings.HasPrefix(s[i:], lit) {
+		return i + len(lit), true
+	}
+	return i + 1, false
+}
