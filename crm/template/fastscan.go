@@ -153,6 +153,9 @@ type filler struct {
 	buf   []string
 	base  int // rows start at buf[base]
 	n     int // rows
+	// with at most 64 keys (filler.object): bit j stands for g.keys[j]
+	all     uint64
+	lenMask [64]uint64 // keys by length (63: 63 and longer)
 }
 
 func (x *extractor) newFiller(g *group) *filler {
@@ -160,7 +163,14 @@ func (x *extractor) newFiller(g *group) *filler {
 		x.scratch = scratchPool.Get().(*[]string)
 	}
 	buf := *x.scratch
-	return &filler{x: x, g: g, plans: g.plans(), found: make([]string, len(g.keys)), buf: buf, base: len(buf)}
+	f := &filler{x: x, g: g, plans: g.plans(), found: make([]string, len(g.keys)), buf: buf, base: len(buf)}
+	for j, k := range g.keys {
+		if j < 64 {
+			f.all |= 1 << j
+			f.lenMask[min(len(k), 63)] |= 1 << j
+		}
+	}
+	return f
 }
 
 // element adds the row of elem; for an object, f.found must hold its

@@ -70,7 +70,18 @@ func TestFillFastMatchesGJSON(t *testing.T) {
 			}
 		}
 	}
+	var many []string // more keys than filler.object's masks hold
+	var body strings.Builder
+	body.WriteString(`{"data":[{`)
+	for i := range 70 {
+		many = append(many, fmt.Sprintf("data.#.k%d", i))
+		fmt.Fprintf(&body, `"k%d":%d,`, 69-i, i)
+	}
+	body.WriteString(`"k\u0031":"esc"},{"k1":1}]}`)
 	for _, vv := range []bool{false, true} {
+		if fast, ref := fillBoth(t, body.String(), many, vv); fast != ref {
+			t.Errorf("70 keys: fast:\n%s\nreference:\n%s", fast, ref)
+		}
 		fast, ref := fillBoth(t, string(zohoResponse(20)), paths[:4], vv)
 		if fast != ref {
 			t.Errorf("zoho: fast:\n%s\nreference:\n%s", fast, ref)
@@ -89,6 +100,14 @@ func TestValidateMatchesGJSON(t *testing.T) {
 		`{"data":[{"id":"ok"}],"x":[1,{"a":[nul]}]}`, `{"a":{"b":[{"id":1}]},"a":5}`, `{"data":[{,}]}`, `{"data":[{"id":1,}]}`,
 		`{"data":{"id":[}}`, `[{"id":[1,[2,{"3":4}]]}]`, "\t{\"data\"\r\n:[]}\n", `{"data":[1,,2]}`, `{"data":["\""]}`,
 		`{"data":[{"i\u0064":"\ud800"}]}`, `{"data":[{"id":1}],}`, `{"data":[{"id":1}]}}`, `{"data":[{"id":nullx}]}`,
+	}
+	for c := range 256 { // every byte at every offset of a word in keys and values
+		for pos := range 18 {
+			str := []byte(strings.Repeat("a", 20))
+			str[pos] = byte(c)
+			bodies = append(bodies, fmt.Sprintf(`{"data":[{"%s":"%s","id":"%s"}]}`, str, str, str[:pos+1]))
+			bodies = append(bodies, fmt.Sprintf(`{"data":[{"id":"%s\\%s"}]}`, str[:pos], str[pos:]))
+		}
 	}
 	for _, body := range bodies {
 		for _, p := range []string{"data.#.id", "#.id", "a.b.#.id", "data.#(id==1)#.id"} {

@@ -1,7 +1,10 @@
 package template
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -14,7 +17,7 @@ import (
 // It fills one group whose prefix is dotted plain keys during the same scan.
 func (x *extractor) validate() bool {
 	for prefix, g := range x.groups {
-		if g.done || !plainPath(prefix) {
+		if g.done || len(g.keys) > 64 || !plainPath(prefix) {
 			continue
 		}
 		v := vscan{x: x, g: g}
@@ -149,7 +152,7 @@ func (v *vscan) array(s string, i int) (int, bool) {
 // object validates the element object at s[i], noting the wanted members.
 func (f *filler) object(s string, i int) (int, bool) {
 	clear(f.found)
-	left := len(f.found)
+	left := f.all // keys not found yet
 	i = skipWS(s, i+1)
 	if i < len(s) && s[i] == '}' {
 		return i + 1, true
@@ -168,12 +171,16 @@ func (f *filler) object(s string, i int) (int, bool) {
 		if !ok {
 			return ve, false
 		}
-		if left > 0 {
-			key := memberKey(s, ks, ke, esc)
-			for j, want := range f.g.keys {
-				if len(key) == len(want) && f.found[j] == "" && key == want {
+		if left != 0 {
+			cand := left // an escaped key may be shorter once unescaped
+			if !esc {
+				cand &= f.lenMask[min(ke-ks-2, 63)]
+			}
+			for ; cand != 0; cand &= cand - 1 {
+				j := bits.TrailingZeros64(cand)
+				if memberKey(s, ks, ke, esc) == f.g.keys[j] {
 					f.found[j] = s[vs:ve]
-					left--
+					left &^= 1 << j
 					break
 				}
 			}
@@ -272,12 +279,14 @@ func validArray(s string, i int) (int, bool) {
 // validString validates the rest of a string, s[i:] being after the
 // opening quote; esc reports a backslash.
 func validString(s string, i int) (end int, esc, ok bool) {
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c > '\\' {
-			continue
+	for {
+		for i+8 <= len(s) && !special8(load8(s, i)) {
+			i += 8
 		}
-		switch {
+		if i >= len(s) {
+			return i, esc, false
+		}
+		switch c := s[i]; {
 		case c == '"':
 			return i + 1, esc, true
 		case c < ' ':
@@ -299,8 +308,26 @@ func validString(s string, i int) (end int, esc, ok bool) {
 				}
 			}
 		}
+		i++
 	}
-	return i, esc, false
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load8 returns the 8 bytes s[i:i+8] as a word (any byte order).
+func load8(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+}
+
+// special8 reports whether a word holds a '"', a '\\' or a control
+// character.
+func special8(x uint64) bool {
+	q := x ^ ones*'"'
+	b := x ^ ones*'\\'
+	return ((x-ones*' ')&^x|(q-ones)&^q|(b-ones)&^b)&highs != 0
 }
 
 func isHex(c byte) bool {
