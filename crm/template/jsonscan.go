@@ -280,9 +280,7 @@ func validArray(s string, i int) (int, bool) {
 // opening quote; esc reports a backslash.
 func validString(s string, i int) (end int, esc, ok bool) {
 	for {
-		for i+8 <= len(s) && !special8(load8(s, i)) {
-			i += 8
-		}
+		i = nextSpecial(s, i)
 		if i >= len(s) {
 			return i, esc, false
 		}
@@ -291,25 +289,41 @@ func validString(s string, i int) (end int, esc, ok bool) {
 			return i + 1, esc, true
 		case c < ' ':
 			return i, esc, false
-		case c == '\\':
-			esc = true
-			if i++; i == len(s) {
-				return i, esc, false
-			}
-			switch s[i] {
-			default:
-				return i, esc, false
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				for range 4 {
-					if i++; i >= len(s) || !isHex(s[i]) {
-						return i, esc, false
-					}
+		}
+		esc = true // a backslash
+		if i++; i == len(s) {
+			return i, esc, false
+		}
+		switch s[i] {
+		default:
+			return i, esc, false
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			for range 4 {
+				if i++; i >= len(s) || !isHex(s[i]) {
+					return i, esc, false
 				}
 			}
 		}
 		i++
 	}
+}
+
+// nextSpecial returns the index of the first '"', '\\' or control
+// character at or after i, or len(s).
+func nextSpecial(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := special8(load8(s, i)); m != 0 {
+			// the lowest flag is exact (false flags only follow a true one)
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return i
 }
 
 const (
@@ -322,12 +336,12 @@ func load8(s string, i int) uint64 {
 	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 }
 
-// special8 reports whether a word holds a '"', a '\\' or a control
-// character.
-func special8(x uint64) bool {
+// special8 flags (high bit) the bytes of a word (loaded little-endian)
+// that are '"', '\\' or control characters.
+func special8(x uint64) uint64 {
 	q := x ^ ones*'"'
 	b := x ^ ones*'\\'
-	return ((x-ones*' ')&^x|(q-ones)&^q|(b-ones)&^b)&highs != 0
+	return ((x-ones*' ')&^x | (q-ones)&^q | (b-ones)&^b) & highs
 }
 
 func isHex(c byte) bool {
