@@ -42,6 +42,8 @@ type colPlan struct {
 	suffix string
 	key    int    // index into group.keys; -1: evaluate suffix with GJSON
 	rest   string // path after the key ("" for the key's value itself)
+	// rest is one plain key (answered without GJSON from an object)
+	restKey bool
 }
 
 // topKey returns the array at prefix when prefix is "" (the root) or dotted
@@ -85,6 +87,7 @@ func (g *group) plans() []colPlan {
 			}
 			if p.key >= 0 && len(s) > len(k) {
 				p.rest = s[len(k)+1:]
+				p.restKey = firstKey(p.rest) == p.rest
 			}
 		}
 		out = append(out, p)
@@ -104,7 +107,8 @@ func slicesContainsPlan(ps []colPlan, s string) bool {
 // fillFast fills g from the array raw; false means raw held something
 // unexpected and nothing was filled.
 func (x *extractor) fillFast(raw string, g *group) bool {
-	f := x.newFiller(g)
+	var f filler
+	x.initFiller(&f, g)
 	i := skipWS(raw, 0)
 	if i >= len(raw) || raw[i] != '[' {
 		f.abort()
@@ -158,19 +162,19 @@ type filler struct {
 	lenMask [64]uint64 // keys by length (63: 63 and longer)
 }
 
-func (x *extractor) newFiller(g *group) *filler {
+// initFiller prepares f for g.
+func (x *extractor) initFiller(f *filler, g *group) {
 	if x.scratch == nil {
 		x.scratch = scratchPool.Get().(*[]string)
 	}
 	buf := *x.scratch
-	f := &filler{x: x, g: g, plans: g.plans(), found: make([]string, len(g.keys)), buf: buf, base: len(buf)}
+	*f = filler{x: x, g: g, plans: g.plans(), found: make([]string, len(g.keys)), buf: buf, base: len(buf)}
 	for j, k := range g.keys {
 		if j < 64 {
 			f.all |= 1 << j
 			f.lenMask[min(len(k), 63)] |= 1 << j
 		}
 	}
-	return f
 }
 
 // element adds the row of elem; for an object, f.found must hold its
@@ -181,7 +185,10 @@ func (f *filler) element(elem string) {
 		switch {
 		case elem[0] != '{' || p.key < 0:
 			v = resultString(gjson.Get(elem, p.suffix))
-		case f.found[p.key] != "":
+		case f.found[p.key] == "":
+		case p.restKey && f.found[p.key][0] == '{':
+			v = memberString(f.found[p.key], p.rest)
+		default:
 			v = valueString(f.found[p.key], p.rest)
 		}
 		f.buf = append(f.buf, v)
@@ -213,6 +220,18 @@ func (f *filler) done() {
 func (f *filler) abort() {
 	clear(f.buf[f.base:])
 	*f.x.scratch = f.buf[:f.base]
+}
+
+// memberString is valueString(obj, key) for an object obj and a plain key.
+func memberString(obj, key string) string {
+	keys, found := [1]string{key}, [1]string{}
+	if _, ok := scanObject(obj, 0, keys[:], found[:], true); !ok {
+		return valueString(obj, key)
+	}
+	if found[0] == "" {
+		return ""
+	}
+	return valueString(found[0], "")
 }
 
 // valueString is resultString of the member value raw, or of rest within

@@ -44,7 +44,7 @@ func fillBoth(t testing.TB, body string, paths []string, viaValidate bool) (stri
 
 func TestFillFastMatchesGJSON(t *testing.T) {
 	paths := []string{"data.#.id", "data.#.a.b", "data.#.a", "data.#.0", "data.#.x\\.y", "data.#.k-1", "data.#.$c",
-		"#.id", "#.a.b", "a.b.#.id", "a.b.#.n", "data.#.a.#", "data.#.id.x", "data.#.a|@reverse"}
+		"#.id", "#.a.b", "a.b.#.id", "a.b.#.n", "data.#.a.#", "data.#.id.x", "data.#.a|@reverse", "data.#.a.0", "data.#.a.1"}
 	bodies := []string{
 		`{"data":[{"id":1},{"id":"x"},{},{"id":null},{"id":true},{"id":false},{"id":{"z":1}},{"id":[]},{"id":{}}]}`,
 		`{"data":[{"a":{"b":"c"}},{"a":"s"},{"a":[1,2]},{"a":{"b":{"c":[1, 2 ]}}}]}`,
@@ -55,6 +55,8 @@ func TestFillFastMatchesGJSON(t *testing.T) {
 		"\n [ {\"id\": 7}\t,\r\n{\"id\":8} ] \n",
 		`{"a":{"b":[{"id":1,"n":-0}]},"a":{"b":[{"id":2}]}}`,
 		`{"a":[{"b":[{"id":1}]}]}`, `{"d\u0061ta":[{"id":"e"}],"data":[{"id":"second"}]}`,
+		`{"data":[{"a":{"b":1,"b":2}},{"a":{"\u0062":"e","b":"f"}},{"a":{"c":{"b":1},"b":[1]}},{"a":{"b":"\u00e9"}},{"a":{}}]}`,
+		`{"data":[{"a":{"0":"x","1":null}},{"a":["y","z"]},{"a":{"1":{"b":"q"}}}]}`,
 		`{"data":[{"id":"\ud83d\ude00 \\\" \/"},{"id":"tab\there"}]}`,
 	}
 	for _, body := range bodies {

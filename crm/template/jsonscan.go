@@ -115,7 +115,8 @@ func memberKey(s string, ks, ke int, esc bool) string {
 
 // array validates the array at s[i] and fills v.g from its elements.
 func (v *vscan) array(s string, i int) (int, bool) {
-	f := v.x.newFiller(v.g)
+	var f filler
+	v.x.initFiller(&f, v.g)
 	i = skipWS(s, i+1)
 	if i < len(s) && s[i] == ']' {
 		f.done()
