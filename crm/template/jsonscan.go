@@ -166,7 +166,12 @@ func (f *filler) object(s string, i int) (int, bool) {
 			return i, false
 		}
 		vs := skipWS(s, i+1)
-		ve, ok := validAny(s, vs)
+		var ve int
+		if vs < len(s) && s[vs] == '"' { // most values: skip validAny's switch
+			ve, _, ok = validString(s, vs+1)
+		} else {
+			ve, ok = validAny(s, vs)
+		}
 		if !ok {
 			return ve, false
 		}
