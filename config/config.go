@@ -141,6 +141,8 @@ type Admin struct {
 	PublicURL string `yaml:"public_url"`
 	// MaxBodySize caps API request bodies (imports included).
 	MaxBodySize Size `yaml:"max_body_size"`
+	// Pprof serves net/http/pprof under /debug/pprof/ (for profiling; off by default).
+	Pprof bool `yaml:"pprof"`
 }
 
 // CRM configures CRM integrations.

@@ -79,6 +79,9 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return fmt.Errorf("admin: %w", err)
 	}
 	apiSrv.Mount(admin.mux)
+	if cfg.Admin.Pprof {
+		admin.mountPprof()
+	}
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var bgWG sync.WaitGroup

@@ -126,6 +126,13 @@ func TestServeMetricsHealthAndShutdown(t *testing.T) {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
 	}
 
+	// Profiling is off unless admin.pprof is set.
+	if resp, err := http.Get(base + "/debug/pprof/"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("/debug/pprof/ exposed by default: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// While the daemon holds the store, a CLI command says so clearly.
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"contacts", "export", "-config", cfgPath}, io.Discard, &stderr)
