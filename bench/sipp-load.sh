@@ -279,6 +279,7 @@ start_cidproxy() {
 		  identify_from_all_company_contacts: true
 		admin:
 		  listen: "127.0.0.1:$ADMIN_PORT"
+		  pprof: $([ "${PPROF:-0}" = 1 ] && echo true || echo false)
 		limits:
 		  tiers: [{min_extensions: 0, company_contacts: $((CONTACTS > 1000000 ? CONTACTS : 1000000)), phonebooks: 200, personal_contacts: 100}]
 	EOF
