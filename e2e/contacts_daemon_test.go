@@ -31,10 +31,7 @@ type pbOpts struct {
 // writePBConfig writes the per-callee test configuration.
 func writePBConfig(t *testing.T, dir string, sipPort, adminPort int, o pbOpts) string {
 	t.Helper()
-	up := fmt.Sprintf("sip:127.0.0.1:%d", o.upstream)
-	if o.tr.Name != "udp" {
-		up += ";transport=" + o.tr.Name
-	}
+	up := upstreamURI(o.tr, o.upstream)
 	cfg := fmt.Sprintf(`log:
   level: info
   format: json
@@ -61,11 +58,7 @@ extensions:
   - {number: "1002", name: "Bob Desk", email: bob@example.com}
   - {number: "1003", name: "Carol Lobby"}
 `, sipPort, up, filepath.Join(dir, "data"), adminPort, o.allCompany)
-	path := filepath.Join(dir, "cidproxy.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeConfigFile(t, dir, cfg)
 }
 
 // pbToken creates a token with the CLI (`cidproxy token create` with

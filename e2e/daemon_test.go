@@ -46,10 +46,7 @@ type daemonOpts struct {
 // writeConfig writes a configuration with fresh ports and returns its path.
 func writeConfig(t *testing.T, dir string, sipPort, adminPort int, o daemonOpts) string {
 	t.Helper()
-	up := fmt.Sprintf("sip:127.0.0.1:%d", o.upstream)
-	if o.tr.Name != "udp" {
-		up += ";transport=" + o.tr.Name
-	}
+	up := upstreamURI(o.tr, o.upstream)
 	cfg := fmt.Sprintf(`log:
   level: info
   format: json
@@ -70,6 +67,21 @@ lookup:
 admin:
   listen: "127.0.0.1:%[4]d"
 `, sipPort, up, filepath.Join(dir, "data"), adminPort)
+	return writeConfigFile(t, dir, cfg)
+}
+
+// upstreamURI is the sip.upstream value for a callee on port over tr.
+func upstreamURI(tr transport, port int) string {
+	up := fmt.Sprintf("sip:127.0.0.1:%d", port)
+	if tr.Name != "udp" {
+		up += ";transport=" + tr.Name
+	}
+	return up
+}
+
+// writeConfigFile writes cfg as dir/cidproxy.yaml and returns its path.
+func writeConfigFile(t *testing.T, dir, cfg string) string {
+	t.Helper()
 	path := filepath.Join(dir, "cidproxy.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
