@@ -18,6 +18,7 @@
 #   RATES="200 500 1000 1500 2000 2500 3000 4000"  STEP_SECS=20  HOLD_MS=0 (ACK->BYE)
 #   TARGETS="direct cidproxy kamailio"  CONTACTS=500000
 #   SOAK=1 SOAK_SECS=300   also run cidproxy at half its max rate, VmRSS every 10 s
+#   UDP_BUF=4194304 (bytes; every peer's UDP socket buffer, capped by net.core.rmem_max)
 #   BIN=bin/cidproxy  PORT_BASE=25060  WORK=dir (kept)  KEEP=1 (keep temp dir)
 # Output: Markdown, ready for docs/benchmarks.md.
 set -euo pipefail
@@ -35,6 +36,10 @@ SOAK_SECS=${SOAK_SECS:-300}
 BIN=${BIN:-$root/bin/cidproxy}
 PORT_BASE=${PORT_BASE:-25060}
 MAX_FAIL_PCT=0.5
+# UDP socket buffer of every peer (SIPp -buff_size, Kamailio maxbuffer (its
+# receive buffer), cidproxy sip.udp_buffer): the same for all, and within
+# net.core.rmem_max so that the kernel grants it without privileges.
+UDP_BUF=${UDP_BUF:-$(($(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304) < 4194304 ? $(cat /proc/sys/net/core/rmem_max) : 4194304))}
 
 PROXY_PORT=$PORT_BASE
 UAS_PORT=$((PORT_BASE + 10))
@@ -156,7 +161,7 @@ run_step() {
 	# The callee is not bounded by the call count: INVITEs a proxy still
 	# retransmits from an earlier overloaded step would use up its -m. It is
 	# stopped once the caller is done.
-	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
+	(cd "$d" && exec sipp -buff_size "$UDP_BUF" -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
 		-timeout "$((STEP_SECS + 40))s" -trace_stat -stf "$d/uas.csv" -fd 1 \
 		-trace_err -error_file "$d/uas-err.log" >/dev/null 2>&1) &
 	local uas_pid=$!
@@ -166,7 +171,7 @@ run_step() {
 	c0=$(cpu_ticks "$@")
 	b0=$(box_ticks)
 	t0=$(date +%s.%N)
-	(cd "$d" && exec sipp -sf "$here/scenarios/uac.xml" -inf "$WORK/callers.csv" -s 100 \
+	(cd "$d" && exec sipp -buff_size "$UDP_BUF" -sf "$here/scenarios/uac.xml" -inf "$WORK/callers.csv" -s 100 \
 		-i 127.0.0.1 -p "$UAC_PORT" -t u1 "$addr" -r "$rate" -m "$calls" -l "$((rate * 4 + 100))" -d "$HOLD_MS" \
 		-nostdin -timeout "$((STEP_SECS + 30))s" -recv_timeout 5000 \
 		-trace_stat -stf "$d/uac.csv" -fd 1 -trace_rtt -rtt_freq 500 \
@@ -215,7 +220,7 @@ run_latency() {
 	[ -x "$WORK/latency" ] || return 0
 	local calls=$((rate * LAT_SECS)) d="$WORK/lat-$name"
 	mkdir -p "$d"
-	(cd "$d" && exec sipp -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
+	(cd "$d" && exec sipp -buff_size "$UDP_BUF" -sf "$uas" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
 		-timeout "$((LAT_SECS + 20))s" >/dev/null 2>&1) &
 	local uas_pid=$!
 	pids+=("$uas_pid")
@@ -269,6 +274,7 @@ start_cidproxy() {
 		  format: text
 		sip:
 		  listen: ["udp://127.0.0.1:$PROXY_PORT"]
+		  udp_buffer: $UDP_BUF
 		  upstream: "sip:127.0.0.1:$UAS_PORT"
 		events:
 		  log: false
@@ -342,7 +348,7 @@ start_kamailio() {
 	mpath=$(dirname "$(ls /usr/lib/*/kamailio/modules/tm.so | head -1)")/
 	sed "s|__TSV__|$WORK/kamailio-cid.tsv|" "$here/kamailio-htable.lua" >"$WORK/kamailio-htable.lua"
 	sed -e "s|__LISTEN__|127.0.0.1:$KAM_PORT|; s|__UPSTREAM__|sip:127.0.0.1:$UAS_PORT|" \
-		-e "s|__LOADER__|$WORK/kamailio-htable.lua|; s|__CHILDREN__|2|; s|__MPATH__|$mpath|" \
+		-e "s|__LOADER__|$WORK/kamailio-htable.lua|; s|__CHILDREN__|2|; s|__MPATH__|$mpath|; s|__UDPBUF__|$UDP_BUF|g" \
 		"$here/kamailio.cfg" >"$WORK/kamailio.cfg"
 	mkdir -p "$WORK/kamrun"
 	# Shared memory: the htable (500,000 names, ~120 MB) plus tm's
@@ -368,7 +374,7 @@ echo "## SIPp load: direct vs cidproxy vs Kamailio"
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load before start: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "$(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*' | head -1), $(kamailio -v 2>/dev/null | head -1 | sed 's/^version: //; s/ *$//'), $("$BIN" version 2>/dev/null | head -1 || echo 'cidproxy ?')."
-echo "UDP on 127.0.0.1; $CONTACTS contacts; callers: every 5th contact (all known), From without display name;"
+echo "UDP on 127.0.0.1, socket buffers $UDP_BUF bytes for every peer; $CONTACTS contacts; callers: every 5th contact (all known), From without display name;"
 echo "steps of $STEP_SECS s at ${RATES// /, } calls/s; a step fails at >= $MAX_FAIL_PCT % failed calls or < 90 % of the rate reached."
 echo "Calls: INVITE/100/180/200/ACK/BYE/200, hold time $HOLD_MS ms. 180 latency = INVITE sent -> 180 received at the caller (SIPp, 1 ms resolution)."
 echo "proxy CPU % = the proxy's processes (100 = one core); box busy % = all CPUs of the machine (100 = saturated, by anything)."
@@ -433,12 +439,12 @@ if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ] && kill -0 "$CID_PID" 2>/dev/null; t
 	calls=$((rate * SOAK_SECS))
 	d="$WORK/soak"
 	mkdir -p "$d"
-	(cd "$d" && exec sipp -sf "$WORK/uas-check.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
+	(cd "$d" && exec sipp -buff_size "$UDP_BUF" -sf "$WORK/uas-check.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -m "$((calls * 10))" -nostdin \
 		-timeout "$((SOAK_SECS + 60))s" -trace_stat -stf "$d/uas.csv" -fd 10 >/dev/null 2>&1) &
 	uas_pid=$!
 	pids+=("$uas_pid")
 	wait_port udp "$UAS_PORT" 5 || die "callee did not start"
-	(cd "$d" && exec sipp -sf "$here/scenarios/uac.xml" -inf "$WORK/callers.csv" -s 100 \
+	(cd "$d" && exec sipp -buff_size "$UDP_BUF" -sf "$here/scenarios/uac.xml" -inf "$WORK/callers.csv" -s 100 \
 		-i 127.0.0.1 -p "$UAC_PORT" -t u1 "127.0.0.1:$PROXY_PORT" -r "$rate" -m "$calls" -l "$((rate * 4 + 100))" -d "$HOLD_MS" \
 		-nostdin -timeout "$((SOAK_SECS + 40))s" -recv_timeout 5000 -trace_stat -stf "$d/uac.csv" -fd 10 >/dev/null 2>&1) &
 	uac_pid=$!

@@ -94,6 +94,13 @@ type SIP struct {
 	// PhonebookRoutes act on an INVITE whose caller matched a company
 	// contact through a phonebook (routing inbound calls by phonebook).
 	PhonebookRoutes []PhonebookRoute `yaml:"phonebook_routes"`
+	// UDPBuffer is the kernel receive and send buffer of each UDP listener
+	// (SO_RCVBUF/SO_SNDBUF). It absorbs bursts while the proxy is briefly
+	// busy; Linux caps it at net.core.rmem_max / wmem_max (a warning says so).
+	UDPBuffer Size `yaml:"udp_buffer"`
+	// UDPReaders is the number of goroutines reading and parsing each UDP
+	// listener's datagrams (0 = one per CPU).
+	UDPReaders int `yaml:"udp_readers"`
 	// Extensions lists the numbering of local extensions as patterns:
 	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
 	// It decides call direction (inbound, outbound, internal).

@@ -60,6 +60,7 @@ func TestInvalidFixtures(t *testing.T) {
 		"invalid-syntax.yaml":           `line 1: did not find expected node content`,
 		"invalid-extension-range.yaml":  `line 2: key sip.extensions: "1999-1000": range bounds must have equal length and low <= high`,
 		"invalid-last-digits.yaml":      `line 2: key lookup.match_last_digits: 2: use 0 (off) or 4..15`,
+		"invalid-udp-buffer.yaml":       `line 2: key sip.udp_buffer: 1024 bytes: use 0 (kernel default) or 64KiB..1GiB`,
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	if len(files) != len(want) {

@@ -166,6 +166,12 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.RingTimeout.D() < 1e9 {
 		bad("sip.ring_timeout", "must be at least 1s")
 	}
+	if s.UDPBuffer != 0 && (s.UDPBuffer < 64<<10 || s.UDPBuffer > 1<<30) {
+		bad("sip.udp_buffer", "%d bytes: use 0 (kernel default) or 64KiB..1GiB", int64(s.UDPBuffer))
+	}
+	if s.UDPReaders < 0 || s.UDPReaders > 64 {
+		bad("sip.udp_readers", "%d is out of range 0..64", s.UDPReaders)
+	}
 	if s.DialogExpiry.D() < 60e9 {
 		bad("sip.dialog_expiry", "must be at least 1m")
 	}

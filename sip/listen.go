@@ -68,7 +68,8 @@ func (p *Proxy) open(cl config.Listener) (listener, net.Addr, error) {
 		if err != nil {
 			return listener{}, nil, err
 		}
-		return listener{serve: func() error { return p.srv.ServeUDP(c) }, close: func() { c.Close() }}, c.LocalAddr(), nil
+		p.tuneUDP(c)
+		return listener{serve: func() error { return p.serveUDP(c) }, close: func() { c.Close() }}, c.LocalAddr(), nil
 	case "tcp":
 		l, err := net.Listen("tcp", cl.Addr)
 		if err != nil {

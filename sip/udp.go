@@ -1,0 +1,67 @@
+package sip
+
+import (
+	"net"
+	"runtime"
+	"sync"
+)
+
+// tuneUDP sizes the kernel buffers of a UDP listener (sip.udp_buffer). The
+// default receive buffer (about 200 KiB on Linux) holds some 100 datagrams,
+// a few milliseconds of traffic at 2,000 calls/s: any pause of the readers
+// (a garbage collection assist, a busy CPU) drops packets, and every drop
+// costs a retransmission 500 ms later. The kernel may grant less than asked
+// (net.core.rmem_max); that is logged, with the sysctl that raises it.
+func (p *Proxy) tuneUDP(c net.PacketConn) {
+	want := int(p.cfg.UDPBuffer)
+	uc, ok := c.(*net.UDPConn)
+	if want <= 0 || !ok {
+		return
+	}
+	if err := uc.SetReadBuffer(want); err != nil {
+		p.log.Warn("sip udp receive buffer not set", "addr", c.LocalAddr().String(), "error", err)
+	}
+	if err := uc.SetWriteBuffer(want); err != nil {
+		p.log.Warn("sip udp send buffer not set", "addr", c.LocalAddr().String(), "error", err)
+	}
+	got, err := socketBuffer(uc)
+	switch {
+	case err != nil:
+		p.log.Debug("sip udp buffer size unknown", "error", err)
+	case got < want:
+		p.log.Warn("sip udp receive buffer smaller than configured: raise net.core.rmem_max",
+			"addr", c.LocalAddr().String(), "want_bytes", want, "got_bytes", got)
+	default:
+		p.log.Debug("sip udp receive buffer", "addr", c.LocalAddr().String(), "bytes", got)
+	}
+}
+
+// serveUDP runs sip.udp_readers read loops on one UDP socket and returns
+// when all have stopped (the socket was closed). Each loop reads a datagram
+// and parses it before reading the next, so with one loop the parser's
+// speed and any pause of its goroutine bound the whole listener. Several
+// loops read the same socket (the kernel hands each datagram to one
+// reader); message order was never guaranteed past the reader anyway, as
+// sipgo handles every message on its own goroutine.
+func (p *Proxy) serveUDP(c net.PacketConn) error {
+	n := p.cfg.UDPReaders
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.srv.ServeUDP(c)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
