@@ -19,6 +19,7 @@
 #   TARGETS="direct cidproxy kamailio"  CONTACTS=500000
 #   SOAK=1 SOAK_SECS=300   also run cidproxy at half its max rate, VmRSS every 10 s
 #   UDP_BUF=4194304 (bytes; every peer's UDP socket buffer, capped by net.core.rmem_max)
+#   UDP_READERS=0 (cidproxy sip.udp_readers)
 #   BIN=bin/cidproxy  PORT_BASE=25060  WORK=dir (kept)  KEEP=1 (keep temp dir)
 # Output: Markdown, ready for docs/benchmarks.md.
 set -euo pipefail
@@ -39,6 +40,7 @@ MAX_FAIL_PCT=0.5
 # UDP socket buffer of every peer (SIPp -buff_size, Kamailio maxbuffer (its
 # receive buffer), cidproxy sip.udp_buffer): the same for all, and within
 # net.core.rmem_max so that the kernel grants it without privileges.
+UDP_READERS=${UDP_READERS:-0} # cidproxy sip.udp_readers (0 = one per CPU)
 UDP_BUF=${UDP_BUF:-$(($(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304) < 4194304 ? $(cat /proc/sys/net/core/rmem_max) : 4194304))}
 
 PROXY_PORT=$PORT_BASE
@@ -275,6 +277,7 @@ start_cidproxy() {
 		sip:
 		  listen: ["udp://127.0.0.1:$PROXY_PORT"]
 		  udp_buffer: $UDP_BUF
+		  udp_readers: $UDP_READERS
 		  upstream: "sip:127.0.0.1:$UAS_PORT"
 		events:
 		  log: false

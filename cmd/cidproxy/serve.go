@@ -48,6 +48,10 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := db.SeedExtensions(ctx, cfg.Extensions); err != nil {
 		return fmt.Errorf("extensions: %w", err)
 	}
+	// Building the index from the store leaves tens of MB of garbage
+	// (decode buffers, grown maps) that the heap would otherwise keep
+	// until the first busy hour; return it to the OS before serving.
+	debug.FreeOSMemory()
 
 	bus := event.NewBus()
 	reg.MustRegister(busCollector{bus})
