@@ -269,7 +269,9 @@ run_target() {
 
 start_cidproxy() {
 	local cfg="$WORK/cidproxy.yaml"
-	rm -rf "$WORK/data"
+	# The store is imported once per work dir (data.imported marks it) and
+	# reused by a later start (the soak's fresh daemon).
+	[ -e "$WORK/data.imported" ] || rm -rf "$WORK/data"
 	cat >"$cfg" <<-EOF
 		log:
 		  level: warn
@@ -436,8 +438,12 @@ done
 if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ] && kill -0 "$CID_PID" 2>/dev/null; then
 	rate=$((MAX_RATE[cidproxy] / 2))
 	((rate > 0)) || rate=100
+	# A fresh daemon, so the reading starts from a clean start-up rather
+	# than from what the overload steps left behind.
+	stop_pid "$CID_PID"
+	start_cidproxy
 	echo
-	echo "### cidproxy RSS over $SOAK_SECS s at $rate calls/s (half the max)"
+	echo "### cidproxy RSS over $SOAK_SECS s at $rate calls/s (half the max), fresh daemon (RSS after start $START_RSS MB)"
 	echo
 	calls=$((rate * SOAK_SECS))
 	d="$WORK/soak"

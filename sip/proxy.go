@@ -240,6 +240,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	p.log.Info("sip proxy listening", "addrs", fmt.Sprint(p.local.addrs))
 	jctx, jstop := context.WithCancel(ctx)
 	go p.calls.janitor(jctx)
+	warmStacks(jctx)
 
 	var serveErr error
 	select {
