@@ -19,7 +19,7 @@
 #   TARGETS="direct cidproxy kamailio"  CONTACTS=500000
 #   SOAK=1 SOAK_SECS=300   also run cidproxy at half its max rate, VmRSS every 10 s
 #   UDP_BUF=4194304 (bytes; every peer's UDP socket buffer, capped by net.core.rmem_max)
-#   UDP_READERS=0 (cidproxy sip.udp_readers)
+#   UDP_READERS=0 (cidproxy sip.udp_readers)  MAX_BACKLOG= (cidproxy sip.max_backlog; unset = default)
 #   BIN=bin/cidproxy  PORT_BASE=25060  WORK=dir (kept)  KEEP=1 (keep temp dir)
 # Output: Markdown, ready for docs/benchmarks.md.
 set -euo pipefail
@@ -280,6 +280,7 @@ start_cidproxy() {
 		  listen: ["udp://127.0.0.1:$PROXY_PORT"]
 		  udp_buffer: $UDP_BUF
 		  udp_readers: $UDP_READERS
+		  $([ -n "${MAX_BACKLOG:-}" ] && echo "max_backlog: $MAX_BACKLOG")
 		  upstream: "sip:127.0.0.1:$UAS_PORT"
 		events:
 		  log: false

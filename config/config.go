@@ -101,6 +101,10 @@ type SIP struct {
 	// UDPReaders is the number of goroutines reading and parsing each UDP
 	// listener's datagrams (0 = one per CPU).
 	UDPReaders int `yaml:"udp_readers"`
+	// MaxBacklog is the number of runnable goroutines (messages waiting for
+	// CPU) above which the listeners pause reading, so an overload waits in
+	// the socket buffers instead of in the process (0 = never pause).
+	MaxBacklog int `yaml:"max_backlog"`
 	// Extensions lists the numbering of local extensions as patterns:
 	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
 	// It decides call direction (inbound, outbound, internal).

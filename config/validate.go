@@ -169,6 +169,9 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.UDPBuffer != 0 && (s.UDPBuffer < 64<<10 || s.UDPBuffer > 1<<30) {
 		bad("sip.udp_buffer", "%d bytes: use 0 (kernel default) or 64KiB..1GiB", int64(s.UDPBuffer))
 	}
+	if s.MaxBacklog < 0 {
+		bad("sip.max_backlog", "%d: use 0 (off) or a positive number of goroutines", s.MaxBacklog)
+	}
 	if s.UDPReaders < 0 || s.UDPReaders > 64 {
 		bad("sip.udp_readers", "%d is out of range 0..64", s.UDPReaders)
 	}

@@ -21,6 +21,7 @@ type metrics struct {
 	lookupDur      prometheus.Histogram
 	lookupTimeouts prometheus.Counter
 	malformed      prometheus.Counter
+	readPauses     prometheus.Counter
 }
 
 var knownMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.OPTIONS, sip.REGISTER,
@@ -48,6 +49,10 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metri
 		malformed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_sip_malformed_total", Help: "SIP messages dropped or rejected because they could not be parsed.",
 		}),
+		readPauses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cidproxy_sip_read_pauses_total",
+			Help: "Times the SIP listeners paused reading because the proxy was behind (sip.max_backlog); packets wait in the socket buffers meanwhile.",
+		}),
 		byMethod: make(map[sip.RequestMethod]prometheus.Counter, len(knownMethods)),
 	}
 	responses := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -56,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metri
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cidproxy_dialogs_active", Help: "Calls currently tracked by the dialog tracker.",
 	}, activeDialogs)
-	for _, c := range []prometheus.Collector{m.requests, responses, m.rewrittenVec, m.lookupDur, m.lookupTimeouts, m.malformed, active} {
+	for _, c := range []prometheus.Collector{m.requests, responses, m.rewrittenVec, m.lookupDur, m.lookupTimeouts, m.malformed, m.readPauses, active} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

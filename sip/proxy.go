@@ -148,7 +148,10 @@ func (p *Proxy) build() error {
 			sip.WithTransactionLayerLogger(sl),
 			sip.WithTransactionLayerUnhandledResponseHandler(p.unhandledResponse),
 		),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sip.WithTransportLayerLogger(sl),
+			sip.WithTransportLayerReadFilter((&backlog{max: uint64(p.cfg.MaxBacklog), pauses: p.m.readPauses}).filter),
+		),
 	}
 	if p.cfg.Hostname != "" {
 		opts = append(opts, sipgo.WithUserAgentHostname(p.cfg.Hostname))
