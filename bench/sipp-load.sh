@@ -15,7 +15,7 @@
 # resolution: 0 means under 1 ms).
 #
 # Environment:
-#   RATES="200 500 1000 1500 2000 2500 3000 4000"  STEP_SECS=20  HOLD_MS=0 (ACK->BYE)
+#   RATES="200 500 1000 2000 3000 3500 4000 4500 5000 6000 8000 10000"  STEP_SECS=20  HOLD_MS=0 (ACK->BYE)
 #   TARGETS="direct cidproxy kamailio"  CONTACTS=500000
 #   SOAK=1 SOAK_SECS=300   also run cidproxy at half its max rate, VmRSS every 10 s
 #   UDP_BUF=4194304 (bytes; every peer's UDP socket buffer, capped by net.core.rmem_max)
@@ -26,7 +26,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-RATES=${RATES:-"200 500 1000 1500 2000 2500 3000 4000"}
+RATES=${RATES:-"200 500 1000 2000 3000 3500 4000 4500 5000 6000 8000 10000"}
 STEP_SECS=${STEP_SECS:-20}
 HOLD_MS=${HOLD_MS:-0}
 LAT_SECS=${LAT_SECS:-10}
