@@ -21,10 +21,12 @@ import (
 // and, when that is full, is dropped and retransmitted, while the calls it
 // did take complete.
 //
-// The gate gives cidproxy that behaviour: every checkEvery messages a
-// reader looks at the runtime's run queue and, while more than max
-// goroutines wait to run, sleeps instead of reading (at most maxPause at a
-// time), so the backlog stays in the socket buffer (sip.udp_buffer).
+// The gate moves cidproxy toward that behaviour: every backlogCheckEvery
+// messages a reader looks at the runtime's run queue and, while more than
+// max goroutines wait to run, sleeps instead of reading (at most
+// backlogMaxPause at a time), so the backlog stays in the socket buffer
+// (sip.udp_buffer). It softens the collapse but does not remove it: sipgo's
+// own goroutines for responses and timers still queue (docs/benchmarks.md).
 type backlog struct {
 	max    uint64
 	n      atomic.Uint32
