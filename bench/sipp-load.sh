@@ -399,7 +399,10 @@ for target in $TARGETS; do
 		CID_END_RSS=$(rss_mb "$CID_PID")
 		echo
 		echo "cidproxy: contacts import ${IMPORT_SECS:-?} s, start to /healthz ${START_SECS} s, RSS after start ${START_RSS} MB, after the steps ${CID_END_RSS} MB."
-		if [ "$SOAK" != 1 ]; then stop_pid "$CID_PID"; fi
+		# Stopped even before a soak (which starts a fresh daemon): after an
+		# overload step its client transactions still retransmit for 32 s
+		# toward the callee port the next target's callee uses.
+		stop_pid "$CID_PID"
 		;;
 	kamailio)
 		start_kamailio
@@ -436,12 +439,11 @@ done
 
 # ---------------------------------------------------------------- soak
 
-if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ] && kill -0 "$CID_PID" 2>/dev/null; then
+if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ]; then
 	rate=$((MAX_RATE[cidproxy] / 2))
 	((rate > 0)) || rate=100
 	# A fresh daemon, so the reading starts from a clean start-up rather
 	# than from what the overload steps left behind.
-	stop_pid "$CID_PID"
 	start_cidproxy
 	echo
 	echo "### cidproxy RSS over $SOAK_SECS s at $rate calls/s (half the max), fresh daemon (RSS after start $START_RSS MB)"
