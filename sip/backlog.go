@@ -1,7 +1,6 @@
 package sip
 
 import (
-	rtmetrics "runtime/metrics"
 	"sync/atomic"
 	"time"
 
@@ -60,11 +59,4 @@ func (b *backlog) filter(_ sip.TransportReadProps, data []byte) ([]byte, error) 
 
 // runnableGoroutines returns how many goroutines wait to run (Go 1.26
 // runtime metric; 0 when unavailable, which disables the gate).
-func runnableGoroutines() uint64 {
-	s := []rtmetrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
-	rtmetrics.Read(s)
-	if s[0].Value.Kind() != rtmetrics.KindUint64 {
-		return 0
-	}
-	return s[0].Value.Uint64()
-}
+func runnableGoroutines() uint64 { return runtimeMetric("/sched/goroutines/runnable:goroutines") }

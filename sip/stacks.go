@@ -53,8 +53,11 @@ func warmFrame(ctx context.Context, depth int) byte {
 
 // startingStackSize reports the runtime's current starting stack size for
 // new goroutines, or 0 when the runtime does not publish it.
-func startingStackSize() uint64 {
-	s := []rtmetrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+func startingStackSize() uint64 { return runtimeMetric("/gc/stack/starting-size:bytes") }
+
+// runtimeMetric reads one uint64 runtime metric; 0 when it is not published.
+func runtimeMetric(name string) uint64 {
+	s := []rtmetrics.Sample{{Name: name}}
 	rtmetrics.Read(s)
 	if s[0].Value.Kind() != rtmetrics.KindUint64 {
 		return 0

@@ -29,13 +29,14 @@ func rmemMax(t *testing.T) int {
 	return n
 }
 
-func TestUDPBufferApplied(t *testing.T) {
-	max := rmemMax(t)
-	want := min(1<<20, max)
+// udpProxy builds a proxy with sip.udp_buffer = buf and an untuned UDP
+// socket for it to tune; the socket closes with the test.
+func udpProxy(t *testing.T, buf int, opts Options) (*Proxy, net.PacketConn) {
+	t.Helper()
 	cfg := baseConfig()
 	cfg.Listen = []string{"udp://127.0.0.1:0"}
-	cfg.UDPBuffer = config.Size(want)
-	p, err := New(cfg, Options{})
+	cfg.UDPBuffer = config.Size(buf)
+	p, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,14 @@ func TestUDPBufferApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return p, c
+}
+
+func TestUDPBufferApplied(t *testing.T) {
+	max := rmemMax(t)
+	want := min(1<<20, max)
+	p, c := udpProxy(t, want, Options{})
 	before, err := socketBuffer(c.(*net.UDPConn))
 	if err != nil {
 		t.Fatal(err)
@@ -64,18 +72,7 @@ func TestUDPBufferCappedWarns(t *testing.T) {
 		t.Skipf("rmem_max %d: the kernel grants any allowed size", max)
 	}
 	var logs bytes.Buffer
-	cfg := baseConfig()
-	cfg.Listen = []string{"udp://127.0.0.1:0"}
-	cfg.UDPBuffer = config.Size(1 << 30)
-	p, err := New(cfg, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	p, c := udpProxy(t, 1<<30, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p.tuneUDP(c)
 	if !strings.Contains(logs.String(), "raise net.core.rmem_max") {
 		t.Errorf("no warning about the capped buffer; log:\n%s", logs.String())
