@@ -233,7 +233,13 @@ func browserAuth(ctx context.Context, it *crm.Integration, o *testOpts, stdout i
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// Shutdown, not Close: the callback's response may still be on its
+		// way to the browser when done fires.
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+	}()
 	u, err := h.Begin(it, o.redirect)
 	if err != nil {
 		return err
