@@ -79,11 +79,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# port_busy PROTO PORT: something is bound to 127.0.0.1:PORT (or *:PORT).
+# port_busy PROTO PORT: something is bound to 127.0.0.1:PORT (or *:PORT);
+# for TCP only a listener counts (TIME-WAIT entries of the last run do not).
 port_busy() {
 	local hex
 	hex=$(printf ':%04X' "$2")
-	awk -v h="$hex" 'NR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
+	awk -v h="$hex" -v p="$1" 'NR > 1 && substr($2, length($2) - 4) == h && (p != "tcp" || $4 == "0A") { f = 1 } END { exit !f }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
 }
 for p in $PROXY_PORT $UAS_PORT $UAC_PORT $KAM_PORT; do
 	port_busy udp "$p" && die "UDP port $p busy (set PORT_BASE)"

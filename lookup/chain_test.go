@@ -70,3 +70,28 @@ func TestLookupLocalSkipsRemoteSources(t *testing.T) {
 		t.Errorf("Lookup must still ask remote sources: %+v", r)
 	}
 }
+
+func TestChainRemote(t *testing.T) {
+	local := &fakeSource{name: "local"}
+	crm := &fakeSource{name: "crm", remote: true}
+	plain := plainSource{} // implements no Remote method: local
+	for _, tc := range []struct {
+		name  string
+		chain Chain
+		want  bool
+	}{
+		{"empty", Chain{}, false},
+		{"local only", Chain{local, plain}, false},
+		{"remote last", Chain{local, crm}, true},
+		{"remote only", Chain{crm}, true},
+	} {
+		if got := tc.chain.Remote(); got != tc.want {
+			t.Errorf("%s: Remote() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+type plainSource struct{}
+
+func (plainSource) Name() string                                  { return "plain" }
+func (plainSource) Lookup(context.Context, Query) (Result, error) { return Result{}, ErrNotFound }

@@ -101,6 +101,18 @@ type Remote interface {
 	Remote() bool
 }
 
+// Remote implements Remote: a chain is remote when any of its sources is.
+// A chain that is not answers from the daemon's memory, and callers may
+// skip the machinery (deadline timer, goroutine) that bounds a slow source.
+func (c Chain) Remote() bool {
+	for _, s := range c {
+		if r, ok := s.(Remote); ok && r.Remote() {
+			return true
+		}
+	}
+	return false
+}
+
 // LookupLocal is Lookup restricted to sources that are not Remote; the
 // proxy uses it for withheld callers when naming them is enabled.
 func (c Chain) LookupLocal(ctx context.Context, q Query) (Result, error) {

@@ -27,11 +27,11 @@ func (p *Proxy) identify(in, fwd *sip.Request) *call {
 		c.ev.Caller.Number = callerNumber(in, false)
 		c.ev.Direction = p.exts.direction(c.ev.Caller.Number, c.ev.Callee.Number)
 	}
-	lookupFn := p.resolverFor(in)
+	lookupFn, inline := p.resolverFor(in)
 	if c.ev.Caller.Number == "" || lookupFn == nil {
 		return c
 	}
-	res, ok := p.resolve(lookupFn, lookup.Query{Number: c.ev.Caller.Number, Callee: c.ev.Callee.Number})
+	res, ok := p.resolve(lookupFn, lookup.Query{Number: c.ev.Caller.Number, Callee: c.ev.Callee.Number}, inline)
 	if !ok {
 		return c
 	}
@@ -97,23 +97,40 @@ type lookupFunc func(context.Context, lookup.Query) (lookup.Result, error)
 
 // resolverFor picks how the caller of in may be looked up: nil when not at
 // all (no Resolver; a withheld caller without name_withheld or without a
-// LocalResolver).
-func (p *Proxy) resolverFor(in *sip.Request) lookupFunc {
+// LocalResolver). inline reports a lookup that never leaves the daemon's
+// memory: LookupLocal, or a Resolver whose Remote method says it is local.
+func (p *Proxy) resolverFor(in *sip.Request) (fn lookupFunc, inline bool) {
 	if p.res == nil {
-		return nil
+		return nil, false
 	}
 	if !withheld(in) {
-		return p.res.Lookup
+		r, ok := p.res.(remoteReporter)
+		return p.res.Lookup, ok && !r.Remote()
 	}
 	if lr, ok := p.res.(LocalResolver); ok && p.cfg.NameWithheld {
-		return lr.LookupLocal
+		return lr.LookupLocal, true
 	}
-	return nil
+	return nil, false
+}
+
+// remoteReporter is implemented by Resolvers that know whether they may ask
+// a system outside the daemon (lookup.Chain).
+type remoteReporter interface {
+	Remote() bool
 }
 
 // resolve asks the Resolver with a context bounded by the lookup budget and
 // never waits longer than the budget, even for a Resolver that ignores ctx.
-func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query) (lookup.Result, bool) {
+// An inline lookup (in-memory sources only: well under a microsecond) is
+// called directly, without the deadline timer and goroutine that bound a
+// remote one.
+func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query, inline bool) (lookup.Result, bool) {
+	if inline {
+		start := time.Now()
+		r, err := lookupFn(context.Background(), q)
+		p.m.lookupDur.Observe(time.Since(start).Seconds())
+		return p.answered(answer{r, err})
+	}
 	// Background, not p.ctx: the budget bounds the lookup, and a child of a
 	// shared cancelCtx would contend on its children map at high call rates.
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.LookupBudget.D())
@@ -127,19 +144,25 @@ func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query) (lookup.Result, boo
 	}()
 	select {
 	case a := <-ch:
-		if a.err != nil {
-			if errors.Is(a.err, context.DeadlineExceeded) {
-				p.m.lookupTimeouts.Inc()
-			} else if !errors.Is(a.err, lookup.ErrNotFound) {
-				p.log.Debug("lookup failed", "error", a.err)
-			}
-			return lookup.Result{}, false
-		}
-		return a.res, a.res.Name != ""
+		return p.answered(a)
 	case <-ctx.Done():
 		p.m.lookupTimeouts.Inc()
 		return lookup.Result{}, false
 	}
+}
+
+// answered turns a Resolver's answer into a name (ok) or none, counting
+// timeouts and logging failures other than no match.
+func (p *Proxy) answered(a answer) (lookup.Result, bool) {
+	if a.err != nil {
+		if errors.Is(a.err, context.DeadlineExceeded) {
+			p.m.lookupTimeouts.Inc()
+		} else if !errors.Is(a.err, lookup.ErrNotFound) {
+			p.log.Debug("lookup failed", "error", a.err)
+		}
+		return lookup.Result{}, false
+	}
+	return a.res, a.res.Name != ""
 }
 
 // relayInvite relays the responses of an INVITE transaction, handles the

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"cidproxy/config"
+	"cidproxy/lookup"
 )
 
 func doRequest(t *testing.T, e *env, method sip.RequestMethod, uri sip.Uri, hdrs ...sip.Header) *sip.Response {
@@ -310,5 +311,55 @@ func TestSilentNextHopTimesOut(t *testing.T) {
 	evs := e.events(string(*sess.InviteRequest.CallID()), 2*time.Second)
 	if got := kinds(evs); got != "failed(timeout)" || evs[0].Code != 408 {
 		t.Fatalf("events = %s", got)
+	}
+}
+
+// chainSource is a lookup.Source over a stubResolver, remote or not.
+type chainSource struct {
+	*stubResolver
+	remote bool
+}
+
+func (s chainSource) Name() string { return "stub" }
+func (s chainSource) Remote() bool { return s.remote }
+
+// TestLocalChainInline: a chain of in-memory sources is asked inline, on
+// the INVITE's goroutine and without the budget's timer (so a local source
+// that is slow is waited for: local sources must be fast); a chain with a
+// remote source stays bounded by the budget.
+func TestLocalChainInline(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		remote   bool
+		wantName string
+	}{
+		{"local", false, "Slow Local"},
+		{"remote", true, "Orig"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, false, func(c *config.SIP) { c.LookupBudget = config.Duration(50 * time.Millisecond) },
+				func(e *env) {
+					e.resolver = lookup.Chain{chainSource{stubResolver: e.res, remote: tc.remote}}
+				})
+			e.res.set("+4930123456", lookup.Result{Name: "Slow Local", Source: lookup.SourceCompany})
+			e.res.delay.Store(int64(150 * time.Millisecond))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sess, err := e.invite(ctx, fromHeader("Orig", "+4930123456", "pbx.example"))
+			mustf(t, err, "invite")
+			inv := recvReq(t, e.uas.invites, "INVITE")
+			if got := inv.From().DisplayName; got != tc.wantName {
+				t.Errorf("From display %q, want %q", got, tc.wantName)
+			}
+			mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
+			mustf(t, sess.Ack(ctx), "ack")
+			wantTimeouts := 0.0
+			if tc.remote {
+				wantTimeouts = 1
+			}
+			if v := testutil.ToFloat64(e.p.m.lookupTimeouts); v != wantTimeouts {
+				t.Errorf("lookup timeouts = %v, want %v", v, wantTimeouts)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 )
@@ -54,7 +55,7 @@ func (p *Proxy) serveUDP(c net.PacketConn) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = p.srv.ServeUDP(c)
+			errs[i] = p.srv.ServeUDP(newReaderConn(c))
 		}()
 	}
 	wg.Wait()
@@ -65,3 +66,56 @@ func (p *Proxy) serveUDP(c net.PacketConn) error {
 	}
 	return nil
 }
+
+// readerConn is the net.PacketConn one sipgo read loop reads from. It
+// answers ReadFrom without allocating for known peers: net.UDPConn.ReadFrom
+// allocates a *net.UDPAddr per datagram and sipgo then formats it with
+// String, two allocations and a formatting per message on the hottest path.
+// Peers are kept in a small per-loop table (one loop = one goroutine, no
+// lock), cleared when it reaches maxPeerAddrs. Writes go straight to the
+// socket.
+type readerConn struct {
+	*net.UDPConn
+	peers    map[netip.AddrPort]*peerAddr
+	maxPeers int
+}
+
+// maxPeerAddrs bounds a read loop's table of peer addresses.
+const maxPeerAddrs = 4096
+
+// newReaderConn wraps c for one read loop; anything but a *net.UDPConn is
+// returned as it is.
+func newReaderConn(c net.PacketConn) net.PacketConn {
+	uc, ok := c.(*net.UDPConn)
+	if !ok {
+		return c
+	}
+	return &readerConn{UDPConn: uc, peers: make(map[netip.AddrPort]*peerAddr), maxPeers: maxPeerAddrs}
+}
+
+// ReadFrom implements net.PacketConn.
+func (c *readerConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, ap, err := c.UDPConn.ReadFromUDPAddrPort(b)
+	if err != nil {
+		return n, nil, err
+	}
+	a, ok := c.peers[ap]
+	if !ok {
+		if len(c.peers) >= c.maxPeers {
+			clear(c.peers)
+		}
+		ua := net.UDPAddrFromAddrPort(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+		a = &peerAddr{UDPAddr: *ua, s: ua.String()}
+		c.peers[ap] = a
+	}
+	return n, a, nil
+}
+
+// peerAddr is a peer's *net.UDPAddr with its string form computed once.
+type peerAddr struct {
+	net.UDPAddr
+	s string
+}
+
+// String implements net.Addr.
+func (a *peerAddr) String() string { return a.s }

@@ -108,3 +108,53 @@ func placeNamedCall(t *testing.T, e *env) {
 	}
 	mustf(t, sess.Bye(ctx), "bye")
 }
+
+// TestReaderConnPeerAddrs: the read loop's connection returns each peer's
+// address with the string net.UDPAddr gives it, the same value for every
+// datagram of a peer, and keeps its table bounded.
+func TestReaderConnPeerAddrs(t *testing.T) {
+	lc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	mustf(t, err, "listen")
+	defer lc.Close()
+	rc := newReaderConn(lc).(*readerConn)
+	rc.maxPeers = 2
+	var peers []*net.UDPConn
+	for range 3 {
+		pc, err := net.DialUDP("udp", nil, lc.LocalAddr().(*net.UDPAddr))
+		mustf(t, err, "dial")
+		defer pc.Close()
+		peers = append(peers, pc)
+	}
+	buf := make([]byte, 64)
+	read := func(from *net.UDPConn, msg string) net.Addr {
+		t.Helper()
+		if _, err := from.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		_ = rc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, a, err := rc.ReadFrom(buf)
+		mustf(t, err, "read")
+		if string(buf[:n]) != msg {
+			t.Fatalf("read %q, want %q", buf[:n], msg)
+		}
+		if want := from.LocalAddr().String(); a.String() != want || a.Network() != "udp" {
+			t.Fatalf("peer %s/%s, want udp/%s", a.Network(), a, want)
+		}
+		return a
+	}
+	a1 := read(peers[0], "one")
+	if a2 := read(peers[0], "two"); a2 != a1 {
+		t.Error("a second datagram of the same peer got a new address value")
+	}
+	read(peers[1], "three")
+	if len(rc.peers) != 2 {
+		t.Fatalf("table holds %d peers, want 2", len(rc.peers))
+	}
+	read(peers[2], "four") // table full: cleared, then this peer added
+	if len(rc.peers) != 1 {
+		t.Errorf("table holds %d peers after overflow, want 1", len(rc.peers))
+	}
+	if a := read(peers[0], "five"); a == a1 || a.String() != a1.String() {
+		t.Error("a peer forgotten at overflow must come back as an equal, new entry")
+	}
+}
