@@ -41,6 +41,19 @@ type call struct {
 	ackOnce              sync.Once
 }
 
+// acksAnswer reports whether in (an ACK) carries the CSeq of c's INVITE and
+// that INVITE was answered with a 2xx: then it is the ACK for the 2xx, a
+// transaction of its own, and not one for a non-2xx final response.
+func (c *call) acksAnswer(in *sip.Request) bool {
+	cs := in.CSeq()
+	if cs == nil || cs.SeqNo != c.inviteSeq {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.ev.Answer.IsZero()
+}
+
 // markAcked records that the caller's ACK for the 2xx was forwarded.
 func (c *call) markAcked() { c.ackOnce.Do(func() { close(c.acked) }) }
 

@@ -28,6 +28,7 @@ type peer struct {
 	invites  chan *sip.Request // INVITEs received (callee)
 	strays   chan *sip.Request // CANCELs that matched no INVITE transaction
 	requests chan *sip.Request // other out-of-dialog requests received
+	acks     chan *sip.Request // ACKs received
 	mu       sync.Mutex
 	sessions map[string]*sipgo.DialogServerSession
 	onInvite func(p *peer, s *sipgo.DialogServerSession, req *sip.Request, tx sip.ServerTransaction)
@@ -89,6 +90,7 @@ func newPeer(t testing.TB, name string, tcpMode bool) *peer {
 	}
 	p := &peer{name: name, ua: ua, srv: srv, tcpMode: tcpMode,
 		invites: make(chan *sip.Request, 1024), strays: make(chan *sip.Request, 16), requests: make(chan *sip.Request, 16),
+		acks:     make(chan *sip.Request, 64),
 		sessions: map[string]*sipgo.DialogServerSession{}}
 	uc, tl := listen(t)
 	p.udp, p.tcp = uc.LocalAddr().String(), tl.Addr().String()
@@ -107,7 +109,13 @@ func newPeer(t testing.TB, name string, tcpMode bool) *peer {
 	p.dsc = sipgo.NewDialogServerCache(p.cli, contact)
 	p.onInvite = answerCall
 	srv.OnInvite(p.handleInvite)
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		select {
+		case p.acks <- req:
+		default:
+		}
+		_ = p.dsc.ReadAck(req, tx)
+	})
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.strays <- req
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Transaction", nil))

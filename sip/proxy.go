@@ -63,6 +63,7 @@ type Proxy struct {
 	srv      *sipgo.Server
 	tl       *sip.TransactionLayer
 	tp       *sip.TransportLayer
+	parser   *sip.Parser // the UDP read loops' own (takeAck)
 	upstream *hop
 	exts     extensions
 	calls    *tracker
@@ -75,7 +76,9 @@ type Proxy struct {
 	local    localAddrs // written before ready is closed, read-only after
 	draining atomic.Bool
 	active   atomic.Int64
-	served   atomic.Bool
+	// acksTaken counts ACKs forwarded by the UDP read loops (takeAck).
+	acksTaken atomic.Int64
+	served    atomic.Bool
 }
 
 // hop is a parsed static next hop.
@@ -165,6 +168,7 @@ func (p *Proxy) build() error {
 		return fmt.Errorf("sip: server: %w", err)
 	}
 	p.ua, p.srv = ua, srv
+	p.parser = sip.NewParser()
 	p.tl, p.tp = ua.TransactionLayer(), ua.TransportLayer()
 	for _, m := range []sip.RequestMethod{sip.INVITE, sip.BYE, sip.OPTIONS, sip.REGISTER, sip.INFO,
 		sip.NOTIFY, sip.SUBSCRIBE, sip.MESSAGE, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH} {

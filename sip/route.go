@@ -168,7 +168,9 @@ func (p *Proxy) respond(tx sip.ServerTransaction, in *sip.Request, code int, rea
 }
 
 // onAck forwards an ACK for a 2xx (its own transaction); ACKs for non-2xx
-// are absorbed by the INVITE server transaction (pitfall 12).
+// are absorbed by the INVITE server transaction (pitfall 12). The ACK for
+// the 2xx of a tracked UDP call usually never gets here: the UDP read loop
+// forwards it first (takeAck).
 func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
 	p.m.request(in.Method)
 	if invalidRequest(in) != "" { // an ACK is never answered: drop it
@@ -187,15 +189,66 @@ func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
 		p.log.Debug("ACK dropped: no route", "status", code)
 		return
 	}
+	p.sendAck(in, fwd, c, fromCaller, dest, tr)
+}
+
+// sendAck forwards a routed ACK statelessly and marks the call acked when
+// it is the caller's ACK for the INVITE. fwd is a clone of in, or in itself
+// when the caller owns the request (takeAck).
+func (p *Proxy) sendAck(in, fwd *sip.Request, c *call, fromCaller bool, dest, tr string) {
+	var seq uint32
+	if cs := in.CSeq(); cs != nil {
+		seq = cs.SeqNo
+	}
 	p.prepare(fwd, in, dest, tr, false)
 	if err := p.tp.WriteMsg(fwd); err != nil {
 		p.log.Debug("forward ACK failed", "error", err)
 	}
-	if c != nil && fromCaller {
-		if cs := in.CSeq(); cs != nil && cs.SeqNo == c.inviteSeq {
-			c.markAcked()
-		}
+	if c != nil && fromCaller && seq == c.inviteSeq {
+		c.markAcked()
 	}
+}
+
+// takeAck is the UDP read loops' fast path for the most frequent message
+// that needs no transaction: the caller's ACK for the 2xx that answered a
+// tracked call, going out over UDP. It parses the datagram and, if it is
+// such an ACK, forwards it right there and reports true, so sipgo never
+// sees it: no server transaction, goroutine, context or clone for a message
+// that is relayed statelessly anyway, and a send that cannot block (no
+// connection to open). Anything else (other requests, responses, an ACK
+// for a non-2xx that the INVITE transaction must absorb, an ACK that
+// overtook its call's 2xx bookkeeping, one to a TCP or TLS hop, malformed
+// data) is left to sipgo, which parses the untouched datagram itself.
+func (p *Proxy) takeAck(data []byte, from net.Addr) bool {
+	if len(data) < 4 || string(data[:4]) != "ACK " {
+		return false
+	}
+	msg, err := p.parser.ParseSIP(data)
+	if err != nil {
+		return false
+	}
+	in, ok := msg.(*sip.Request)
+	if !ok || in.Method != sip.ACK || invalidRequest(in) != "" {
+		return false
+	}
+	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
+		return false
+	}
+	c := p.calls.get(callID(in))
+	if c == nil || !c.acksAnswer(in) {
+		return false
+	}
+	in.SetTransport("UDP")
+	in.SetSource(from.String())
+	fromCaller := c.isFromCaller(in)
+	dest, tr, code := p.nextHop(in, in, false, c, fromCaller)
+	if code != 0 || tr != "UDP" {
+		return false
+	}
+	p.m.request(in.Method)
+	p.sendAck(in, in, c, fromCaller, dest, tr)
+	p.acksTaken.Add(1)
+	return true
 }
 
 // ackWait bounds how long a caller's BYE waits for the ACK it overtook.

@@ -55,7 +55,7 @@ func (p *Proxy) serveUDP(c net.PacketConn) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = p.srv.ServeUDP(newReaderConn(c))
+			errs[i] = p.srv.ServeUDP(newReaderConn(c, p.takeAck))
 		}()
 	}
 	wg.Wait()
@@ -72,33 +72,46 @@ func (p *Proxy) serveUDP(c net.PacketConn) error {
 // allocates a *net.UDPAddr per datagram and sipgo then formats it with
 // String, two allocations and a formatting per message on the hottest path.
 // Peers are kept in a small per-loop table (one loop = one goroutine, no
-// lock), cleared when it reaches maxPeerAddrs. Writes go straight to the
-// socket.
+// lock), cleared when it reaches maxPeerAddrs. A datagram that take
+// consumes (Proxy.takeAck) is not returned: the loop reads the next one.
+// Writes go straight to the socket.
 type readerConn struct {
 	*net.UDPConn
 	peers    map[netip.AddrPort]*peerAddr
 	maxPeers int
+	take     func(data []byte, from net.Addr) bool
 }
 
 // maxPeerAddrs bounds a read loop's table of peer addresses.
 const maxPeerAddrs = 4096
 
 // newReaderConn wraps c for one read loop; anything but a *net.UDPConn is
-// returned as it is.
-func newReaderConn(c net.PacketConn) net.PacketConn {
+// returned as it is. take may be nil.
+func newReaderConn(c net.PacketConn, take func([]byte, net.Addr) bool) net.PacketConn {
 	uc, ok := c.(*net.UDPConn)
 	if !ok {
 		return c
 	}
-	return &readerConn{UDPConn: uc, peers: make(map[netip.AddrPort]*peerAddr), maxPeers: maxPeerAddrs}
+	return &readerConn{UDPConn: uc, peers: make(map[netip.AddrPort]*peerAddr), maxPeers: maxPeerAddrs, take: take}
 }
 
 // ReadFrom implements net.PacketConn.
 func (c *readerConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	n, ap, err := c.UDPConn.ReadFromUDPAddrPort(b)
-	if err != nil {
-		return n, nil, err
+	for {
+		n, ap, err := c.UDPConn.ReadFromUDPAddrPort(b)
+		if err != nil {
+			return n, nil, err
+		}
+		a := c.peer(ap)
+		if c.take != nil && c.take(b[:n], a) {
+			continue
+		}
+		return n, a, nil
 	}
+}
+
+// peer returns the address of ap from the table, adding it when new.
+func (c *readerConn) peer(ap netip.AddrPort) *peerAddr {
 	a, ok := c.peers[ap]
 	if !ok {
 		if len(c.peers) >= c.maxPeers {
@@ -108,7 +121,7 @@ func (c *readerConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		a = &peerAddr{UDPAddr: *ua, s: ua.String()}
 		c.peers[ap] = a
 	}
-	return n, a, nil
+	return a
 }
 
 // peerAddr is a peer's *net.UDPAddr with its string form computed once.

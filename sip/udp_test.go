@@ -116,7 +116,7 @@ func TestReaderConnPeerAddrs(t *testing.T) {
 	lc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	mustf(t, err, "listen")
 	defer lc.Close()
-	rc := newReaderConn(lc).(*readerConn)
+	rc := newReaderConn(lc, nil).(*readerConn)
 	rc.maxPeers = 2
 	var peers []*net.UDPConn
 	for range 3 {
