@@ -153,6 +153,20 @@ else
 	log "no go toolchain: µs latency (bench/latency) skipped"
 fi
 
+# stop_pid PID: SIGTERM, then SIGKILL after 5 s. A SIPp callee that a proxy
+# keeps feeding retransmitted INVITEs after an overloaded step may not exit
+# on SIGTERM (seen once, hanging the run for minutes).
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------- one step
 
 # run_step TARGET_ADDR RATE UAS_SCENARIO PIDS... ; sets STEP_* globals.
@@ -188,8 +202,7 @@ run_step() {
 	# Let the last BYEs reach the callee, then stop it; its statistics come
 	# from the rows it writes every second (-fd 1).
 	sleep 1
-	kill "$uas_pid" 2>/dev/null || true
-	wait "$uas_pid" 2>/dev/null || true
+	stop_pid "$uas_pid"
 
 	local ok failed unnamed
 	ok=$(stat_field "$d/uac.csv" "SuccessfulCall(C)")
@@ -230,8 +243,7 @@ run_latency() {
 	wait_port udp "$UAS_PORT" 5 || die "callee did not start"
 	local out
 	out=$("$WORK/latency" -target "$addr" -rate "$rate" -duration "${LAT_SECS}s" -callers "$WORK/callers.csv" 2>&1) || true
-	kill "$uas_pid" 2>/dev/null || true
-	wait "$uas_pid" 2>/dev/null || true
+	stop_pid "$uas_pid"
 	local r180 r200
 	r180=$(sed -n 's/.*inv180_us=\([^ ]*\).*/\1/p' <<<"$out")
 	r200=$(sed -n 's/.*inv200_us=\([^ ]*\).*/\1/p' <<<"$out")
@@ -473,7 +485,7 @@ if [ "$SOAK" = 1 ] && [ -n "${CID_PID:-}" ]; then
 		sleep 10
 	done
 	wait "$uac_pid" || true
-	kill "$uas_pid" 2>/dev/null || true
+	stop_pid "$uas_pid"
 	ok=$(stat_field "$d/uac.csv" "SuccessfulCall(C)")
 	echo
 	printf '%s\n' "${samples[@]}" | awk -v ok="$ok" -v calls="$calls" '
