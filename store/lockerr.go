@@ -46,11 +46,19 @@ func isLockError(err error) bool {
 }
 
 // badgerLogger routes Badger's logs to slog: errors and warnings at warn,
-// the rest at debug. Badger never writes to stderr.
+// the rest at debug. Badger never writes to stderr. Badger reports its
+// block cache statistics on Close as a warning (a multi-line histogram,
+// nothing wrong): that one goes to debug.
 type badgerLogger struct{ log *slog.Logger }
 
-func (l badgerLogger) Errorf(f string, a ...any)   { l.out(slog.LevelWarn, f, a) }
-func (l badgerLogger) Warningf(f string, a ...any) { l.out(slog.LevelWarn, f, a) }
+func (l badgerLogger) Errorf(f string, a ...any) { l.out(slog.LevelWarn, f, a) }
+func (l badgerLogger) Warningf(f string, a ...any) {
+	if strings.HasPrefix(f, "Cache life expectancy") {
+		l.out(slog.LevelDebug, f, a)
+		return
+	}
+	l.out(slog.LevelWarn, f, a)
+}
 func (l badgerLogger) Infof(f string, a ...any)    { l.out(slog.LevelDebug, f, a) }
 func (l badgerLogger) Debugf(f string, a ...any)   { l.out(slog.LevelDebug, f, a) }
 

@@ -315,3 +315,23 @@ func TestIDsAscendAcrossRestart(t *testing.T) {
 		t.Errorf("id %q after restart is not above %q", c2.ID, last)
 	}
 }
+
+func TestBadgerLogLevels(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		emit func(badgerLogger)
+		want string // level in the text output, "" = not logged at warn
+	}{
+		{"error", func(l badgerLogger) { l.Errorf("disk %s", "gone") }, "level=WARN"},
+		{"warning", func(l badgerLogger) { l.Warningf("slow %d", 1) }, "level=WARN"},
+		{"cache statistics", func(l badgerLogger) { l.Warningf("Cache life expectancy (in seconds): %+v\n", 1) }, ""},
+		{"info", func(l badgerLogger) { l.Infof("compaction") }, ""},
+	} {
+		var buf bytes.Buffer
+		tc.emit(badgerLogger{slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		got := buf.String()
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%s: logged %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
