@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -217,8 +218,9 @@ func (p *Proxy) sendAck(in, fwd *sip.Request, c *call, fromCaller bool, dest, tr
 // that is relayed statelessly anyway, and a send that cannot block (no
 // connection to open). Anything else (other requests, responses, an ACK
 // for a non-2xx that the INVITE transaction must absorb, an ACK that
-// overtook its call's 2xx bookkeeping, one to a TCP or TLS hop, malformed
-// data) is left to sipgo, which parses the untouched datagram itself.
+// overtook its call's 2xx bookkeeping, one to a TCP or TLS hop or to a
+// host name (DNS could block the loop), malformed data) is left to sipgo,
+// which parses the untouched datagram itself.
 func (p *Proxy) takeAck(data []byte, from net.Addr) bool {
 	if len(data) < 4 || string(data[:4]) != "ACK " {
 		return false
@@ -242,13 +244,23 @@ func (p *Proxy) takeAck(data []byte, from net.Addr) bool {
 	in.SetSource(from.String())
 	fromCaller := c.isFromCaller(in)
 	dest, tr, code := p.nextHop(in, in, false, c, fromCaller)
-	if code != 0 || tr != "UDP" {
+	if code != 0 || tr != "UDP" || !ipHostPort(dest) {
 		return false
 	}
 	p.m.request(in.Method)
 	p.sendAck(in, in, c, fromCaller, dest, tr)
 	p.acksTaken.Add(1)
 	return true
+}
+
+// ipHostPort reports whether hostport names an IP literal (no DNS needed).
+func ipHostPort(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	_, err = netip.ParseAddr(host)
+	return err == nil
 }
 
 // ackWait bounds how long a caller's BYE waits for the ACK it overtook.
