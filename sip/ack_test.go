@@ -22,8 +22,7 @@ func TestAckForAnswerTakenByReadLoop(t *testing.T) {
 	defer cancel()
 	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
 	mustf(t, err, "invite")
-	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-	mustf(t, sess.Ack(ctx), "ack")
+	answerAndAck(ctx, t, sess)
 	ack := recvReq(t, e.uas.acks, "ACK")
 	if got := e.p.acksTaken.Load(); got != 1 {
 		t.Errorf("ACKs taken by the read loop = %d, want 1", got)

@@ -258,8 +258,7 @@ func TestInDialogRequestsRelayed(t *testing.T) {
 	defer cancel()
 	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
 	mustf(t, err, "invite")
-	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-	mustf(t, sess.Ack(ctx), "ack")
+	answerAndAck(ctx, t, sess)
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	for _, m := range []sip.RequestMethod{sip.INFO, sip.UPDATE} {
 		req := sip.NewRequest(m, sess.InviteResponse.Contact().Address)
@@ -328,8 +327,7 @@ func TestPhonebookRoute(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		sess, err := e.invite(ctx, fromHeader("", tc.caller, "pbx.example"), sip.NewHeader("x-cid-phonebook", "forged"))
 		mustf(t, err, "invite")
-		mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-		mustf(t, sess.Ack(ctx), "ack")
+		answerAndAck(ctx, t, sess)
 		inv := recvReq(t, e.uas.invites, "INVITE")
 		if inv.Recipient.User != tc.wantUser {
 			t.Errorf("%s: R-URI user %q, want %q", tc.caller, inv.Recipient.User, tc.wantUser)
@@ -350,8 +348,7 @@ func TestTCPCallerToUDPCallee(t *testing.T) {
 	defer cancel()
 	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
 	mustf(t, err, "invite")
-	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-	mustf(t, sess.Ack(ctx), "ack")
+	answerAndAck(ctx, t, sess)
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	if got := inv.From().DisplayName; got != `Alice \"AM\" Müller` {
 		t.Errorf("From display %q", got)

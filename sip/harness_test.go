@@ -274,3 +274,10 @@ func mustf(t testing.TB, err error, format string, a ...any) {
 		t.Fatalf("%s: %v", fmt.Sprintf(format, a...), err)
 	}
 }
+
+// answerAndAck waits for the 2xx of an INVITE the caller sent and ACKs it.
+func answerAndAck(ctx context.Context, t testing.TB, sess *sipgo.DialogClientSession) {
+	t.Helper()
+	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
+	mustf(t, sess.Ack(ctx), "ack")
+}

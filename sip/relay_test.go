@@ -116,8 +116,7 @@ func TestSlowLookupForwardsUntouched(t *testing.T) {
 	if got := inv.From().DisplayName; got != "Orig" {
 		t.Errorf("From display %q, want untouched", got)
 	}
-	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-	mustf(t, sess.Ack(ctx), "ack")
+	answerAndAck(ctx, t, sess)
 	if v := testutil.ToFloat64(e.p.m.lookupTimeouts); v != 1 {
 		t.Errorf("lookup timeouts = %v, want 1", v)
 	}
@@ -153,8 +152,7 @@ func TestWithheldCaller(t *testing.T) {
 			defer cancel()
 			sess, err := e.invite(ctx, tc.from, tc.hdrs...)
 			mustf(t, err, "invite")
-			mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-			mustf(t, sess.Ack(ctx), "ack")
+			answerAndAck(ctx, t, sess)
 			inv := recvReq(t, e.uas.invites, "INVITE")
 			if got := inv.From().DisplayName; got != tc.wantName {
 				t.Errorf("From display %q, want %q", got, tc.wantName)
@@ -184,8 +182,7 @@ func TestHostileNameSanitised(t *testing.T) {
 	defer cancel()
 	sess, err := e.invite(ctx, fromHeader("", "+4940999", "pbx.example"))
 	mustf(t, err, "invite")
-	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-	mustf(t, sess.Ack(ctx), "ack")
+	answerAndAck(ctx, t, sess)
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	if got := inv.From().DisplayName; got != "Evil X-Injected: yes" {
 		t.Errorf("From display %q", got)
@@ -351,8 +348,7 @@ func TestLocalChainInline(t *testing.T) {
 			if got := inv.From().DisplayName; got != tc.wantName {
 				t.Errorf("From display %q, want %q", got, tc.wantName)
 			}
-			mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
-			mustf(t, sess.Ack(ctx), "ack")
+			answerAndAck(ctx, t, sess)
 			wantTimeouts := 0.0
 			if tc.remote {
 				wantTimeouts = 1

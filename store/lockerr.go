@@ -59,8 +59,8 @@ func (l badgerLogger) Warningf(f string, a ...any) {
 	}
 	l.out(slog.LevelWarn, f, a)
 }
-func (l badgerLogger) Infof(f string, a ...any)    { l.out(slog.LevelDebug, f, a) }
-func (l badgerLogger) Debugf(f string, a ...any)   { l.out(slog.LevelDebug, f, a) }
+func (l badgerLogger) Infof(f string, a ...any)  { l.out(slog.LevelDebug, f, a) }
+func (l badgerLogger) Debugf(f string, a ...any) { l.out(slog.LevelDebug, f, a) }
 
 func (l badgerLogger) out(lvl slog.Level, f string, a []any) {
 	if !l.log.Enabled(context.Background(), lvl) {
