@@ -20,9 +20,7 @@ func TestAckForAnswerTakenByReadLoop(t *testing.T) {
 	e := newEnv(t, false, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
-	mustf(t, err, "invite")
-	answerAndAck(ctx, t, sess)
+	sess := e.answeredCall(ctx, t, fromHeader("", "+4930123456", "pbx.example"))
 	ack := recvReq(t, e.uas.acks, "ACK")
 	if got := e.p.acksTaken.Load(); got != 1 {
 		t.Errorf("ACKs taken by the read loop = %d, want 1", got)

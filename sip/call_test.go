@@ -256,9 +256,7 @@ func TestInDialogRequestsRelayed(t *testing.T) {
 	e := newEnv(t, false, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
-	mustf(t, err, "invite")
-	answerAndAck(ctx, t, sess)
+	sess := e.answeredCall(ctx, t, fromHeader("", "+4930123456", "pbx.example"))
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	for _, m := range []sip.RequestMethod{sip.INFO, sip.UPDATE} {
 		req := sip.NewRequest(m, sess.InviteResponse.Contact().Address)
@@ -325,9 +323,7 @@ func TestPhonebookRoute(t *testing.T) {
 		{"+4930333", "1001", ""},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		sess, err := e.invite(ctx, fromHeader("", tc.caller, "pbx.example"), sip.NewHeader("x-cid-phonebook", "forged"))
-		mustf(t, err, "invite")
-		answerAndAck(ctx, t, sess)
+		sess := e.answeredCall(ctx, t, fromHeader("", tc.caller, "pbx.example"), sip.NewHeader("x-cid-phonebook", "forged"))
 		inv := recvReq(t, e.uas.invites, "INVITE")
 		if inv.Recipient.User != tc.wantUser {
 			t.Errorf("%s: R-URI user %q, want %q", tc.caller, inv.Recipient.User, tc.wantUser)
@@ -346,9 +342,7 @@ func TestTCPCallerToUDPCallee(t *testing.T) {
 	e := newEnv(t, true, nil, func(e *env) { uasUDP = e.uas.udp; e.cfg.Upstream = "sip:" + uasUDP })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	sess, err := e.invite(ctx, fromHeader("", "+4930123456", "pbx.example"))
-	mustf(t, err, "invite")
-	answerAndAck(ctx, t, sess)
+	e.answeredCall(ctx, t, fromHeader("", "+4930123456", "pbx.example"))
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	if got := inv.From().DisplayName; got != `Alice \"AM\" Müller` {
 		t.Errorf("From display %q", got)

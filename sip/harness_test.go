@@ -281,3 +281,13 @@ func answerAndAck(ctx context.Context, t testing.TB, sess *sipgo.DialogClientSes
 	mustf(t, sess.WaitAnswer(ctx, sipgo.AnswerOptions{}), "answer")
 	mustf(t, sess.Ack(ctx), "ack")
 }
+
+// answeredCall sends an INVITE from `from` (with hdrs), waits for the 2xx
+// and ACKs it.
+func (e *env) answeredCall(ctx context.Context, t testing.TB, from *sip.FromHeader, hdrs ...sip.Header) *sipgo.DialogClientSession {
+	t.Helper()
+	sess, err := e.invite(ctx, from, hdrs...)
+	mustf(t, err, "invite")
+	answerAndAck(ctx, t, sess)
+	return sess
+}

@@ -180,9 +180,7 @@ func TestHostileNameSanitised(t *testing.T) {
 	e := newEnv(t, false, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	sess, err := e.invite(ctx, fromHeader("", "+4940999", "pbx.example"))
-	mustf(t, err, "invite")
-	answerAndAck(ctx, t, sess)
+	e.answeredCall(ctx, t, fromHeader("", "+4940999", "pbx.example"))
 	inv := recvReq(t, e.uas.invites, "INVITE")
 	if got := inv.From().DisplayName; got != "Evil X-Injected: yes" {
 		t.Errorf("From display %q", got)
