@@ -62,6 +62,11 @@ type Event struct {
 	ContactName string `json:"contact_name,omitempty"`
 	ContactID   string `json:"contact_id,omitempty"`
 	Source      string `json:"source,omitempty"` // personal, company, prefix, crm, extension
+	// Integration and ContactURL name the CRM record of the matched contact
+	// (the integration's name and the record's page); empty when the
+	// contact did not come from a CRM. Set by the CRM lookup path.
+	Integration string `json:"integration,omitempty"`
+	ContactURL  string `json:"contact_url,omitempty"`
 
 	// Code is the SIP status code that caused the event (0 for BYE/timeouts).
 	Code int `json:"code,omitempty"`
