@@ -26,6 +26,8 @@ type Extension struct {
 	Number string `yaml:"number"`
 	Name   string `yaml:"name"`
 	Email  string `yaml:"email"`
+	// Popup overrides the integration's popup settings for this extension.
+	Popup Popup `yaml:"popup"`
 }
 
 // Limits caps what the store accepts, by the number of extensions.
@@ -161,6 +163,9 @@ type CRM struct {
 	// KeyFile holds the AES key that encrypts tokens and secrets at rest;
 	// created with mode 0600 on first start when missing. Empty: DIR/secret.key.
 	KeyFile string `yaml:"key_file"`
+	// Integrations run inside the daemon: caller lookup, contact sync,
+	// call journal, contact creation, popups (config/crm.go).
+	Integrations []Integration `yaml:"integrations"`
 }
 
 // PhonebookRoute is one "route inbound calls by matched phonebook" rule.

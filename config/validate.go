@@ -92,6 +92,7 @@ func (c *Config) Validate() error {
 		bad("admin.listen", "%q: %v", c.Admin.Listen, err)
 	}
 	c.validateDirectory(bad)
+	c.validateCRM(bad)
 	return errors.Join(errs...)
 }
 
