@@ -9,18 +9,31 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"cidproxy/api"
 	"cidproxy/config"
 	"cidproxy/lookup"
 	"cidproxy/sip"
 	"cidproxy/sip/event"
+	"cidproxy/store"
 )
 
-// serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) and returns
-// the exit status. Shutdown order: SIP intake and open transactions, then
-// the event bus and its workers, then the admin listener, then the store.
+// serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) or a part
+// fails, and returns the exit status.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
-	if err := runDaemon(ctx, cfg, log); err != nil {
+	m := NewMain(cfg, log)
+	err := m.Run(ctx)
+	if err == nil {
+		select {
+		case <-ctx.Done():
+		case err = <-m.Failed():
+		}
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		log.Error("cidproxy stopped", "err", err)
 		return 1
 	}
@@ -28,21 +41,72 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	return 0
 }
 
-func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+// Main is the running daemon: the parts it is built from, opened and
+// started in order by Run and stopped in reverse order by Close (the shape
+// of wtf's cmd/wtfd). Whatever the daemon runs is started and stopped here.
+//
+// Start order: store → metrics → event bus and its consumers → workers
+// (CRM, ...) → admin listener → SIP. Stop order: SIP intake and open
+// transactions → event bus (consumers drain what is queued) → workers →
+// admin listener → store.
+type Main struct {
+	Config *config.Config
+	Log    *slog.Logger
+
+	Registry *prometheus.Registry
+	DB       *store.DB
+	Bus      *event.Bus
+	Proxy    *sip.Proxy
+	API      *api.Server
+
+	admin *adminServer
+
+	// consumers read the bus until it is closed (they drain on Close).
+	consumers sync.WaitGroup
+	// workers run until stopWorkers; they are stopped after the bus.
+	workers     sync.WaitGroup
+	workCtx     context.Context
+	stopWorkers context.CancelFunc
+	// background runs the admin listener and store maintenance.
+	background sync.WaitGroup
+	stopBG     context.CancelFunc
+	stopSIP    context.CancelFunc
+	sipDone    chan error
+
+	failed    chan error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewMain returns a daemon for cfg; nothing is opened before Run.
+func NewMain(cfg *config.Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, Log: log, failed: make(chan error, 4)}
+}
+
+// Failed reports a part that stopped on its own (a listener error).
+func (m *Main) Failed() <-chan error { return m.failed }
+
+func (m *Main) fail(err error) {
+	select {
+	case m.failed <- err:
+	default:
+	}
+}
+
+// Run opens and starts every part, and returns once the daemon serves (or
+// the first error; Close then releases what was opened).
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
 	}
-	reg := newRegistry()
-	db, err := openStore(cfg, log)
+	m.Registry = newRegistry()
+	db, err := openStore(cfg, m.Log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Error("closing store", "err", err)
-		}
-	}()
-	if err := db.RegisterMetrics(reg); err != nil {
+	m.DB = db
+	if err := db.RegisterMetrics(m.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	if err := db.SeedExtensions(ctx, cfg.Extensions); err != nil {
@@ -53,70 +117,128 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	// until the first busy hour; return it to the OS before serving.
 	debug.FreeOSMemory()
 
-	bus := event.NewBus()
-	reg.MustRegister(busCollector{bus})
-	var workers sync.WaitGroup
+	m.Bus = event.NewBus()
+	m.Registry.MustRegister(busCollector{m.Bus})
 	if cfg.Events.Log {
-		sub := bus.Subscribe("log", cfg.Events.QueueSize)
-		workers.Go(func() { event.Log(context.WithoutCancel(ctx), sub, log.With("component", "events")) })
+		sub := m.Bus.Subscribe("log", cfg.Events.QueueSize)
+		m.consume(func() { event.Log(context.WithoutCancel(ctx), sub, m.Log.With("component", "events")) })
 	}
+	m.workCtx, m.stopWorkers = context.WithCancel(context.WithoutCancel(ctx))
 
-	proxy, err := sip.New(cfg.SIP, sip.Options{
+	m.Proxy, err = sip.New(cfg.SIP, sip.Options{
 		Resolver:   lookup.Chain{db.Resolver()},
-		Bus:        bus,
-		Logger:     log.With("component", "sip"),
-		Registerer: reg,
+		Bus:        m.Bus,
+		Logger:     m.Log.With("component", "sip"),
+		Registerer: m.Registry,
 	})
 	if err != nil {
 		return err
 	}
-	apiSrv := api.New(db, api.Options{
-		Logger:         log.With("component", "api"),
-		Registerer:     reg,
+	if err := m.startAdmin(); err != nil {
+		return err
+	}
+	m.startSIP(ctx)
+	m.Log.Info("cidproxy starting", "version", Version, "contacts", db.Index().Contacts(), "prefix_rules", db.Index().Rules())
+	return nil
+}
+
+// consume runs a bus consumer; Close waits for it after closing the bus.
+func (m *Main) consume(fn func()) { m.consumers.Go(fn) }
+
+// work runs a worker until Close cancels its context (after the bus has
+// drained).
+func (m *Main) work(name string, fn func(context.Context) error) {
+	m.workers.Go(func() {
+		if err := fn(m.workCtx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Error("worker stopped", "worker", name, "err", err)
+		}
+	})
+}
+
+func (m *Main) startAdmin() error {
+	cfg := m.Config
+	m.API = api.New(m.DB, api.Options{
+		Logger:         m.Log.With("component", "api"),
+		Registerer:     m.Registry,
 		PublicURL:      cfg.Admin.PublicURL,
 		MaxBodySize:    int64(cfg.Admin.MaxBodySize),
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
-		Normalize:      api.KeyFunc(db.Normalizer().Key),
+		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 	})
-	admin, err := newAdmin(cfg.Admin.Listen, apiSrv.ProtectMetrics(metricsHandler(reg, log)), log.With("component", "admin"))
+	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), m.Log.With("component", "admin"))
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
-	apiSrv.Mount(admin.mux)
+	m.admin = admin
+	m.API.Mount(admin.mux)
 	if cfg.Admin.Pprof {
 		admin.mountPprof()
 	}
-
-	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	var bgWG sync.WaitGroup
-	adminErr := make(chan error, 1)
-	bgWG.Go(func() { adminErr <- admin.Serve(bg) })
-	bgWG.Go(func() {
-		if err := db.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("store maintenance", "err", err)
+	bg, stop := context.WithCancel(context.Background())
+	m.stopBG = stop
+	m.background.Go(func() {
+		if err := admin.Serve(bg); err != nil {
+			m.Log.Error("admin listener failed; stopping", "err", err)
+			m.fail(fmt.Errorf("admin: %w", err))
 		}
 	})
-	log.Info("cidproxy starting", "version", Version, "contacts", db.Index().Contacts(), "prefix_rules", db.Index().Rules())
+	m.background.Go(func() {
+		if err := m.DB.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Error("store maintenance", "err", err)
+		}
+	})
+	return nil
+}
 
-	sipCtx, stopSIP := context.WithCancel(ctx)
-	defer stopSIP()
-	sipErr := make(chan error, 1)
-	go func() { sipErr <- proxy.Serve(sipCtx) }()
-	var runErr error
-	select {
-	case runErr = <-sipErr: // after ctx is done and transactions drained, or on a listen error
-	case err := <-adminErr:
-		runErr = fmt.Errorf("admin: %w", err)
-		log.Error("admin listener failed; stopping", "err", err)
-		stopSIP()
-		<-sipErr
+func (m *Main) startSIP(ctx context.Context) {
+	sipCtx, stop := context.WithCancel(ctx)
+	m.stopSIP = stop
+	m.sipDone = make(chan error, 1)
+	go func() {
+		err := m.Proxy.Serve(sipCtx)
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+		if err != nil && sipCtx.Err() == nil {
+			m.fail(err) // a listen error, not a shutdown: reported once, by Failed
+			err = nil
+		}
+		m.sipDone <- err
+	}()
+}
+
+// Close stops every part in reverse order of Run and returns the first
+// error. It may be called after a failed Run and more than once.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
+	var errs []error
+	if m.stopSIP != nil {
+		m.stopSIP() // intake stops; open transactions get sip.shutdown_grace
+		if err := <-m.sipDone; err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if errors.Is(runErr, context.Canceled) {
-		runErr = nil
+	if m.Bus != nil {
+		m.Bus.Close()
 	}
-	bus.Close()
-	workers.Wait()
-	stopBG()
-	bgWG.Wait()
-	return runErr
+	m.consumers.Wait()
+	if m.stopWorkers != nil {
+		m.stopWorkers()
+	}
+	m.workers.Wait()
+	if m.stopBG != nil {
+		m.stopBG()
+	}
+	m.background.Wait()
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			m.Log.Error("closing store", "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
