@@ -361,15 +361,15 @@ func makeServerTxKey(msg Message, asMethod RequestMethod) (string, error) {
 
 		return builder.String(), nil
 	}
-	// RFC 2543 compliant
+	// RFC 2543 compliant (RFC 3261 17.2.3): no magic cookie, so the
+	// transaction is the Request-URI, From tag, Call-ID, CSeq and top Via
+	// (the To tag is left out: the ACK for a non-2xx carries the tag of the
+	// response, the INVITE none). A From tag is optional in RFC 2543.
 	from := msg.From()
 	if from == nil {
 		return "", fmt.Errorf("'From' header not found in message '%s'", messageShortString(msg))
 	}
-	fromTag, ok := from.Params.Get("tag")
-	if !ok {
-		return "", fmt.Errorf("'tag' param not found in 'From' header of message '%s'", messageShortString(msg))
-	}
+	fromTag, _ := from.Params.Get("tag")
 	callId := msg.CallID()
 	if callId == nil {
 		return "", fmt.Errorf("'Call-ID' header not found in message '%s'", messageShortString(msg))
@@ -385,6 +385,9 @@ func makeServerTxKey(msg Message, asMethod RequestMethod) (string, error) {
 	builder.WriteString(TxSeperator)
 	firstViaHop.StringWrite(&builder)
 	builder.WriteString(TxSeperator)
+	if req, ok := msg.(*Request); ok {
+		req.Recipient.StringWrite(&builder)
+	}
 
 	return builder.String(), nil
 }

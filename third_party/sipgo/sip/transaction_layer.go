@@ -211,7 +211,14 @@ func (txl *TransactionLayer) handleRequest(req *Request) error {
 //
 // Without this, the sender retransmits indefinitely because it never
 // receives any response.
+//
+// An ACK is never answered (RFC 3261 17.1.1.3, 17.2.1): a 400 for it would
+// be ACKed again by the sender, and so on without end.
 func (txl *TransactionLayer) rejectMalformedRequest(req *Request, reason error) {
+	if req.IsAck() {
+		txl.log.Debug("Dropping ACK that matches no transaction key", "reason", reason.Error(), "req", req.StartLine())
+		return
+	}
 	// Build a minimal 400 response from whatever headers the request has.
 	// NewResponseFromRequest safely skips nil CSeq, From, To, Call-ID.
 	res := NewResponseFromRequest(req, StatusBadRequest, "Bad Request", nil)
