@@ -7,7 +7,7 @@ PKGS     := ./...
 # Fuzz time per target in `make fuzz`.
 FUZZTIME ?= 30s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load lint fuzz deps clean
+.PHONY: all build run test unit e2e bench bench-go bench-load lint fuzz deps clean man
 
 all: build
 
@@ -18,6 +18,10 @@ build:
 ## run: run the daemon on its embedded default configuration
 run: build
 	./$(BIN) serve
+
+## man: write the man pages (one per command) into docs/man
+man:
+	$(GO) run ./cmd/cidproxy man docs/man
 
 ## deps: install the external test peers (SIPp, Kamailio) when missing
 deps:

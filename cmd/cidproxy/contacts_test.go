@@ -29,9 +29,23 @@ type cliResult struct {
 
 type cliMain func(context.Context, *config.Config, *slog.Logger, []string, io.Writer, io.Writer) int
 
+// runWith runs "cidproxy ARGS..." on cfg instead of a --config file.
+func runWith(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) int {
+	c := newCLI(ctx, stdout, stderr)
+	c.cfg, c.log = cfg, log
+	return c.execute(args)
+}
+
+// command returns a cliMain for one top-level command.
+func command(name string) cliMain {
+	return func(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) int {
+		return runWith(ctx, cfg, log, append([]string{name}, args...), stdout, stderr)
+	}
+}
+
 var (
-	contacts  cliMain = contactsMain
-	lookupCmd cliMain = lookupMain
+	contacts  = command("contacts")
+	lookupCmd = command("lookup")
 )
 
 func runCLI(t *testing.T, cfg *config.Config, main cliMain, args ...string) cliResult {

@@ -15,29 +15,14 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"cidproxy/config"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
 var Version = "dev"
-
-const usage = `usage: cidproxy <command> [flags] [args]
-
-commands:
-  serve [-config FILE]                         run the proxy (embedded defaults without -config)
-  config check FILE                            validate a configuration file
-  config default                               print the embedded default configuration
-  contacts import [-config FILE] FILE.csv      import company contacts from CSV
-  contacts export [-config FILE]               export company contacts as CSV
-  lookup [-config FILE] NUMBER [--callee EXT]  resolve a caller number as an INVITE would
-  token create [-config FILE] (--ext N | --admin) [--label L]
-                                               create an API token (printed once)
-  token list [-config FILE] | token revoke [-config FILE] ID
-  template validate FILE                       check a CRM integration template
-  template test FILE --phone NUMBER [--field name=value ...]
-                                               run a template's auth and contact search
-  version                                      print the version
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,86 +31,192 @@ func main() {
 	os.Exit(code)
 }
 
-// run dispatches a command line and returns the exit status:
+// run executes a command line and returns the exit status:
 // 0 success, 1 failure, 2 usage or configuration error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	return newCLI(ctx, stdout, stderr).execute(args)
+}
+
+// cli holds what every command shares: the streams, the --config flag and
+// the configuration loaded from it (once, on first use).
+type cli struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	cfgPath        string
+	cfg            *config.Config // preset by tests, else loaded from cfgPath
+	log            *slog.Logger
+}
+
+func newCLI(ctx context.Context, stdout, stderr io.Writer) *cli {
+	return &cli{ctx: ctx, stdout: stdout, stderr: stderr}
+}
+
+// exitCode ends a command with a status after it reported its own error.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// status turns a command's exit status into the error RunE returns.
+func status(code int) error {
+	if code == 0 {
+		return nil
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return withConfig(ctx, "serve", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
-			if len(args) != 0 {
-				fmt.Fprintf(stderr, "cidproxy serve: unexpected arguments %q\n", args)
-				return 2
+	return exitCode(code)
+}
+
+// usageError is a command-line mistake: reported with the command's usage, status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// config loads the configuration named by --config (the embedded defaults
+// without it) and a logger for it; an invalid file is status 2.
+func (c *cli) config() (*config.Config, *slog.Logger, error) {
+	if c.cfg == nil {
+		cfg, err := loadConfig(c.cfgPath)
+		if err != nil {
+			fmt.Fprintln(c.stderr, err)
+			return nil, nil, exitCode(2)
+		}
+		c.cfg = cfg
+	}
+	if c.log == nil {
+		c.log = newLogger(c.cfg.Log, c.stderr)
+	}
+	return c.cfg, c.log, nil
+}
+
+// withConfig adapts a command body that needs the configuration to RunE.
+func (c *cli) withConfig(fn func(cfg *config.Config, log *slog.Logger, args []string) int) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		cfg, log, err := c.config()
+		if err != nil {
+			return err
+		}
+		return status(fn(cfg, log, args))
+	}
+}
+
+func (c *cli) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cidproxy",
+		Short: "SIP caller-ID proxy",
+		Long: "cidproxy sits between a PBX or trunk and IP phones and rewrites the caller's\n" +
+			"display name from contacts, phonebooks, prefix rules and CRMs.",
+		Version:           versionString(),
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		DisableAutoGenTag: true,
+		RunE: func(*cobra.Command, []string) error {
+			return usagef("missing command")
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.PersistentFlags().StringVarP(&c.cfgPath, "config", "c", "", "configuration file (embedded defaults without it)")
+	root.AddCommand(
+		c.serveCmd(), c.configCmd(), c.contactsCmd(), c.lookupCmd(), c.tokenCmd(), c.templateCmd(),
+		c.versionCmd(), c.manCmd(),
+	)
+	root.InitDefaultCompletionCmd()
+	for _, sub := range root.Commands() {
+		if sub.Name() == "completion" { // an unknown shell is a usage error, not help
+			sub.Args, sub.RunE = cobra.ArbitraryArgs, group("", "").RunE
+		}
+	}
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "Usage:", "usage:", 1))
+	return root
+}
+
+// group returns a command that only holds subcommands; run without one (or
+// with an unknown one) it is a usage error.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("missing subcommand")
 			}
-			return serve(ctx, cfg, log)
-		})
-	case "config":
-		return configMain(rest, stdout, stderr)
-	case "contacts":
-		return withConfig(ctx, "contacts", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
-			return contactsMain(ctx, cfg, log, args, stdout, stderr)
-		})
-	case "lookup":
-		return withConfig(ctx, "lookup", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
-			return lookupMain(ctx, cfg, log, args, stdout, stderr)
-		})
-	case "token":
-		return withConfig(ctx, "token", rest, stderr, func(cfg *config.Config, log *slog.Logger, args []string) int {
-			return tokenMain(ctx, cfg, log, args, stdout, stderr)
-		})
-	case "template":
-		return templateMain(ctx, rest, stdout, stderr)
-	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, versionString())
+			return usagef("unknown subcommand %q", args[0])
+		},
+	}
+}
+
+// execute runs args and maps the result to an exit status.
+func (c *cli) execute(args []string) int {
+	root := c.root()
+	root.SetArgs(longFlagsOneDash(root, args))
+	root.SetContext(c.ctx)
+	cmd, err := root.ExecuteC()
+	var code exitCode
+	switch {
+	case err == nil:
 		return 0
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+	case errors.As(err, &code):
+		return int(code)
+	case errors.Is(err, context.Canceled):
 		return 0
 	}
-	fmt.Fprintf(stderr, "cidproxy: unknown command %q\n\n%s", cmd, usage)
+	// A flag, argument or command-name mistake.
+	fmt.Fprintf(c.stderr, "%s: %v\n\n%s", cmd.CommandPath(), err, cmd.UsageString())
 	return 2
 }
 
-// withConfig takes "-config FILE" (or --config, -config=FILE) from anywhere
-// in args, loads the configuration and a logger, and calls fn with the
-// remaining arguments in order; subcommands parse their own flags.
-func withConfig(ctx context.Context, name string, args []string, stderr io.Writer, fn func(*config.Config, *slog.Logger, []string) int) int {
-	path, rest, err := extractConfigFlag(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "cidproxy %s: %v\n", name, err)
-		return 2
-	}
-	cfg, err := loadConfig(path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	log := newLogger(cfg.Log, stderr)
-	return fn(cfg, log, rest)
-}
-
-// extractConfigFlag removes the config flag from args.
-func extractConfigFlag(args []string) (path string, rest []string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "-config" || a == "--config":
-			if i+1 >= len(args) {
-				return "", nil, errors.New("-config needs a file")
-			}
-			path = args[i+1]
-			i++
-		case strings.HasPrefix(a, "-config=") || strings.HasPrefix(a, "--config="):
-			path = a[strings.IndexByte(a, '=')+1:]
-		default:
-			rest = append(rest, a)
+// longFlagsOneDash rewrites "-name" and "-name=value" to their double-dash
+// form when name is a long flag of some command, so that scripts written
+// for the Go flag package style ("-config FILE") keep working.
+func longFlagsOneDash(root *cobra.Command, args []string) []string {
+	known := map[string]bool{}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+		}
+		for _, s := range c.Commands() {
+			walk(s)
 		}
 	}
-	return path, rest, nil
+	walk(root)
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		name, _, _ := strings.Cut(a, "=")
+		if len(name) > 2 && name[0] == '-' && name[1] != '-' && known[name[1:]] {
+			out[i] = "-" + a
+		}
+	}
+	return out
+}
+
+func (c *cli) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(*cobra.Command, []string) { fmt.Fprintln(c.stdout, versionString()) },
+	}
+}
+
+func (c *cli) serveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the proxy (embedded defaults without --config)",
+		Long: "Run the proxy until SIGINT or SIGTERM. Without --config it runs on the embedded\n" +
+			"default configuration (see \"cidproxy config default\").",
+		Args: cobra.NoArgs,
+		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, _ []string) int {
+			return serve(c.ctx, cfg, log)
+		}),
+	}
 }
 
 func loadConfig(path string) (*config.Config, error) {
@@ -133,23 +224,6 @@ func loadConfig(path string) (*config.Config, error) {
 		return config.Default(), nil
 	}
 	return config.Load(path)
-}
-
-func configMain(args []string, stdout, stderr io.Writer) int {
-	switch {
-	case len(args) == 2 && args[0] == "check":
-		if _, err := config.Load(args[1]); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "%s: ok\n", args[1])
-		return 0
-	case len(args) == 1 && args[0] == "default":
-		stdout.Write(config.DefaultYAML())
-		return 0
-	}
-	fmt.Fprint(stderr, "usage: cidproxy config check FILE | cidproxy config default\n")
-	return 2
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

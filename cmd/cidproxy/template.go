@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,15 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"cidproxy/crm"
 	"cidproxy/crm/template"
 )
-
-const templateUsage = `usage:
-  cidproxy template validate FILE
-  cidproxy template test FILE --phone NUMBER [--field name=value ...]
-        [--access-token T] [--refresh-token T] [--redirect-uri URL] [--timeout 10s] [--auth-timeout 5m]
-`
 
 // templateHTTPClient is the HTTP client of "template test" (nil = default);
 // tests point it at local fake CRMs.
@@ -33,28 +28,40 @@ var templateHTTPClient *http.Client
 // maxPrintedBody bounds each response body printed by "template test".
 const maxPrintedBody = 64 << 10
 
-// templateMain implements "cidproxy template ...". Exit status: 0 ok,
+// templateCmd is "cidproxy template validate|test". Exit status: 0 ok,
 // 1 invalid template or failed test, 2 usage error.
-func templateMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, templateUsage)
-		return 2
+func (c *cli) templateCmd() *cobra.Command {
+	cmd := group("template", "Check CRM integration templates")
+	o := &testOpts{fields: fieldFlags{}}
+	test := &cobra.Command{
+		Use:   "test FILE --phone NUMBER [--field name=value ...]",
+		Short: "Run a template's auth and contact search against its CRM",
+		Long: "Run a template's auth and contact search against the CRM it names and print\n" +
+			"every request (secrets masked), the raw responses and the mapped contacts.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.path = args[0]
+			return status(templateTest(c.ctx, o, c.stdout, c.stderr))
+		},
 	}
-	switch args[0] {
-	case "validate":
-		if len(args) != 2 {
-			fmt.Fprint(stderr, templateUsage)
-			return 2
-		}
-		return templateValidate(args[1], stdout, stderr)
-	case "test":
-		return templateTest(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, templateUsage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "cidproxy template: unknown subcommand %q\n%s", args[0], templateUsage)
-	return 2
+	fs := test.Flags()
+	fs.StringVar(&o.phone, "phone", "", "number to search (required)")
+	fs.Var(o.fields, "field", "custom field value name=value (repeatable)")
+	fs.StringVar(&o.access, "access-token", "", "oauth2/bearertoken: use this access token")
+	fs.StringVar(&o.refresh, "refresh-token", "", "oauth2: start from this refresh token")
+	fs.StringVar(&o.redirect, "redirect-uri", "http://127.0.0.1:8765/oauth/callback", "oauth2: callback URL registered with the CRM (served locally)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.DurationVar(&o.authTimeout, "auth-timeout", 5*time.Minute, "oauth2: how long to wait for the browser authorization")
+	_ = test.MarkFlagRequired("phone")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a CRM integration template; every error and warning with its line",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return status(templateValidate(args[0], c.stdout, c.stderr))
+		},
+	}, test)
+	return cmd
 }
 
 // templateValidate prints every error and warning with its line number.
@@ -97,6 +104,9 @@ type fieldFlags map[string]string
 
 func (f fieldFlags) String() string { return fmt.Sprint(map[string]string(f)) }
 
+// Type names the value in help output.
+func (f fieldFlags) Type() string { return "name=value" }
+
 func (f fieldFlags) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || strings.TrimSpace(k) == "" {
@@ -112,45 +122,10 @@ type testOpts struct {
 	fields                                 fieldFlags
 }
 
-func parseTestFlags(args []string, stderr io.Writer) (*testOpts, bool) {
-	o := &testOpts{fields: fieldFlags{}}
-	fs := flag.NewFlagSet("cidproxy template test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.phone, "phone", "", "number to search (required)")
-	fs.Var(o.fields, "field", "custom field value name=value (repeatable)")
-	fs.StringVar(&o.access, "access-token", "", "oauth2/bearertoken: use this access token")
-	fs.StringVar(&o.refresh, "refresh-token", "", "oauth2: start from this refresh token")
-	fs.StringVar(&o.redirect, "redirect-uri", "http://127.0.0.1:8765/oauth/callback", "oauth2: callback URL registered with the CRM (served locally)")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
-	fs.DurationVar(&o.authTimeout, "auth-timeout", 5*time.Minute, "oauth2: how long to wait for the browser authorization")
-	// The file may come before or after the flags.
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return nil, false
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(pos) != 1 || o.phone == "" {
-		fmt.Fprint(stderr, templateUsage)
-		return nil, false
-	}
-	o.path = pos[0]
-	return o, true
-}
-
 // templateTest runs the auth and the contact search of a template against
 // the CRM it names and prints every request (secrets masked), the raw
 // responses and the mapped contacts.
-func templateTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, ok := parseTestFlags(args, stderr)
-	if !ok {
-		return 2
-	}
+func templateTest(ctx context.Context, o *testOpts, stdout, stderr io.Writer) int {
 	t, err := template.ParseFile(o.path)
 	if err != nil {
 		fmt.Fprintf(stderr, "cidproxy template test: %v\n", err)

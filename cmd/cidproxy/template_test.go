@@ -32,7 +32,7 @@ func writeTemplate(t *testing.T, name string, data []byte) string {
 func runTemplate(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := templateMain(context.Background(), args, &out, &errb)
+	code := run(context.Background(), append([]string{"template"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -196,7 +196,7 @@ func TestTemplateTestOAuthBrowserFlow(t *testing.T) {
 	out := &syncWriter{}
 	done := make(chan int, 1)
 	go func() {
-		done <- templateMain(context.Background(), []string{"test", path, "--phone", "+4930555", "--field", "client_id=1000.CLI",
+		done <- run(context.Background(), []string{"template", "test", path, "--phone", "+4930555", "--field", "client_id=1000.CLI",
 			"--field", "client_secret=cli-secret-abcdef", "--redirect-uri", redirect, "--auth-timeout", "10s"}, out, io.Discard)
 	}()
 	// The "browser": wait for the printed consent URL, let the fake consent

@@ -3,81 +3,69 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
-	"cidproxy/config"
+	"github.com/spf13/cobra"
+
 	"cidproxy/lookup"
 	"cidproxy/store"
 )
 
-const tokenUsage = `usage:
-  cidproxy token create [-config FILE] --ext NUMBER [--label TEXT]   a token for one extension
-  cidproxy token create [-config FILE] --admin [--label TEXT]        an admin token
-  cidproxy token list [-config FILE]                                 list tokens (ids, never the tokens)
-  cidproxy token revoke [-config FILE] ID                            revoke a token by its id
-
-The token is printed once; the store keeps only its hash. Use it as
+const tokenHelp = `The token is printed once; the store keeps only its hash. Use it as
 "Authorization: Bearer TOKEN" on /api/v1, or as ?token= / HTTP Basic
-password (user name: the extension) on /phonebook/FORMAT.
-`
+password (user name: the extension) on /phonebook/FORMAT.`
 
-// tokenMain runs "cidproxy token ...". It opens the store itself, so it
-// fails with status 1 while the daemon holds it.
-func tokenMain(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, tokenUsage)
-		return 2
-	}
-	var run func(*store.DB) int
-	switch cmd, rest := args[0], args[1:]; {
-	case cmd == "create":
-		v, label, ok := parseTokenCreate(rest, stderr)
-		if !ok {
-			return 2
-		}
-		run = func(db *store.DB) int { return createToken(ctx, db, v, label, stdout, stderr) }
-	case cmd == "list" && len(rest) == 0:
-		run = func(db *store.DB) int { return listTokens(ctx, db, stdout, stderr) }
-	case cmd == "revoke" && len(rest) == 1:
-		run = func(db *store.DB) int {
-			if err := db.DeleteToken(ctx, rest[0]); err != nil {
-				return exitErr(stderr, "cidproxy token revoke", err)
+// tokenCmd is "cidproxy token create|list|revoke". Its subcommands open the
+// store themselves, so they fail with status 1 while the daemon holds it.
+func (c *cli) tokenCmd() *cobra.Command {
+	cmd := group("token", "Create, list and revoke API tokens")
+	cmd.Long = "Create, list and revoke API tokens.\n\n" + tokenHelp
+	var v lookup.Viewer
+	var label string
+	create := &cobra.Command{
+		Use:   "create (--ext NUMBER | --admin) [--label TEXT]",
+		Short: "Create a token for one extension or an admin token (printed once)",
+		Long:  "Create a token for one extension or an admin token.\n\n" + tokenHelp,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return usagef("unexpected arguments %q", args)
 			}
-			fmt.Fprintf(stdout, "revoked token %s\n", rest[0])
+			if (v.Extension == "") == !v.Admin {
+				return usagef("give exactly one of --ext NUMBER or --admin")
+			}
+			return nil
+		},
+		RunE: c.withStore(func(db *store.DB, _ []string) int {
+			return createToken(c.ctx, db, v, label, c.stdout, c.stderr)
+		}),
+	}
+	create.Flags().StringVar(&v.Extension, "ext", "", "extension number the token belongs to")
+	create.Flags().BoolVar(&v.Admin, "admin", false, "create an admin token")
+	create.Flags().StringVar(&label, "label", "", "a note to tell tokens apart")
+	create.MarkFlagsMutuallyExclusive("ext", "admin")
+	cmd.AddCommand(create, &cobra.Command{
+		Use:   "list",
+		Short: "List tokens (ids, never the tokens)",
+		Args:  cobra.NoArgs,
+		RunE: c.withStore(func(db *store.DB, _ []string) int {
+			return listTokens(c.ctx, db, c.stdout, c.stderr)
+		}),
+	}, &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a token by its id",
+		Args:  cobra.ExactArgs(1),
+		RunE: c.withStore(func(db *store.DB, args []string) int {
+			if err := db.DeleteToken(c.ctx, args[0]); err != nil {
+				return exitErr(c.stderr, "cidproxy token revoke", err)
+			}
+			fmt.Fprintf(c.stdout, "revoked token %s\n", args[0])
 			return 0
-		}
-	default:
-		fmt.Fprint(stderr, tokenUsage)
-		return 2
-	}
-	db, err := openStore(cfg, log)
-	if err != nil {
-		return storeOpenFailed(stderr, err)
-	}
-	defer closeStore(db, stderr)
-	return run(db)
-}
-
-// parseTokenCreate reads the flags of "token create".
-func parseTokenCreate(args []string, stderr io.Writer) (lookup.Viewer, string, bool) {
-	fs := flag.NewFlagSet("cidproxy token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	ext := fs.String("ext", "", "extension number the token belongs to")
-	admin := fs.Bool("admin", false, "create an admin token")
-	label := fs.String("label", "", "a note to tell tokens apart")
-	if err := fs.Parse(args); err != nil {
-		return lookup.Viewer{}, "", false
-	}
-	if fs.NArg() != 0 || (*ext == "") == !*admin {
-		fmt.Fprint(stderr, "cidproxy token create: give exactly one of --ext NUMBER or --admin\n\n"+tokenUsage)
-		return lookup.Viewer{}, "", false
-	}
-	return lookup.Viewer{Admin: *admin, Extension: *ext}, *label, true
+		}),
+	})
+	return cmd
 }
 
 func createToken(ctx context.Context, db *store.DB, v lookup.Viewer, label string, stdout, stderr io.Writer) int {

@@ -30,7 +30,7 @@ func TestTokenCreate(t *testing.T) {
 
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := tokenMain(context.Background(), cfg, log, args, &out, &errb)
+		code := command("token")(context.Background(), cfg, log, args, &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	for _, tc := range []struct {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+func runArgs(args ...string) cliResult {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return cliResult{code, out.String(), errb.String()}
+}
+
+// Every command answers --help on stdout with status 0, and the global
+// --config flag appears in each help text.
+func TestHelpEverywhere(t *testing.T) {
+	var paths [][]string
+	var walk func(*cobra.Command, []string)
+	walk = func(c *cobra.Command, path []string) {
+		if c.Hidden {
+			return
+		}
+		paths = append(paths, path)
+		for _, s := range c.Commands() {
+			walk(s, append(append([]string{}, path...), s.Name()))
+		}
+	}
+	walk(newCLI(context.Background(), nil, nil).root(), nil)
+	if len(paths) < 15 {
+		t.Fatalf("only %d commands found: %v", len(paths), paths)
+	}
+	for _, p := range paths {
+		r := runArgs(append(p, "--help")...)
+		if r.code != 0 || !strings.Contains(r.stdout, "usage:") || !strings.Contains(r.stdout, "--config") || r.stderr != "" {
+			t.Errorf("%v --help: %+v", p, r)
+		}
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for shell, marker := range map[string]string{"bash": "__start_cidproxy", "zsh": "#compdef cidproxy", "fish": "complete -c cidproxy"} {
+		r := runArgs("completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, marker) {
+			t.Errorf("completion %s: code %d, stdout lacks %q (%d bytes)", shell, r.code, marker, len(r.stdout))
+		}
+	}
+	if r := runArgs("completion", "tcsh"); r.code != 2 {
+		t.Errorf("completion tcsh: %+v", r)
+	}
+}
+
+// "cidproxy man DIR" (behind make man) writes one page per command.
+func TestManPages(t *testing.T) {
+	dir := t.TempDir()
+	if r := runArgs("man", dir); r.code != 0 {
+		t.Fatalf("man: %+v", r)
+	}
+	for _, page := range []string{"cidproxy.1", "cidproxy-serve.1", "cidproxy-contacts-import.1", "cidproxy-token-create.1"} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(".TH \"CIDPROXY\" \"1\"")) || !bytes.Contains(b, []byte("config")) {
+			t.Errorf("%s: not a man page:\n%.300s", page, b)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"nosuch"}, {"config"}, {"config", "check"}, {"token", "frob"}, {"serve", "extra"},
+		{"template", "test", "x.xml"}, {"lookup", "--nope", "1"}} {
+		if r := runArgs(args...); r.code != 2 || !strings.Contains(r.stderr, "usage:") || r.stdout != "" {
+			t.Errorf("%q: %+v", args, r)
+		}
+	}
+	if r := runArgs("--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "cidproxy ") {
+		t.Errorf("--version: %+v", r)
+	}
+}
+
+// Scripts written for the old Go-flag style keep working: "-config FILE",
+// "-config=FILE" and "-callee EXT" are the long flags.
+func TestLongFlagsWithOneDash(t *testing.T) {
+	root := newCLI(context.Background(), nil, nil).root()
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"serve", "-config", "a.yaml"}, []string{"serve", "--config", "a.yaml"}},
+		{[]string{"lookup", "-callee=1001", "-c", "x", "-1"}, []string{"lookup", "--callee=1001", "-c", "x", "-1"}},
+		{[]string{"lookup", "-nope", "--", "-config"}, []string{"lookup", "-nope", "--", "-config"}},
+	} {
+		if got := longFlagsOneDash(root, tc.in); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	cfgPath := writeFile(t, "c.yaml", "store:\n  dir: "+filepath.Join(t.TempDir(), "data")+"\n")
+	if r := runArgs("contacts", "export", "-config="+cfgPath); r.code != 0 || !strings.HasPrefix(r.stdout, "first_name,") {
+		t.Errorf("-config=FILE: %+v", r)
+	}
+}

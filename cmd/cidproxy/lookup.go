@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"cidproxy/config"
+	"cidproxy/lookup"
+)
+
+// lookupCmd is "cidproxy lookup NUMBER [--callee EXT]": it resolves the
+// number as an INVITE would (same normalisation and index) and prints
+// number, name, source and contact lines; status 1 when nothing matches.
+func (c *cli) lookupCmd() *cobra.Command {
+	var q lookup.Query
+	cmd := &cobra.Command{
+		Use:   "lookup NUMBER",
+		Short: "Resolve a caller number exactly as an INVITE would",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+				return usagef("want one NUMBER")
+			}
+			return nil
+		},
+		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, args []string) int {
+			q.Number = args[0]
+			return c.lookup(cfg, log, q)
+		}),
+	}
+	cmd.Flags().StringVar(&q.Callee, "callee", "", "extension called: applies its phonebook visibility")
+	return cmd
+}
+
+func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query) int {
+	db, err := openStore(cfg, log)
+	if err != nil {
+		return storeOpenFailed(c.stderr, err)
+	}
+	defer closeStore(db, c.stderr)
+	stdout, stderr := c.stdout, c.stderr
+	fmt.Fprintf(stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
+	// The same chain serve gives the proxy: per-callee visibility included.
+	r, err := lookup.Chain{db.Resolver()}.Lookup(c.ctx, q)
+	switch {
+	case errors.Is(err, lookup.ErrAmbiguous):
+		fmt.Fprintf(stderr, "cidproxy lookup: no unique match: %v\n", ambiguity(err))
+		return 1
+	case errors.Is(err, lookup.ErrNotFound):
+		fmt.Fprintln(stderr, "cidproxy lookup: not found")
+		return 1
+	case err != nil:
+		return exitErr(stderr, "cidproxy lookup", err)
+	}
+	fmt.Fprintf(stdout, "name: %s\nsource: %s\ncontact: %s\n", r.Name, r.Source, r.ContactID)
+	if r.Phonebook != "" {
+		fmt.Fprintf(stdout, "phonebook: %s\n", r.Phonebook)
+	}
+	return 0
+}
+
+// ambiguity returns the ErrAmbiguous member of a chain's joined error.
+func ambiguity(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if errors.Is(e, lookup.ErrAmbiguous) {
+				return e
+			}
+		}
+	}
+	return err
+}
