@@ -60,18 +60,18 @@ func (basicAuth) canRefresh() bool                      { return false }
 
 // newBasicAuth renders Base64EncodedCredential (default by CredentialType:
 // {{.username}}:{{.password}} or {{.api_key}}) with the custom fields.
-func newBasicAuth(t *template.Template, eng engine, vars Vars) (basicAuth, error) {
+func newBasicAuth(t *template.Template, vars template.Vars) (basicAuth, error) {
 	var cred string
 	if p := t.Param(template.ScenarioAuth, "Base64EncodedCredential"); p != nil && strings.TrimSpace(p.Value) != "" {
-		s, err := eng.Param(p, vars)
+		s, err := p.Render(vars)
 		if err != nil {
 			return basicAuth{}, fmt.Errorf("crm: Base64EncodedCredential: %w", err)
 		}
 		cred = s
 	} else if strings.EqualFold(paramValue(t, "CredentialType"), "api_key") {
-		cred = vars["api_key"]
+		cred = field(vars, "api_key")
 	} else {
-		cred = vars["username"] + ":" + vars["password"]
+		cred = field(vars, "username") + ":" + field(vars, "password")
 	}
 	if strings.TrimSpace(cred) == "" || cred == ":" {
 		return basicAuth{}, errors.New("crm: basic authentication: empty credential")

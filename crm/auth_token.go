@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"cidproxy/crm/internal/httpclient"
 	"cidproxy/crm/template"
 )
 
@@ -28,9 +29,8 @@ type tokenAuth struct {
 	// rejects the token, never by expiry or interval.
 	noProactive bool
 
-	eng     engine
-	fields  Vars
-	client  *Client
+	fields  template.Vars
+	client  *httpclient.Client
 	secrets *SecretStore
 	key     string // secret store key of the token
 	now     func() time.Time
@@ -147,7 +147,7 @@ func (a *tokenAuth) request(ctx context.Context, form url.Values, idempotent boo
 	if a.endpoint == nil || strings.TrimSpace(a.endpoint.Value) == "" {
 		return Token{}, errors.New("crm: TokenEndPoint is empty")
 	}
-	raw, err := a.eng.Param(a.endpoint, a.fields)
+	raw, err := a.endpoint.Render(a.fields)
 	if err != nil {
 		return Token{}, fmt.Errorf("crm: TokenEndPoint: %w", err)
 	}
@@ -163,11 +163,11 @@ func (a *tokenAuth) request(ctx context.Context, form url.Values, idempotent boo
 		form.Set("grant_type", "client_credentials")
 	}
 	for _, k := range []string{"client_id", "client_secret"} {
-		if v := a.fields[k]; v != "" && !q.Has(k) && !form.Has(k) {
+		if v := field(a.fields, k); v != "" && !q.Has(k) && !form.Has(k) {
 			form.Set(k, v)
 		}
 	}
-	req := &Request{
+	req := &httpclient.Request{
 		Scenario: template.ScenarioAuth, Method: http.MethodPost, URL: u.String(), Idempotent: idempotent,
 		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"application/json"}},
 		Body:   []byte(form.Encode()),

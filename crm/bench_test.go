@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 
@@ -34,11 +35,11 @@ func BenchmarkMapSearch50(b *testing.B) {
 	r := sc.Request("Contacts")
 	body := zohoSearchBody(50)
 	vars := it.baseVars()
-	urlVars := toVars(vars)
+	urlVars := maps.Clone(vars)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		recs, err := it.eng.Extract(r.OutputList(), body, vars)
+		recs, err := extract(r.OutputList(), body, vars)
 		if err != nil || len(recs) != 50 {
 			b.Fatal(err, len(recs))
 		}

@@ -5,9 +5,10 @@
 // finished calls into the CRM's call journal.
 //
 // One Integration exists per configured template instance. Each has its own
-// HTTP Client that enforces the template's MaxConcurrentRequest with a
-// semaphore, a per-attempt timeout, retries with exponential backoff and
-// jitter (5xx and 429, honouring Retry-After), and a circuit breaker.
+// HTTP client (package crm/internal/httpclient) that enforces the template's
+// MaxConcurrentRequest with a semaphore, a per-attempt timeout, retries with
+// exponential backoff and jitter (5xx and 429, honouring Retry-After), and a
+// circuit breaker.
 //
 // Secrets (custom field values of password type, OAuth2 and bearer tokens)
 // are sealed with AES-256-GCM before they reach the KV store and are masked

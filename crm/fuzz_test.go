@@ -7,18 +7,6 @@ import (
 	"unicode/utf8"
 )
 
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"120", "Mon, 23 Nov 2026 10:00:30 GMT", "", "-1", "99999999999"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := ParseRetryAfter(s, now0)
-		if d < 0 || d > maxRetryAfter || (!ok && d != 0) {
-			t.Fatalf("ParseRetryAfter(%q) = %v, %v", s, d, ok)
-		}
-	})
-}
-
 func FuzzParseTokenResponse(f *testing.F) {
 	for _, s := range []string{`{"access_token":"a","refresh_token":"r","expires_in":3600}`, `{"error":"x"}`,
 		`{"data":{"accessToken":"a"}}`, `{"access_token":"a","expires_in":"1e300"}`, `null`} {

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"cidproxy/crm/internal/httpclient"
 	"cidproxy/crm/template"
 )
 
@@ -40,7 +41,7 @@ type Config struct {
 	Backoff          Backoff
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
-	OnExchange       func(Exchange) // see ClientConfig.OnExchange
+	OnExchange       func(Exchange) // sees every HTTP attempt (the template test tool prints them)
 }
 
 // Settings are the administrator's feature choices for an integration.
@@ -67,10 +68,9 @@ type Settings struct {
 type Integration struct {
 	id       string
 	tpl      *template.Template
-	eng      engine
-	fields   Vars
+	fields   template.Vars
 	settings Settings
-	client   *Client
+	client   *httpclient.Client
 	auth     authenticator
 	tokens   *tokenAuth // nil unless oauth2/bearertoken
 	redact   *Redactor
@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 		return nil, fmt.Errorf("crm: template %s: unknown authentication method", t.Key)
 	}
 	it := &Integration{
-		id: cfg.ID, tpl: t, eng: newEngine(t), fields: Vars{}, settings: cfg.Settings,
+		id: cfg.ID, tpl: t, fields: template.Vars{}, settings: cfg.Settings,
 		redact: &Redactor{}, log: cfg.Logger, loc: cfg.Location, now: cfg.Now, globals: map[string]string{},
 		recent: map[string]recentEntry{},
 	}
@@ -114,17 +114,17 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 	if it.now == nil {
 		it.now = time.Now
 	}
-	maps.Copy(it.fields, cfg.Fields)
+	merge(it.fields, cfg.Fields)
 	for _, p := range t.CustomFields() {
-		if p.Editor == "list" && it.fields[p.Name] == "" {
+		if p.Editor == "list" && field(it.fields, p.Name) == "" {
 			it.fields[p.Name], _, _ = strings.Cut(p.Value, ",") // the first option is the default
 		}
 	}
 	it.registerSecrets()
-	it.client = NewClient(ClientConfig{
-		Template: t.Key, MaxConcurrent: t.MaxConcurrent(DefaultMaxConcurrent), Timeout: cfg.Timeout,
+	it.client = httpclient.New(httpclient.Config{
+		Template: t.Key, MaxConcurrent: t.MaxConcurrent(httpclient.DefaultMaxConcurrent), Timeout: cfg.Timeout,
 		MaxRetries: cfg.MaxRetries, Backoff: cfg.Backoff, BreakerThreshold: cfg.BreakerThreshold,
-		BreakerCooldown: cfg.BreakerCooldown, HTTP: cfg.HTTP, Metrics: cfg.Metrics, Logger: it.log,
+		BreakerCooldown: cfg.BreakerCooldown, HTTP: cfg.HTTP, Metrics: cfg.Metrics.httpMetrics(), Logger: it.log,
 		OnExchange: cfg.OnExchange,
 	})
 	var secrets *SecretStore
@@ -145,12 +145,12 @@ func New(ctx context.Context, cfg Config) (*Integration, error) {
 func (it *Integration) registerSecrets() {
 	for _, p := range it.tpl.CustomFields() {
 		if p.Editor == "password" {
-			it.redact.Add(it.fields[p.Name])
+			it.redact.Add(field(it.fields, p.Name))
 		}
 	}
-	for k, v := range it.fields {
+	for k := range it.fields {
 		if isSecretName(k) {
-			it.redact.Add(v)
+			it.redact.Add(field(it.fields, k))
 		}
 	}
 }
@@ -161,7 +161,7 @@ func (it *Integration) setupAuth(ctx context.Context, secrets *SecretStore, m *M
 	case template.AuthNone:
 		it.auth = noneAuth{}
 	case template.AuthBasic:
-		a, err := newBasicAuth(t, it.eng, it.fields)
+		a, err := newBasicAuth(t, it.fields)
 		if err != nil {
 			return err
 		}
@@ -170,13 +170,13 @@ func (it *Integration) setupAuth(ctx context.Context, secrets *SecretStore, m *M
 	default:
 		ta := &tokenAuth{
 			oauth2: t.Auth() == template.AuthOAuth2, scheme: tokenScheme(t), interval: bearerInterval(t),
-			endpoint: t.Param(template.ScenarioAuth, "TokenEndPoint"), eng: it.eng, fields: it.fields,
+			endpoint: t.Param(template.ScenarioAuth, "TokenEndPoint"), fields: it.fields,
 			client: it.client, secrets: secrets, key: "crm/token/" + it.id, now: it.now, log: it.log,
 			metrics: m, tplKey: t.Key, redact: it.redact,
 			noProactive: flagOn(paramValue(t, "NoNeedRefreshAccessToken")),
 		}
 		if !ta.oauth2 && (ta.endpoint == nil || ta.endpoint.Value == "") {
-			ta.static = firstNonEmpty(it.fields["AccessToken"], it.fields["access_token"], it.fields["token"])
+			ta.static = firstNonEmpty(field(it.fields, "AccessToken"), field(it.fields, "access_token"), field(it.fields, "token"))
 			if ta.static == "" {
 				return errors.New("crm: bearertoken needs a TokenEndPoint or an AccessToken field")
 			}
@@ -200,7 +200,7 @@ func (it *Integration) ID() string { return it.id }
 func (it *Integration) Template() *template.Template { return it.tpl }
 
 // Client returns the integration's HTTP client (breaker state, tests).
-func (it *Integration) Client() *Client { return it.client }
+func (it *Integration) Client() *httpclient.Client { return it.client }
 
 // Redactor masks this integration's secrets (fields, tokens) in text.
 func (it *Integration) Redactor() *Redactor { return it.redact }
@@ -247,11 +247,11 @@ func (it *Integration) Token() Token {
 }
 
 // baseVars returns the custom fields and global variables.
-func (it *Integration) baseVars() Vars {
-	v := it.fields.clone()
+func (it *Integration) baseVars() template.Vars {
+	v := maps.Clone(it.fields)
 	it.mu.RLock()
 	defer it.mu.RUnlock()
-	return v.merge(it.globals)
+	return merge(v, it.globals)
 }
 
 // Globals returns a copy of the GetGlobalInfo variables.

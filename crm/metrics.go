@@ -2,66 +2,41 @@ package crm
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"cidproxy/crm/internal/httpclient"
 )
 
-// Outcome labels of cidproxy_crm_requests_total.
-const (
-	OutcomeOK           = "ok"
-	OutcomeClientError  = "client_error"
-	OutcomeServerError  = "server_error"
-	OutcomeRateLimited  = "rate_limited"
-	OutcomeTimeout      = "timeout"
-	OutcomeNetworkError = "network_error"
-	OutcomeBreakerOpen  = "breaker_open"
-	OutcomeCanceled     = "canceled"
-)
-
-// Metrics holds the crm collectors. One Metrics is shared by all
-// integrations; the template label is the template Key (bounded by the
-// number of installed templates).
+// Metrics holds the crm collectors: the HTTP client's (requests, latency,
+// retries, breaker, in flight) and the token refreshes. One Metrics is
+// shared by all integrations; the template label is the template Key
+// (bounded by the number of installed templates).
 type Metrics struct {
-	requests       *prometheus.CounterVec
-	duration       *prometheus.HistogramVec
-	retries        *prometheus.CounterVec
+	http           *httpclient.Metrics
 	tokenRefreshes *prometheus.CounterVec
-	breakerState   *prometheus.GaugeVec
-	inflight       *prometheus.GaugeVec
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
 // registered, useful in tests that do not look at metrics).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cidproxy_crm_requests_total",
-			Help: "HTTP requests (attempts) sent to CRMs by template, scenario and outcome.",
-		}, []string{"template", "scenario", "outcome"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "cidproxy_crm_request_duration_seconds",
-			Help:    "Latency of HTTP requests (attempts) to CRMs.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"template", "scenario"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cidproxy_crm_retries_total",
-			Help: "Retried CRM requests by template and scenario.",
-		}, []string{"template", "scenario"}),
+		http: httpclient.NewMetrics(reg),
 		tokenRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cidproxy_crm_token_refreshes_total",
 			Help: "Access token refreshes by template and outcome (ok, failed).",
 		}, []string{"template", "outcome"}),
-		breakerState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cidproxy_crm_breaker_state",
-			Help: "Circuit breaker state per template: 0 closed, 1 half-open, 2 open.",
-		}, []string{"template"}),
-		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cidproxy_crm_inflight_requests",
-			Help: "CRM HTTP requests currently in flight per template.",
-		}, []string{"template"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries, m.tokenRefreshes, m.breakerState, m.inflight)
+		reg.MustRegister(m.tokenRefreshes)
 	}
 	return m
+}
+
+// httpMetrics returns the client collectors (nil for a nil m).
+func (m *Metrics) httpMetrics() *httpclient.Metrics {
+	if m == nil {
+		return nil
+	}
+	return m.http
 }
 
 func (m *Metrics) tokenRefresh(template string, err error) {

@@ -10,6 +10,7 @@ import (
 
 	"cidproxy/crm/builtin"
 	"cidproxy/crm/crmtest"
+	"cidproxy/crm/internal/httpclient"
 )
 
 func TestMetricsNamesAndTokenRefreshes(t *testing.T) {
@@ -28,7 +29,7 @@ func TestMetricsNamesAndTokenRefreshes(t *testing.T) {
 	if got := testutil.ToFloat64(m.tokenRefreshes.WithLabelValues("zoho", "ok")); got != 2 { // code exchange + refresh
 		t.Fatalf("token refreshes ok = %v", got)
 	}
-	if got := testutil.ToFloat64(m.requests.WithLabelValues("zoho", "SyncContactAuto", OutcomeClientError)); got != 1 {
+	if got := testutil.ToFloat64(m.http.Requests("zoho", "SyncContactAuto", httpclient.OutcomeClientError)); got != 1 {
 		t.Fatalf("401 outcomes = %v", got)
 	}
 	problems, err := testutil.GatherAndLint(reg)

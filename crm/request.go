@@ -5,16 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
+	"cidproxy/crm/internal/httpclient"
 	"cidproxy/crm/template"
 )
 
 // do renders r with vars, sends it with authentication and, when the CRM
 // says the token is invalid (HTTP 401, or a non-2xx body containing the
 // template's TokenInvalid text), refreshes the token once and retries once.
-func (it *Integration) do(ctx context.Context, scenario string, r *template.Request, vars Vars) (*Response, error) {
+func (it *Integration) do(ctx context.Context, scenario string, r *template.Request, vars template.Vars) (*httpclient.Response, error) {
 	idempotent := r.HTTPMethod() == http.MethodGet || scenario == template.ScenarioSyncContactAuto ||
 		scenario == template.ScenarioSearchContact || scenario == template.ScenarioCommon ||
 		scenario == template.ScenarioUserAssociation || scenario == template.ScenarioGetGlobalInfo
@@ -23,7 +25,7 @@ func (it *Integration) do(ctx context.Context, scenario string, r *template.Requ
 		if err != nil {
 			return nil, err
 		}
-		req, err := it.build(scenario, r, vars.clone().merge(st.vars), st)
+		req, err := it.build(scenario, r, merge(maps.Clone(vars), st.vars), st)
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +42,7 @@ func (it *Integration) do(ctx context.Context, scenario string, r *template.Requ
 }
 
 // tokenInvalid reports a response that calls for a token refresh.
-func (it *Integration) tokenInvalid(resp *Response) bool {
+func (it *Integration) tokenInvalid(resp *httpclient.Response) bool {
 	if resp == nil || (resp.StatusCode >= 200 && resp.StatusCode < 300) {
 		return false
 	}
@@ -52,8 +54,8 @@ func (it *Integration) tokenInvalid(resp *Response) bool {
 }
 
 // build renders the URL, headers and body of r and adds authentication.
-func (it *Integration) build(scenario string, r *template.Request, vars Vars, st authState) (*Request, error) {
-	h, err := it.eng.Render(r, vars)
+func (it *Integration) build(scenario string, r *template.Request, vars template.Vars, st authState) (*httpclient.Request, error) {
+	h, err := it.tpl.Render(r, vars)
 	if err != nil {
 		if errors.Is(err, template.ErrEmptyURL) {
 			return nil, err
@@ -76,7 +78,7 @@ func (it *Integration) build(scenario string, r *template.Request, vars Vars, st
 	if h.Header.Get("Accept") == "" && (r.ResponseType == "" || strings.Contains(r.ResponseType, "json")) {
 		h.Header.Set("Accept", "application/json")
 	}
-	return &Request{Scenario: scenario, Method: h.Method, URL: h.URL, Header: h.Header, Body: h.Body}, nil
+	return &httpclient.Request{Scenario: scenario, Method: h.Method, URL: h.URL, Header: h.Header, Body: h.Body}, nil
 }
 
 func validHeaderName(s string) bool {

@@ -38,7 +38,7 @@ func (it *Integration) CreateContact(ctx context.Context, nc NewContact) (Contac
 	if c, ok := it.recentContact(r.Name, nc.Number); ok {
 		return c, nil
 	}
-	vars := it.baseVars().merge(Vars{
+	vars := merge(it.baseVars(), template.Vars{
 		"FirstName": nc.FirstName, "LastName": nc.LastName, "BusinessNumber": nc.Number,
 		"Phone": nc.Number, "ContactSyncType": r.Name,
 	})
@@ -97,11 +97,11 @@ func (it *Integration) rememberContact(typ, number string, c Contact) {
 
 // extractFirst returns the first output record of a response ("" values if
 // there is none).
-func (it *Integration) extractFirst(r *template.Request, body []byte, vars Vars) (map[string]string, error) {
+func (it *Integration) extractFirst(r *template.Request, body []byte, vars template.Vars) (map[string]string, error) {
 	if len(r.OutputList()) == 0 || len(body) == 0 {
 		return map[string]string{}, nil
 	}
-	recs, err := it.eng.Extract(r.OutputList(), body, vars)
+	recs, err := extract(r.OutputList(), body, vars)
 	if err != nil {
 		return map[string]string{}, err
 	}

@@ -30,7 +30,7 @@ func (it *Integration) RefreshGlobals(ctx context.Context) error {
 	globals := map[string]string{}
 	var errs []error
 	for _, r := range sc.Requests {
-		vars := it.baseVars().merge(globals)
+		vars := merge(it.baseVars(), globals)
 		resp, err := it.do(ctx, sc.ID, r, vars)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("crm: GetGlobalInfo/%s: %w", r.Name, err))
@@ -39,7 +39,7 @@ func (it *Integration) RefreshGlobals(ctx context.Context) error {
 		if len(resp.Body) == 0 {
 			continue
 		}
-		recs, err := it.eng.Extract(r.OutputList(), resp.Body, vars)
+		recs, err := extract(r.OutputList(), resp.Body, vars)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("crm: GetGlobalInfo/%s: %w", r.Name, err))
 			continue

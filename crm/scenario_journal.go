@@ -87,7 +87,7 @@ func (it *Integration) runScenario(ctx context.Context, sc *template.Scenario, r
 // callVars builds the call variables for a journal or ticket scenario:
 // fields, globals, the seed's call variables, and Subject/Description
 // rendered from the scenario parameters (or the administrator's override).
-func (it *Integration) callVars(sc *template.Scenario, rec CallRecord) (Vars, error) {
+func (it *Integration) callVars(sc *template.Scenario, rec CallRecord) (template.Vars, error) {
 	if rec.CrmUserID == "" {
 		rec.CrmUserID = it.settings.Associations[rec.Extension.Number]
 	}
@@ -100,7 +100,7 @@ func (it *Integration) callVars(sc *template.Scenario, rec CallRecord) (Vars, er
 	if !it.playRecording(sc) {
 		rec.RecordingEnabled, rec.RecordPath = false, ""
 	}
-	vars := it.baseVars().merge(rec.journalVars(it.loc))
+	vars := merge(it.baseVars(), rec.journalVars(it.loc))
 	for _, name := range []string{"Subject", "Description"} {
 		s, err := it.renderSetting(sc, name, vars)
 		if err != nil {
@@ -113,19 +113,19 @@ func (it *Integration) callVars(sc *template.Scenario, rec CallRecord) (Vars, er
 
 // renderSetting renders Subject or Description: the administrator's text
 // when Enable<name> is 1 and one is set, else the template default.
-func (it *Integration) renderSetting(sc *template.Scenario, name string, vars Vars) (string, error) {
+func (it *Integration) renderSetting(sc *template.Scenario, name string, vars template.Vars) (string, error) {
 	p := sc.Param(name)
 	override := it.settings.Subject
 	if name == "Description" {
 		override = it.settings.Description
 	}
 	if override != "" && sc.Enabled("Enable"+name) {
-		return renderText(it.eng, override, vars)
+		return it.tpl.RenderString(override, template.CtxPlain, vars)
 	}
 	if p == nil {
 		return "", nil
 	}
-	s, err := it.eng.Param(p, vars)
+	s, err := p.Render(vars)
 	if err != nil {
 		return "", fmt.Errorf("crm: %s %s: %w", sc.ID, name, err)
 	}

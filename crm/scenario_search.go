@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,9 +41,9 @@ func (it *Integration) SearchContact(ctx context.Context, phone string) ([]Conta
 		// Detached from the first caller's cancellation (the others still
 		// wait) and bounded by one attempt timeout; each caller returns at
 		// its own deadline.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.client.cfg.Timeout)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), it.client.Timeout())
 		defer cancel()
-		return it.search(sctx, sc, Vars{"Phone": phone, "SearchValue": phone, "CallerNumber": phone})
+		return it.search(sctx, sc, template.Vars{"Phone": phone, "SearchValue": phone, "CallerNumber": phone})
 	})
 	select {
 	case <-ctx.Done():
@@ -62,10 +63,10 @@ func (it *Integration) DialSearch(ctx context.Context, query string) ([]Contact,
 	if sc == nil {
 		return it.SearchContact(ctx, query)
 	}
-	return it.search(ctx, sc, Vars{"Phone": query, "SearchValue": query})
+	return it.search(ctx, sc, template.Vars{"Phone": query, "SearchValue": query})
 }
 
-func (it *Integration) search(ctx context.Context, sc *template.Scenario, extra Vars) ([]Contact, error) {
+func (it *Integration) search(ctx context.Context, sc *template.Scenario, extra template.Vars) ([]Contact, error) {
 	var reqs []*template.Request
 	for _, r := range sc.Requests {
 		if len(it.settings.SyncTypes) == 0 || slices.Contains(it.settings.SyncTypes, r.Name) {
@@ -101,8 +102,8 @@ func (it *Integration) search(ctx context.Context, sc *template.Scenario, extra 
 }
 
 // searchType runs one contact-type request and maps its records.
-func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r *template.Request, extra Vars) ([]Contact, error) {
-	vars := it.baseVars().merge(extra)
+func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r *template.Request, extra template.Vars) ([]Contact, error) {
+	vars := merge(it.baseVars(), extra)
 	vars["ContactSyncType"] = r.Name
 	resp, err := it.do(ctx, sc.ID, r, vars)
 	if errors.Is(err, template.ErrEmptyURL) {
@@ -123,12 +124,12 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 	if fromContact {
 		outputs = append(slices.Clip(outputs), sc.ContactURLOutput())
 	}
-	records, err := it.eng.Extract(outputs, resp.Body, vars)
+	records, err := extract(outputs, resp.Body, vars)
 	if err != nil {
 		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 	}
 	var out []Contact
-	urlVars := toVars(vars)
+	urlVars := vars
 	for _, rec := range records {
 		if next := r.Next(); next != "" {
 			if err := it.follow(ctx, next, vars, rec, 0); err != nil {
@@ -186,7 +187,7 @@ func (it *Integration) disabledOutputs(sc *template.Scenario) map[string]bool {
 
 // follow runs the Common request next with the record's outputs as
 // variables and backfills its outputs into rec (only empty fields).
-func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec map[string]string, depth int) error {
+func (it *Integration) follow(ctx context.Context, next string, vars template.Vars, rec map[string]string, depth int) error {
 	if depth >= maxChain {
 		return fmt.Errorf("crm: Next chain deeper than %d", maxChain)
 	}
@@ -194,7 +195,7 @@ func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec m
 	if r == nil {
 		return fmt.Errorf("crm: Next %q: no such Common request", next)
 	}
-	v := vars.clone().merge(rec)
+	v := merge(maps.Clone(vars), rec)
 	if id := rec["ContactsId"]; id != "" {
 		v["ContactId"] = id
 	}
@@ -205,7 +206,7 @@ func (it *Integration) follow(ctx context.Context, next string, vars Vars, rec m
 	if err != nil {
 		return err
 	}
-	out, err := it.eng.Extract(r.OutputList(), resp.Body, v)
+	out, err := extract(r.OutputList(), resp.Body, v)
 	if err != nil || len(out) == 0 {
 		return err
 	}
@@ -227,7 +228,7 @@ func (it *Integration) ContactURL(c Contact) string {
 	if sc == nil || !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFormat) {
 		return c.URL
 	}
-	return it.contactURL(sc, c, toVars(it.baseVars()))
+	return it.contactURL(sc, c, it.baseVars())
 }
 
 // contactURL renders URLFormat for c, setting the contact variables in vars
@@ -242,7 +243,7 @@ func (it *Integration) contactURL(sc *template.Scenario, c Contact, vars templat
 	}
 	vars["ContactSyncType"], vars["ContactId"], vars["ContactsId"] = c.Type, c.ID, c.ID
 	vars["CustomValue"], vars["FirstName"], vars["LastName"], vars["Email"] = c.CustomValue, c.FirstName, c.LastName, c.Email
-	s, err := it.eng.ParamVars(p, vars)
+	s, err := p.Render(vars)
 	if err != nil {
 		it.log.Warn("crm contact url", "err", err)
 		return ""

@@ -28,7 +28,7 @@ func (it *Integration) Users(ctx context.Context) ([]User, error) {
 	if len(resp.Body) == 0 {
 		return nil, nil
 	}
-	recs, err := it.eng.Extract(r.OutputList(), resp.Body, vars)
+	recs, err := extract(r.OutputList(), resp.Body, vars)
 	if err != nil {
 		return nil, fmt.Errorf("crm: UserAssociation: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"cidproxy/crm/crmtest"
+	"cidproxy/crm/template"
 )
 
 const seedAPIKey = "seed-api-key-SECRET-987"
@@ -144,7 +145,7 @@ func TestSeedTicketIDFeedsLaterRequests(t *testing.T) {
 // utcStamp is what the template's TimeFormat gives for callStart with the
 // seed's format string; its rule is tested in package template.
 func utcStamp(t *testing.T, it *Integration) string {
-	s, err := it.eng.Text(`{{TimeFormat .StartTimeUnix "yyyy-MM-ddTHH:mm:ss.000Zz" "1"}}`, Vars{"StartTimeUnix": "1795428000"})
+	s, err := it.tpl.RenderString(`{{TimeFormat .StartTimeUnix "yyyy-MM-ddTHH:mm:ss.000Zz" "1"}}`, template.CtxPlain, template.Vars{"StartTimeUnix": "1795428000"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,8 @@ func TestIntegrationAsLookupSource(t *testing.T) {
 func TestLookupHangingCRMRespectsDeadline(t *testing.T) {
 	h, it, _ := newHubSpot(t, 0)
 	h.FailNext(10, crmtest.Fault{Hang: true})
-	it.client.cfg.Timeout = 300 * time.Millisecond // the shared search outlives the caller by one attempt
+	it = newIntegration(t, Config{Template: it.Template(), Fields: map[string]string{"access_token": hubToken}, HTTP: h.Client(),
+		Timeout: 300 * time.Millisecond}) // the shared search outlives the caller by one attempt
 	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -1,40 +1,46 @@
 package crm
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
+
+	"cidproxy/crm/template"
 )
 
 // TimeLayout is the "PBX system time format" used for {{.Time}}.
 const TimeLayout = "2006-01-02 15:04:05"
 
-// Vars are the variables a template renders with. Every known name is
-// present (empty when unknown) so that {{if .X}} and missing keys behave
-// the same way.
-type Vars map[string]string
-
-// merge copies src into v, overwriting.
-func (v Vars) merge(src map[string]string) Vars {
+// merge copies src into v, overwriting, and returns v.
+func merge[V any](v template.Vars, src map[string]V) template.Vars {
 	for k, s := range src {
 		v[k] = s
 	}
 	return v
 }
 
-// clone returns a copy of v.
-func (v Vars) clone() Vars {
-	out := make(Vars, len(v)+16)
-	for k, s := range v {
-		out[k] = s
+// field returns the string variable k of v ("" when absent or not a string).
+func field(v template.Vars, k string) string {
+	s, _ := v[k].(string)
+	return s
+}
+
+// extract applies outputs to a response body. A body that is not JSON
+// gives template.ErrNotJSON alone: the wrapped message quotes the body
+// (personal data).
+func extract(outputs []*template.Output, body []byte, vars template.Vars) ([]template.Record, error) {
+	recs, err := template.Extract(outputs, body, vars)
+	if errors.Is(err, template.ErrNotJSON) {
+		err = template.ErrNotJSON
 	}
-	return out
+	return recs, err
 }
 
 // journalVars returns the CallJournal/CreateNewTicket variables of the seed
 // for r (Subject and Description are added by the scenario). loc is the PBX
 // time zone for {{.Time}}.
-func (r CallRecord) journalVars(loc *time.Location) Vars {
+func (r CallRecord) journalVars(loc *time.Location) template.Vars {
 	if loc == nil {
 		loc = time.Local
 	}
@@ -46,7 +52,7 @@ func (r CallRecord) journalVars(loc *time.Location) Vars {
 	if r.End.After(r.Start) {
 		total = r.End.Sub(r.Start).Truncate(time.Second)
 	}
-	v := Vars{
+	v := template.Vars{
 		"Time":                r.Start.In(loc).Format(TimeLayout),
 		"StartTimeUnix":       unix(r.Start),
 		"EndTimeUnix":         unix(r.End),

@@ -1,4 +1,4 @@
-package crm
+package httpclient
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ const (
 	DefaultMaxBodyBytes  = 4 << 20
 )
 
-// ClientConfig configures a Client. Zero values select the defaults.
-type ClientConfig struct {
+// Config configures a Client. Zero values select the defaults.
+type Config struct {
 	Template         string        // template key, used as the metrics label
 	MaxConcurrent    int           // template MaxConcurrentRequest; 0 = 5
 	Timeout          time.Duration // per attempt; 0 = 10 s
@@ -57,7 +57,7 @@ type Response struct {
 	Body       []byte
 }
 
-// Exchange is one attempt as seen by ClientConfig.OnExchange.
+// Exchange is one attempt as seen by Config.OnExchange.
 type Exchange struct {
 	Request  *Request
 	Attempt  int
@@ -79,15 +79,15 @@ func (e *StatusError) Error() string { return fmt.Sprintf("crm: http status %d",
 // Client sends requests to one CRM with bounded concurrency, timeouts,
 // retries and a circuit breaker. It is safe for concurrent use.
 type Client struct {
-	cfg     ClientConfig
+	cfg     Config
 	sem     chan struct{}
 	breaker *Breaker
 	http    *http.Client
 	log     *slog.Logger
 }
 
-// NewClient returns a Client for cfg.
-func NewClient(cfg ClientConfig) *Client {
+// New returns a Client for cfg.
+func New(cfg Config) *Client {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
@@ -116,7 +116,7 @@ func NewClient(cfg ClientConfig) *Client {
 		c.log.Warn("crm circuit breaker", "template", cfg.Template, "state", s.String())
 	})
 	if cfg.Metrics != nil {
-		cfg.Metrics.breakerState.WithLabelValues(cfg.Template).Set(0)
+		cfg.Metrics.breakerState.WithLabelValues(cfg.Template).Set(float64(BreakerClosed))
 		cfg.Metrics.inflight.WithLabelValues(cfg.Template).Set(0)
 	}
 	return c
@@ -124,6 +124,9 @@ func NewClient(cfg ClientConfig) *Client {
 
 // Breaker returns the client's circuit breaker.
 func (c *Client) Breaker() *Breaker { return c.breaker }
+
+// Timeout returns the per-attempt timeout.
+func (c *Client) Timeout() time.Duration { return c.cfg.Timeout }
 
 // Do sends req, retrying as configured. A non-2xx final status returns the
 // Response together with a *StatusError. ctx bounds the whole call
@@ -180,14 +183,15 @@ var errBodyTooLarge = errors.New("crm: response body too large")
 // attempt sends req once, holding a concurrency slot only while on the wire.
 func (c *Client) attempt(ctx context.Context, req *Request, attempt int) (*Response, error) {
 	m, tpl := c.cfg.Metrics, c.cfg.Template
-	if err := c.breaker.Allow(); err != nil {
+	verdict, err := c.breaker.allow()
+	if err != nil {
 		c.count(req, OutcomeBreakerOpen)
 		return nil, fmt.Errorf("crm: %s: %w", req.Scenario, err)
 	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		c.breaker.Release()
+		verdict(OutcomeCanceled)
 		return nil, fmt.Errorf("crm: %s: waiting for a request slot: %w", req.Scenario, ctx.Err())
 	}
 	if m != nil {
@@ -203,13 +207,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, attempt int) (*Respo
 	}
 	outcome := classify(ctx, resp, err)
 	c.count(req, outcome)
-	switch outcome {
-	case OutcomeCanceled:
-		c.breaker.Release()
-	default:
-		c.breaker.Done(outcome == OutcomeServerError || outcome == OutcomeRateLimited ||
-			outcome == OutcomeTimeout || outcome == OutcomeNetworkError)
-	}
+	verdict(outcome)
 	if c.cfg.OnExchange != nil {
 		c.cfg.OnExchange(Exchange{Request: req, Attempt: attempt, Response: resp, Err: err, Duration: dur})
 	}

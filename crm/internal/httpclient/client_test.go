@@ -1,10 +1,11 @@
-package crm
+package httpclient
 
 import (
 	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,14 +22,14 @@ func okHandler(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(`{"ok":true}`))
 }
 
-func newTestClient(t *testing.T, srv *crmtest.Server, cfg ClientConfig) *Client {
+func newTestClient(t *testing.T, srv *crmtest.Server, cfg Config) *Client {
 	t.Helper()
 	cfg.HTTP = srv.Client()
 	if cfg.Template == "" {
 		cfg.Template = "test"
 	}
 	cfg.Backoff = Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}
-	return NewClient(cfg)
+	return New(cfg)
 }
 
 func get(url string) *Request {
@@ -57,7 +58,7 @@ func TestClientRetryPolicy(t *testing.T) {
 			srv := crmtest.NewServer(http.HandlerFunc(okHandler))
 			defer srv.Close()
 			srv.FailNext(2, crmtest.Fault{Status: tc.status, Body: `{"error":"x"}`})
-			c := newTestClient(t, srv, ClientConfig{MaxRetries: 2})
+			c := newTestClient(t, srv, Config{MaxRetries: 2})
 			req := get("https://crm.example.com/x")
 			req.Method, req.Idempotent = http.MethodPost, tc.idempotent
 			resp, err := c.Do(context.Background(), req)
@@ -80,7 +81,7 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 	defer srv.Close()
 	srv.FailNext(1, crmtest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}},
 		Body: `{"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT"}`})
-	c := newTestClient(t, srv, ClientConfig{})
+	c := newTestClient(t, srv, Config{})
 	start := time.Now()
 	resp, err := c.Do(context.Background(), get("https://api.hubapi.com/x"))
 	el := time.Since(start)
@@ -99,7 +100,7 @@ func TestClientRetryAfterBeyondDeadlineGivesUp(t *testing.T) {
 	srv := crmtest.NewServer(http.HandlerFunc(okHandler))
 	defer srv.Close()
 	srv.FailNext(1, crmtest.Fault{Status: 429, Header: http.Header{"Retry-After": {"30"}}})
-	c := newTestClient(t, srv, ClientConfig{})
+	c := newTestClient(t, srv, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -117,7 +118,7 @@ func TestClientHangingServerRespectsDeadline(t *testing.T) {
 	srv := crmtest.NewServer(http.HandlerFunc(okHandler))
 	defer srv.Close()
 	srv.FailNext(10, crmtest.Fault{Hang: true})
-	c := newTestClient(t, srv, ClientConfig{Timeout: 10 * time.Second})
+	c := newTestClient(t, srv, Config{Timeout: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -135,7 +136,7 @@ func TestClientPerAttemptTimeout(t *testing.T) {
 	srv := crmtest.NewServer(http.HandlerFunc(okHandler))
 	defer srv.Close()
 	srv.FailNext(1, crmtest.Fault{Hang: true})
-	c := newTestClient(t, srv, ClientConfig{Timeout: 100 * time.Millisecond})
+	c := newTestClient(t, srv, Config{Timeout: 100 * time.Millisecond})
 	start := time.Now()
 	resp, err := c.Do(context.Background(), get("https://crm.example.com/x"))
 	if err != nil || resp.StatusCode != 200 {
@@ -154,7 +155,7 @@ func TestClientConcurrencyLimit(t *testing.T) {
 	}))
 	defer srv.Close()
 	reg := prometheus.NewRegistry()
-	c := newTestClient(t, srv, ClientConfig{MaxConcurrent: limit, Metrics: NewMetrics(reg)})
+	c := newTestClient(t, srv, Config{MaxConcurrent: limit, Metrics: NewMetrics(reg)})
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for i := 0; i < calls; i++ {
@@ -186,7 +187,7 @@ func TestClientBreakerOpensAndRecovers(t *testing.T) {
 	srv.FailNext(3, crmtest.Fault{Status: 500})
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	c := newTestClient(t, srv, ClientConfig{MaxRetries: -1, BreakerThreshold: 3, BreakerCooldown: 150 * time.Millisecond, Metrics: m})
+	c := newTestClient(t, srv, Config{MaxRetries: -1, BreakerThreshold: 3, BreakerCooldown: 150 * time.Millisecond, Metrics: m})
 	for i := 0; i < 3; i++ {
 		if _, err := c.Do(context.Background(), get("https://crm.example.com/x")); err == nil {
 			t.Fatal("want 500 error")
@@ -221,7 +222,7 @@ func TestClientBodyLimit(t *testing.T) {
 		_, _ = w.Write(make([]byte, 2048))
 	}))
 	defer srv.Close()
-	c := newTestClient(t, srv, ClientConfig{MaxBodyBytes: 1024})
+	c := newTestClient(t, srv, Config{MaxBodyBytes: 1024})
 	if _, err := c.Do(context.Background(), get("https://crm.example.com/x")); !errors.Is(err, errBodyTooLarge) {
 		t.Fatalf("err = %v", err)
 	}
@@ -231,12 +232,12 @@ func TestClientBodyLimit(t *testing.T) {
 }
 
 func TestClientErrorHidesQuery(t *testing.T) {
-	c := NewClient(ClientConfig{MaxRetries: -1, Timeout: time.Second})
+	c := New(Config{MaxRetries: -1, Timeout: time.Second})
 	_, err := c.Do(context.Background(), get("http://127.0.0.1:1/search/4930999888?api_key=SECRETKEY123"))
 	if err == nil {
 		t.Fatal("want connection error")
 	}
-	if s := err.Error(); contains(s, "SECRETKEY123") || contains(s, "4930999888") || !contains(s, "http://127.0.0.1:1") {
+	if s := err.Error(); strings.Contains(s, "SECRETKEY123") || strings.Contains(s, "4930999888") || !strings.Contains(s, "http://127.0.0.1:1") {
 		t.Fatalf("error leaks the URL: %s", s)
 	}
 }

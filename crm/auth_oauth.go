@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,7 +153,7 @@ func (it *Integration) AuthorizeURL(redirectURI, state string) (string, error) {
 	if ep == nil || strings.TrimSpace(ep.Value) == "" {
 		return "", errors.New("crm: AuthEndPoint is empty")
 	}
-	raw, err := it.eng.Param(ep, it.fields)
+	raw, err := ep.Render(it.fields)
 	if err != nil {
 		return "", fmt.Errorf("crm: AuthEndPoint: %w", err)
 	}
@@ -162,17 +163,17 @@ func (it *Integration) AuthorizeURL(redirectURI, state string) (string, error) {
 	}
 	q := u.Query()
 	setIfMissing(q, "response_type", "code")
-	setIfMissing(q, "client_id", it.fields["client_id"])
+	setIfMissing(q, "client_id", field(it.fields, "client_id"))
 	setIfMissing(q, "redirect_uri", redirectURI)
 	if p := t.Param(template.ScenarioAuth, "Scope"); p != nil && strings.TrimSpace(p.Value) != "" {
-		s, err := it.eng.Param(p, it.fields)
+		s, err := p.Render(it.fields)
 		if err != nil {
 			return "", fmt.Errorf("crm: Scope: %w", err)
 		}
 		setIfMissing(q, "scope", strings.TrimSpace(s))
 	}
 	if p := t.Param(template.ScenarioAuth, "AdditionalQueryString"); p != nil && strings.TrimSpace(p.Value) != "" {
-		s, err := it.eng.Param(p, it.fields.clone().merge(map[string]string{"redirect_uri": redirectURI}))
+		s, err := p.Render(merge(maps.Clone(it.fields), map[string]string{"redirect_uri": redirectURI}))
 		if err != nil {
 			return "", fmt.Errorf("crm: AdditionalQueryString: %w", err)
 		}

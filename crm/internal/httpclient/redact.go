@@ -1,4 +1,4 @@
-package crm
+package httpclient
 
 import (
 	"errors"

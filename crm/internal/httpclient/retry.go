@@ -1,4 +1,4 @@
-package crm
+package httpclient
 
 import (
 	"math/rand/v2"
@@ -51,7 +51,10 @@ func isDigits(s string) bool {
 }
 
 // Backoff computes retry delays: exponential from Base, capped at Max, with
-// full jitter (a uniform random delay in [d/2, d]).
+// "equal jitter" (a uniform random delay in [d/2, d]). Not full jitter
+// ([0, d]): a retry keeps at least half of its backoff, so a struggling CRM
+// is never hit again at once, while the random half still spreads the
+// retries of many calls.
 type Backoff struct {
 	Base time.Duration
 	Max  time.Duration
