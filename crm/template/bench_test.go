@@ -99,15 +99,12 @@ func TestZohoBenchShape(t *testing.T) {
 // 50-contact Zoho-shaped response: full records (25 fields, about 37 KB) and
 // records with only the mapped fields (about 14 KB).
 func BenchmarkRenderExtract50(b *testing.B) {
-	b.Run("zoho-full", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50), false) })
-	b.Run("zoho-fields", func(b *testing.B) { benchRenderExtract(b, zohoFields(50), false) })
-	b.Run("zoho-full-table", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50), true) })
-	b.Run("zoho-fields-table", func(b *testing.B) { benchRenderExtract(b, zohoFields(50), true) })
+	b.Run("zoho-full", func(b *testing.B) { benchRenderExtract(b, zohoResponse(50)) })
+	b.Run("zoho-fields", func(b *testing.B) { benchRenderExtract(b, zohoFields(50)) })
 }
 
-// benchRenderExtract renders and extracts into []Record, or into a Table
-// (no map per record) when table is set.
-func benchRenderExtract(b *testing.B, body []byte, table bool) {
+// benchRenderExtract renders the request and extracts the records.
+func benchRenderExtract(b *testing.B, body []byte) {
 	tp := mustParse(b, zohoTemplate)
 	r := tp.Scenario(ScenarioSyncContactAuto).Request("Contacts")
 	vars := Vars{"dc": "eu", "Phone": "+4930123456"}
@@ -119,22 +116,9 @@ func benchRenderExtract(b *testing.B, body []byte, table bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n := 0
-		if table {
-			t, err := r.ExtractTable(body, vars)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n = len(t.Rows)
-		} else {
-			recs, err := r.Extract(body, vars)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n = len(recs)
-		}
-		if n != 50 || h.URL == "" {
-			b.Fatal(n)
+		recs, err := r.Extract(body, vars)
+		if err != nil || len(recs) != 50 || h.URL == "" {
+			b.Fatal(err, len(recs))
 		}
 	}
 	if cpu := cpuTime() - start; cpu > 0 {

@@ -16,7 +16,6 @@
 //	h, err := t.Render(req, vars)   // *HTTPRequest{Method, URL, Header, Body}; ErrEmptyURL = skip
 //	hr, err := h.NewRequest(ctx)    // *http.Request
 //	recs, err := req.Extract(body, vars) // []Record (output Name -> value); or Extract(outputs, body, vars)
-//	tab, err := req.ExtractTable(body, vars) // same data, no map per record (Names, Rows)
 //	sc.ContactURLOutput()           // compiled ContactFieldForUri as an Output
 //	t.RenderString(src, template.CtxPlain, vars) // text that is not part of the template
 //
@@ -138,8 +137,7 @@
 // path prefix.#.suffix is evaluated element by element, so an element
 // without the field gives "" and the records stay aligned (GJSON's own
 // data.#.key would leave such elements out); #(…)# queries give their
-// matches. ExtractTable returns the same data as a Table (no map per
-// record), which is cheaper for callers that fill their own structs.
+// matches. The body is checked with gjson.Valid and read with GJSON only.
 // Strings are returned as they are (hostile text is made harmless by the
 // escaping when it is used), numbers as their JSON text, objects and arrays
 // as compact JSON text, null, [] and {} as "".

@@ -195,23 +195,13 @@ func analyse(p string) shape {
 // null, [] and {} as ""; other objects and arrays as compact JSON text. An
 // empty body gives no records; a body that is not JSON gives ErrNotJSON.
 func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
-	t, err := ExtractTable(outputs, body, vars)
-	if err != nil {
-		return nil, err
-	}
-	return t.Records(), nil
-}
-
-// ExtractTable is Extract returning a Table.
-func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return newTable(outputs, nil, nil, 0), nil
+		return nil, nil
 	}
-	x := newExtractor(body, outputs)
-	defer x.release()
-	if !x.validate() { // as gjson.ValidBytes, filling a group on the way
+	if !gjson.ValidBytes(body) {
 		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
 	}
+	x := &extractor{body: string(body)}
 	cols := make([][]string, len(outputs))
 	multi := make([]bool, len(outputs))
 	n := 0
@@ -219,7 +209,7 @@ func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 		if o.Name == "" {
 			continue
 		}
-		vals, it, err := x.output(i, o, vars)
+		vals, it, err := x.output(o, vars)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +221,38 @@ func ExtractTable(outputs []*Output, body []byte, vars Vars) (*Table, error) {
 	if !slices.Contains(multi, true) {
 		n = 1
 	}
-	return newTable(outputs, cols, multi, n), nil
+	return zip(outputs, cols, multi, n), nil
+}
+
+// zip builds n records from the columns (an output that does not iterate
+// gives every record its value; of outputs sharing a name the last
+// non-empty value wins) and drops records whose values are all empty.
+func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
+	var recs []Record
+	for i := 0; i < n; i++ {
+		r := Record{}
+		nonEmpty := false
+		for j, o := range outputs {
+			if o.Name == "" {
+				continue
+			}
+			var s string
+			switch {
+			case multi[j] && i < len(cols[j]):
+				s = cols[j][i]
+			case !multi[j] && len(cols[j]) > 0:
+				s = cols[j][0]
+			}
+			if s != "" || r[o.Name] == "" {
+				r[o.Name] = s
+			}
+			nonEmpty = nonEmpty || s != ""
+		}
+		if nonEmpty {
+			recs = append(recs, r)
+		}
+	}
+	return recs
 }
 
 // resultString converts a GJSON value to text (see Extract).
@@ -261,11 +282,6 @@ func resultString(r gjson.Result) string {
 // Extract applies the request's outputs to a response body (see Extract).
 func (r *Request) Extract(body []byte, vars Vars) ([]Record, error) {
 	return Extract(r.OutputList(), body, vars)
-}
-
-// ExtractTable is Extract returning a Table.
-func (r *Request) ExtractTable(body []byte, vars Vars) (*Table, error) {
-	return ExtractTable(r.OutputList(), body, vars)
 }
 
 // ContactURLOutput returns the compiled ContactFieldForUri path of a

@@ -154,21 +154,20 @@ func TestSplitAlternatives(t *testing.T) {
 	}
 }
 
-func TestExtractTable(t *testing.T) {
-	tb, err := ExtractTable(outs("A", "data.#.a", "B", "data.#.b", "A", "data.#.c", "", "x"),
+// Outputs sharing a name fill one field (the last non-empty value wins),
+// unnamed outputs are ignored, every record holds every name, and an empty
+// body gives no records.
+func TestExtractSharedNames(t *testing.T) {
+	recs, err := Extract(outs("A", "data.#.a", "B", "data.#.b", "A", "data.#.c", "", "x"),
 		[]byte(`{"data":[{"a":"1","b":"x"},{"b":""},{"c":"3"}]}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Table{Names: []string{"A", "B"}, Rows: [][]string{{"1", "x"}, {"3", ""}}}
-	if !reflect.DeepEqual(tb, want) || tb.Col("B") != 1 || tb.Col("Z") != -1 {
-		t.Errorf("got %#v", tb)
+	if want := []Record{{"A": "1", "B": "x"}, {"A": "3", "B": ""}}; !reflect.DeepEqual(recs, want) {
+		t.Errorf("records %v, want %v", recs, want)
 	}
-	if recs := tb.Records(); !reflect.DeepEqual(recs, []Record{{"A": "1", "B": "x"}, {"A": "3", "B": ""}}) {
-		t.Errorf("records %v", recs)
-	}
-	empty, err := ExtractTable(outs("A", "a"), nil, nil)
-	if err != nil || len(empty.Rows) != 0 || empty.Records() != nil || !reflect.DeepEqual(empty.Names, []string{"A"}) {
+	empty, err := Extract(outs("A", "a"), nil, nil)
+	if err != nil || empty != nil {
 		t.Errorf("empty %#v %v", empty, err)
 	}
 }

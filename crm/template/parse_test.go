@@ -138,3 +138,43 @@ func TestXMLDeclarations(t *testing.T) {
 		t.Errorf("version 2.0: %v", err)
 	}
 }
+
+// Text content, namespaced attributes and stray elements inside list
+// elements: kept (with a warning) or dropped (with a warning).
+func TestUnusualXML(t *testing.T) {
+	src := `<Information xmlns:x="urn:x" x:id="7" AuthType="none"><Scenarios>
+<Scenario Id="GetGlobalInfo">note<Requests><Request Name="r" URLFormat="https://h/"><Parameters><Junk/>
+<Parameter Name="p" Type="Query" Value="1">text<Sub a="b"/></Parameter></Parameters>
+<Outputs><Output Name="A" Path="a">t<Deep/></Output><Extra/></Outputs></Request></Requests></Scenario></Scenarios></Information>`
+	tp, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []string
+	for _, w := range tp.Warnings {
+		ws = append(ws, w.String())
+	}
+	want := `line 1: <Information> attribute xmlns:x is not used by cidproxy (kept)
+line 1: <Information> attribute x:id is not used by cidproxy (kept)
+line 2: <Scenario> text content is not used by cidproxy (kept)
+line 2: <Parameters> element <Junk> is ignored (dropped)
+line 3: <Parameter> text content is not used by cidproxy (kept)
+line 3: <Parameter> element <Sub> is not used by cidproxy (kept)
+line 3: scenario "GetGlobalInfo" request "r" parameter "p" attribute Type: Type "Query" is not used by cidproxy (want Header or Body; kept)
+line 4: <Output> text content is not used by cidproxy (kept)
+line 4: <Output> element <Deep> is not used by cidproxy (kept)
+line 4: <Outputs> element <Extra> is not used by cidproxy (kept)`
+	if got := strings.Join(ws, "\n"); got != want {
+		t.Errorf("warnings:\n%s", got)
+	}
+	out := string(tp.Bytes())
+	for _, s := range []string{`xmlns:x="urn:x"`, `x:id="7"`, `<Sub a="b" />`, `<Deep />`, `<Extra />`, " text\n"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("%s lost:\n%s", s, out)
+		}
+	}
+	back, err := Parse([]byte(out))
+	if err != nil || !Equal(tp, back) {
+		t.Errorf("round trip: %v", err)
+	}
+}

@@ -262,3 +262,28 @@ func TestHostileCRMDataInLaterRequests(t *testing.T) {
 		t.Errorf("header %q", hv)
 	}
 }
+
+func TestBodyContext(t *testing.T) {
+	tests := []struct {
+		enc, src string
+		want     Context
+	}{
+		{"", `{"a":1}`, CtxJSON},
+		{"", ` {{if .X}}[1]{{end}}`, CtxJSON},
+		{"Json", `x`, CtxJSON},
+		{"application/json", ``, CtxJSON},
+		{"UrlEncoded", `{"a":1}`, CtxForm},
+		{"form", `a`, CtxForm},
+		{"application/x-www-form-urlencoded", ``, CtxForm},
+		{"", `a={{.A}}&b=2`, CtxForm},
+		{"text/xml", `a`, CtxXML},
+		{"", `<r>{{.A}}</r>`, CtxXML},
+		{"", `hello {{.A}}`, CtxPlain},
+		{"", `{{.A}}`, CtxPlain},
+	}
+	for _, tt := range tests {
+		if got := bodyContext(tt.enc, tt.src); got != tt.want {
+			t.Errorf("%q %q: %s, want %s", tt.enc, tt.src, got, tt.want)
+		}
+	}
+}
