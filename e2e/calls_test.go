@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cidproxy/sip/event"
 )
 
 // callCase is one call through the proxy: what the caller sends, what the
@@ -161,7 +163,7 @@ func runCall(t *testing.T, d *daemon, l leg, uasPort int, tc callCase) {
 		t.Fatalf("events for %s: %v, want %v\n%v", callID, k, tc.kinds, evs)
 	}
 	for _, e := range evs {
-		want := map[string]any{"caller": tc.caller.User, "callee": "100", "direction": "inbound"}
+		want := map[string]any{"caller": event.MaskNumber(tc.caller.User), "callee": "100", "direction": "inbound"} // numbers masked at INFO
 		if tc.contact != "" {
 			want["contact_name"] = tc.contact
 			want["source"] = tc.source

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cidproxy/sip/event"
 )
 
 // Per-callee caller names through the real binary (issue 3). The data,
@@ -281,7 +283,7 @@ func checkPBEvents(t *testing.T, d *pbDaemon, callID string, c pbCall) {
 		dir = "inbound"
 	}
 	for _, e := range evs {
-		want := map[string]any{"caller": c.from.User, "callee": callee, "direction": dir}
+		want := map[string]any{"caller": event.MaskNumber(c.from.User), "callee": event.MaskNumber(callee), "direction": dir} // numbers masked at INFO
 		if w.name != "" {
 			want["contact_name"], want["contact_id"], want["source"], want["caller_name"] = w.name, w.contactID, w.source, w.name
 		}
