@@ -95,6 +95,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		tok: map[string]string{}, pb: map[string]string{}, ct: map[string]lookup.Contact{}, pc: map[string]lookup.Contact{}}
 	o.Registerer = e.reg
 	o.Normalize = KeyFunc(db.Normalizer().Key)
+	o.Resolver = lookup.Chain{db.Resolver()}
 	e.server = New(db, o)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", e.server.ProtectMetrics(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "metrics\n") })))

@@ -97,5 +97,11 @@ var routes = []route{
 	{mPut, "/api/v1/prefixes/{id}", authBearer, (*Server).putPrefix},
 	{mDelete, "/api/v1/prefixes/{id}", authBearer, (*Server).deletePrefix},
 
+	{mGet, "/api/v1/tokens", authBearer, (*Server).listTokens},
+	{mPost, "/api/v1/tokens", authBearer, (*Server).createToken},
+	{mDelete, "/api/v1/tokens/{id}", authBearer, (*Server).deleteToken},
+
+	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
+
 	{mGet, "/phonebook/{format}", authPhone, (*Server).phoneDirectory},
 }

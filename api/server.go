@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"cidproxy/lookup"
 )
 
 // DefaultMaxBodySize caps request bodies when Options.MaxBodySize is 0.
@@ -28,6 +31,10 @@ type Options struct {
 	// Normalize, if set, maps a phone number to its lookup key; the phone
 	// directories use it to match ?number= searches in any format.
 	Normalize func(string) string
+	// Resolver, if set, answers GET /api/v1/lookup (the proxy's chain).
+	Resolver interface {
+		Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)
+	}
 }
 
 // KeyFunc adapts a number normaliser such as (*lookup.Normalizer).Key

@@ -59,4 +59,5 @@ type Store interface {
 	// Authenticate compares in constant time and returns who it is.
 	CreateToken(ctx context.Context, v lookup.Viewer, label string) (string, error)
 	Authenticate(ctx context.Context, token string) (lookup.Viewer, error)
+	TokenStore
 }

@@ -40,6 +40,12 @@ type TokenInfo struct {
 	Created time.Time     `json:"created"`
 }
 
+// TokenID returns the id ListTokens shows for a plain token.
+func TokenID(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])[:12]
+}
+
 // CreateToken creates a token for v (an admin, or an existing extension)
 // and returns the plain token, which is not stored and cannot be shown
 // again.

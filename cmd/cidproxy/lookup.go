@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,13 +40,40 @@ func (c *cli) lookupCmd() *cobra.Command {
 func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query) int {
 	db, err := openStore(cfg, log)
 	if err != nil {
-		return storeOpenFailed(c.stderr, err)
+		return c.remote(cfg, err, func(cl *apiClient) int { return c.lookupAPI(cl, q) })
 	}
 	defer closeStore(db, c.stderr)
-	stdout, stderr := c.stdout, c.stderr
-	fmt.Fprintf(stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
+	fmt.Fprintf(c.stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
 	// The same chain serve gives the proxy: per-callee visibility included.
 	r, err := lookup.Chain{db.Resolver()}.Lookup(c.ctx, q)
+	return c.printLookup(r, err)
+}
+
+// lookupAPI asks the running daemon (GET /api/v1/lookup).
+func (c *cli) lookupAPI(cl *apiClient, q lookup.Query) int {
+	var a struct {
+		Number, Name, Source, Phonebook string
+		ContactID                       string `json:"contact_id"`
+	}
+	err := cl.do(c.ctx, http.MethodGet, "/api/v1/lookup?"+url.Values{"number": {q.Number}, "callee": {q.Callee}}.Encode(), nil, &a)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		switch ae.Status {
+		case http.StatusNotFound:
+			err = lookup.ErrNotFound
+		case http.StatusConflict:
+			err = fmt.Errorf("%w: %s", lookup.ErrAmbiguous, strings.TrimPrefix(ae.Detail, "no unique match: "))
+		}
+	}
+	if err == nil {
+		fmt.Fprintf(c.stdout, "number: %s\n", a.Number)
+	}
+	return c.printLookup(lookup.Result{Name: a.Name, Source: a.Source, ContactID: a.ContactID, Phonebook: a.Phonebook}, err)
+}
+
+// printLookup prints a lookup's result lines or why there is none.
+func (c *cli) printLookup(r lookup.Result, err error) int {
+	stdout, stderr := c.stdout, c.stderr
 	switch {
 	case errors.Is(err, lookup.ErrAmbiguous):
 		fmt.Fprintf(stderr, "cidproxy lookup: no unique match: %v\n", ambiguity(err))

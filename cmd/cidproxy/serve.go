@@ -109,8 +109,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := db.RegisterMetrics(m.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	if err := db.SeedExtensions(ctx, cfg.Extensions); err != nil {
-		return fmt.Errorf("extensions: %w", err)
+	if err := ensureCLIToken(ctx, db, tokenFile(cfg), m.Log); err != nil {
+		return fmt.Errorf("admin token file: %w", err)
 	}
 	// Building the index from the store leaves tens of MB of garbage
 	// (decode buffers, grown maps) that the heap would otherwise keep
@@ -164,6 +164,7 @@ func (m *Main) startAdmin() error {
 		MaxBodySize:    int64(cfg.Admin.MaxBodySize),
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
+		Resolver:       lookup.Chain{m.DB.Resolver()},
 	})
 	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), m.Log.With("component", "admin"))
 	if err != nil {

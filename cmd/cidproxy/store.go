@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,18 +14,37 @@ import (
 
 // openStore opens the configured store with the options every command
 // shares (number matching, limits), plus extra.
+// The extensions listed in the configuration exist from the first command
+// on, not only after the first serve.
 func openStore(cfg *config.Config, log *slog.Logger, extra ...store.Option) (*store.DB, error) {
 	opts := append([]store.Option{store.WithLookup(cfg.Lookup), store.WithLimits(cfg.Limits)}, extra...)
-	return store.Open(cfg.Store, log, opts...)
+	db, err := store.Open(cfg.Store, log, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.SeedExtensions(context.Background(), cfg.Extensions); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("extensions: %w", err)
+	}
+	return db, nil
 }
 
 // withStore opens the store without the contact index (one-shot commands
 // need none: faster and smaller) and closes it after fn.
 func (c *cli) withStore(fn func(db *store.DB, args []string) int) func(*cobra.Command, []string) error {
+	return c.withStoreOrAPI(fn, nil)
+}
+
+// withStoreOrAPI is withStore, but while the daemon holds the store it
+// runs remote against the daemon's API instead (when remote is not nil).
+func (c *cli) withStoreOrAPI(fn func(db *store.DB, args []string) int, remote func(cl *apiClient, args []string) int) func(*cobra.Command, []string) error {
 	return c.withConfig(func(cfg *config.Config, log *slog.Logger, args []string) int {
 		db, err := openStore(cfg, log, store.WithoutContactIndex())
 		if err != nil {
-			return storeOpenFailed(c.stderr, err)
+			if remote == nil {
+				return storeOpenFailed(c.stderr, err)
+			}
+			return c.remote(cfg, err, func(cl *apiClient) int { return remote(cl, args) })
 		}
 		defer closeStore(db, c.stderr)
 		return fn(db, args)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -38,8 +40,10 @@ func (c *cli) tokenCmd() *cobra.Command {
 			}
 			return nil
 		},
-		RunE: c.withStore(func(db *store.DB, _ []string) int {
+		RunE: c.withStoreOrAPI(func(db *store.DB, _ []string) int {
 			return createToken(c.ctx, db, v, label, c.stdout, c.stderr)
+		}, func(cl *apiClient, _ []string) int {
+			return c.createTokenAPI(cl, v, label)
 		}),
 	}
 	create.Flags().StringVar(&v.Extension, "ext", "", "extension number the token belongs to")
@@ -50,31 +54,53 @@ func (c *cli) tokenCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List tokens (ids, never the tokens)",
 		Args:  cobra.NoArgs,
-		RunE: c.withStore(func(db *store.DB, _ []string) int {
-			return listTokens(c.ctx, db, c.stdout, c.stderr)
+		RunE: c.withStoreOrAPI(func(db *store.DB, _ []string) int {
+			infos, err := db.ListTokens(c.ctx)
+			return c.printTokens(infos, err)
+		}, func(cl *apiClient, _ []string) int {
+			var pg struct{ Items []store.TokenInfo }
+			err := cl.do(c.ctx, http.MethodGet, "/api/v1/tokens?limit=1000", nil, &pg)
+			return c.printTokens(pg.Items, err)
 		}),
 	}, &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a token by its id",
 		Args:  cobra.ExactArgs(1),
-		RunE: c.withStore(func(db *store.DB, args []string) int {
-			if err := db.DeleteToken(c.ctx, args[0]); err != nil {
-				return exitErr(c.stderr, "cidproxy token revoke", err)
-			}
-			fmt.Fprintf(c.stdout, "revoked token %s\n", args[0])
-			return 0
+		RunE: c.withStoreOrAPI(func(db *store.DB, args []string) int {
+			return c.revoked(args[0], db.DeleteToken(c.ctx, args[0]))
+		}, func(cl *apiClient, args []string) int {
+			return c.revoked(args[0], cl.do(c.ctx, http.MethodDelete, "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil))
 		}),
 	})
 	return cmd
 }
 
+func (c *cli) revoked(id string, err error) int {
+	if err != nil {
+		return exitErr(c.stderr, "cidproxy token revoke", err)
+	}
+	fmt.Fprintf(c.stdout, "revoked token %s\n", id)
+	return 0
+}
+
 func createToken(ctx context.Context, db *store.DB, v lookup.Viewer, label string, stdout, stderr io.Writer) int {
 	tok, err := db.CreateToken(ctx, v, label)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "cidproxy token create: extension %s does not exist\n", v.Extension)
+		return 1
+	}
+	return printCreated(v, tok, err, stdout, stderr)
+}
+
+// createTokenAPI creates the token through the daemon's API.
+func (c *cli) createTokenAPI(cl *apiClient, v lookup.Viewer, label string) int {
+	var out struct{ Token string }
+	err := cl.do(c.ctx, http.MethodPost, "/api/v1/tokens", map[string]any{"extension": v.Extension, "admin": v.Admin, "label": label}, &out)
+	return printCreated(v, out.Token, err, c.stdout, c.stderr)
+}
+
+func printCreated(v lookup.Viewer, tok string, err error, stdout, stderr io.Writer) int {
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			fmt.Fprintf(stderr, "cidproxy token create: extension %s does not exist\n", v.Extension)
-			return 1
-		}
 		return exitErr(stderr, "cidproxy token create", err)
 	}
 	who := "admin"
@@ -86,12 +112,11 @@ func createToken(ctx context.Context, db *store.DB, v lookup.Viewer, label strin
 	return 0
 }
 
-func listTokens(ctx context.Context, db *store.DB, stdout, stderr io.Writer) int {
-	infos, err := db.ListTokens(ctx)
+func (c *cli) printTokens(infos []store.TokenInfo, err error) int {
 	if err != nil {
-		return exitErr(stderr, "cidproxy token list", err)
+		return exitErr(c.stderr, "cidproxy token list", err)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tFOR\tCREATED\tLABEL")
 	for _, ti := range infos {
 		who := "admin"
