@@ -103,5 +103,9 @@ var routes = []route{
 
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
 
+	{mGet, "/api/v1/extensions/{ext}/events", authPhone, (*Server).extensionEvents},
+	{mGet, "/api/v1/extensions/{ext}/calls/current", authPhone, (*Server).currentCalls},
+	{mPost, "/api/v1/extensions/{ext}/popups/{id}/claim", authPhone, (*Server).claimPopup},
+
 	{mGet, "/phonebook/{format}", authPhone, (*Server).phoneDirectory},
 }

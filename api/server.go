@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
+
+	"cidproxy/api/stream"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,6 +38,15 @@ type Options struct {
 	Resolver interface {
 		Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)
 	}
+	// Stream serves the extensions' call event streams and the popup
+	// page's calls; nil answers 404 on those routes.
+	Stream *stream.Hub
+	// Heartbeat is the event stream's keep-alive comment interval
+	// (DefaultHeartbeat when 0).
+	Heartbeat time.Duration
+	// StreamWriteTimeout drops a stream client that cannot take an event
+	// within it (DefaultStreamWriteTimeout when 0).
+	StreamWriteTimeout time.Duration
 }
 
 // KeyFunc adapts a number normaliser such as (*lookup.Normalizer).Key
@@ -67,6 +79,12 @@ func New(st Store, opts Options) *Server {
 	if opts.MaxBodySize <= 0 {
 		opts.MaxBodySize = DefaultMaxBodySize
 	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
+	if opts.StreamWriteTimeout <= 0 {
+		opts.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -90,11 +108,13 @@ func New(st Store, opts Options) *Server {
 	// Unknown paths and methods need credentials too: no probing without a token.
 	s.mux.Handle("/api/v1/", s.wrap(route{Path: "/api/v1/", Auth: authBearer, h: (*Server).fallback}))
 	s.mux.Handle("/phonebook/", s.wrap(route{Path: "/phonebook/", Auth: authPhone, h: (*Server).fallback}))
+	s.mux.Handle("GET /popup", popupPage())
+	s.mux.Handle("GET /popup/", popupPage())
 	return s
 }
 
-// Handler returns the handler for /api/v1/... and /phonebook/...; other
-// paths answer 404.
+// Handler returns the handler for /api/v1/..., /phonebook/... and the
+// popup page /popup; other paths answer 404.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Mount registers the API and phone directory subtrees on mux (next to
@@ -102,6 +122,8 @@ func (s *Server) Handler() http.Handler { return s.mux }
 func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("/api/v1/", s.mux)
 	mux.Handle("/phonebook/", s.mux)
+	mux.Handle("/popup", s.mux)
+	mux.Handle("/popup/", s.mux)
 }
 
 // ProtectMetrics wraps the /metrics handler: with Options.ProtectMetrics

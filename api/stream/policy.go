@@ -1,0 +1,123 @@
+package stream
+
+import (
+	"cidproxy/config"
+	"cidproxy/sip/event"
+)
+
+// Popup triggers and unknown-caller modes (config.Popup values).
+const (
+	TriggerRinging  = "ringing"
+	TriggerAnswered = "answered"
+	TriggerEnded    = "ended"
+	TriggerManual   = "manual"
+	TriggerOff      = "off"
+
+	UnknownNewContact = "new_contact"
+	UnknownNone       = "none"
+)
+
+// Settings are the effective popup settings for one call on one extension.
+type Settings struct {
+	Trigger     string // ringing, answered, ended, manual or off
+	Unknown     string // new_contact or none
+	Integration string // the integration whose page opens ("" when none applies)
+}
+
+// Policy resolves popup settings from crm.integrations[].popup and the
+// extensions[].popup overrides.
+type Policy struct {
+	integrations []config.Integration
+	exts         map[string]config.Popup
+}
+
+// NewPolicy keeps the popup settings of ints and exts (in order: the first
+// integration with popups on serves unknown callers).
+func NewPolicy(ints []config.Integration, exts []config.Extension) *Policy {
+	p := &Policy{integrations: ints, exts: make(map[string]config.Popup, len(exts))}
+	for _, e := range exts {
+		p.exts[e.Number] = e.Popup
+	}
+	return p
+}
+
+// Resolve returns the settings for a call on ext whose caller matched a
+// record of integration (empty when the caller is not a CRM contact). The
+// extension's own settings win field by field, then the named integration,
+// then, for callers without a CRM record, the first integration with
+// popups on.
+func (p *Policy) Resolve(ext, integration string) Settings {
+	var s Settings
+	if it, ok := p.integration(integration); ok {
+		s = Settings{Trigger: it.Popup.Trigger, Unknown: it.Popup.Unknown, Integration: it.Name}
+	} else if it, ok := p.firstOn(); ok && integration == "" {
+		s = Settings{Trigger: it.Popup.Trigger, Unknown: it.Popup.Unknown, Integration: it.Name}
+	}
+	if o := p.exts[ext]; o.Trigger != "" || o.Unknown != "" {
+		if o.Trigger != "" {
+			s.Trigger = o.Trigger
+		}
+		if o.Unknown != "" {
+			s.Unknown = o.Unknown
+		}
+		if s.Integration == "" && len(p.integrations) > 0 && integration == "" {
+			s.Integration = p.integrations[0].Name
+		}
+	}
+	if s.Trigger == "" {
+		s.Trigger = TriggerOff
+	}
+	if s.Unknown == "" {
+		s.Unknown = UnknownNone
+	}
+	return s
+}
+
+func (p *Policy) integration(name string) (config.Integration, bool) {
+	if name == "" {
+		return config.Integration{}, false
+	}
+	for _, it := range p.integrations {
+		if it.Name == name {
+			return it, true
+		}
+	}
+	return config.Integration{}, false
+}
+
+func (p *Policy) firstOn() (config.Integration, bool) {
+	for _, it := range p.integrations {
+		if it.Popup.Trigger != "" && it.Popup.Trigger != TriggerOff {
+			return it, true
+		}
+	}
+	return config.Integration{}, false
+}
+
+// phaseOf maps a trigger to the event kind that fires it ("" for manual and off).
+func phaseOf(trigger string) event.Kind {
+	switch trigger {
+	case TriggerRinging:
+		return event.Ringing
+	case TriggerAnswered:
+		return event.Answered
+	case TriggerEnded:
+		return event.Ended
+	}
+	return ""
+}
+
+// extensionOf names the extension a call belongs to: the callee of an
+// inbound call, the caller of an outbound one. Internal calls belong to
+// both; transit calls to none.
+func extensionOf(ev event.Event) []string {
+	switch ev.Direction {
+	case event.Inbound:
+		return []string{ev.Callee.Number}
+	case event.Outbound:
+		return []string{ev.Caller.Number}
+	case event.Internal:
+		return []string{ev.Callee.Number, ev.Caller.Number}
+	}
+	return nil
+}
