@@ -201,7 +201,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	if !gjson.ValidBytes(body) {
 		return nil, fmt.Errorf("%w (%d bytes, starting %q)", ErrNotJSON, len(body), truncate(string(body), 40))
 	}
-	x := &extractor{body: string(body)}
+	x := newExtractor(body, outputs)
 	cols := make([][]string, len(outputs))
 	multi := make([]bool, len(outputs))
 	n := 0
@@ -209,7 +209,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 		if o.Name == "" {
 			continue
 		}
-		vals, it, err := x.output(o, vars)
+		vals, it, err := x.output(i, o, vars)
 		if err != nil {
 			return nil, err
 		}
@@ -230,7 +230,7 @@ func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 func zip(outputs []*Output, cols [][]string, multi []bool, n int) []Record {
 	var recs []Record
 	for i := 0; i < n; i++ {
-		r := Record{}
+		r := make(Record, len(outputs))
 		nonEmpty := false
 		for j, o := range outputs {
 			if o.Name == "" {
