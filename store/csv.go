@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"cidproxy/lookup"
@@ -98,8 +97,9 @@ func indexOf(l []string, s string) int {
 // and returns how many it wrote. It is all-or-nothing: every row is
 // validated first (errors name the line and column; up to 10 are
 // reported) and nothing is written unless all rows are valid. Rows are
-// streamed through a temporary spool file (WithSpoolDir; mode 0600,
-// removed afterwards), so memory does not grow with the file. source is stored on each contact ("csv" when empty); contacts
+// staged in a Bulk (a file in the staging directory, see WithSpoolDir;
+// mode 0600, removed afterwards), so memory does not grow with the file,
+// and the import is all or nothing across a crash. source is stored on each contact ("csv" when empty); contacts
 // from "sql:" and "crm:" sources are marked read-only. Every row is a new
 // contact, with its own revision and change.
 func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string) (int, error) {
@@ -122,48 +122,40 @@ func (db *DB) ImportCSVInto(ctx context.Context, r io.Reader, source, phonebook 
 			return 0, fmt.Errorf("store: phonebook %q comes from %s and is read-only: %w", p.Name, p.Source, ErrReadOnly)
 		}
 	}
-	spool, err := os.CreateTemp(db.spoolDir, "cidproxy-import-*")
+	b, err := db.newBulk(isSyncedSource(source))
 	if err != nil {
 		return 0, fmt.Errorf("store: import: %w", err)
 	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	n, err := db.validateCSV(ctx, r, source, spool)
+	defer b.Abort()
+	if err := db.validateCSV(ctx, r, source, phonebook, b); err != nil {
+		return 0, err
+	}
+	res, err := b.Commit(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if err := db.checkContacts(n); err != nil {
-		return 0, err
-	}
-	if err := db.writeSpool(spool, n, phonebook); err != nil {
-		return 0, err
-	}
-	db.log.Info("contacts imported", "count", n, "source", source)
-	return n, nil
+	db.log.Info("contacts imported", "count", res.Added, "source", source)
+	return res.Added, nil
 }
 
-// validateCSV parses and validates every row and spools the encoded
-// records (id, value) to w.
-func (db *DB) validateCSV(ctx context.Context, r io.Reader, source string, spool io.Writer) (int, error) {
+// validateCSV parses and validates every row and stages the contacts in
+// b, members of phonebook when not empty.
+func (db *DB) validateCSV(ctx context.Context, r io.Reader, source, phonebook string, b *Bulk) error {
 	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cols, err := readHeader(cr, CSVColumns)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	bw := bufio.NewWriterSize(spool, 256<<10)
+	var pbs []string
+	if phonebook != "" {
+		pbs = []string{phonebook}
+	}
 	var errs []error
-	n := 0
-	var val []byte
-	for {
+	for n := 0; ; n++ {
 		if n%1024 == 0 && ctx.Err() != nil {
-			return 0, ctx.Err()
+			return ctx.Err()
 		}
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -186,17 +178,15 @@ func (db *DB) validateCSV(ctx context.Context, r io.Reader, source string, spool
 		if len(errs) > 0 {
 			continue
 		}
-		val = encodeContactBase(val[:0], &c, keys)
-		writeSpoolRecord(bw, c.ID, val)
-		n++
+		c.Phonebooks = pbs
+		if err := b.stageContact("", &c, keys, true); err != nil {
+			return err
+		}
 	}
 	if len(errs) > 0 {
-		return 0, fmt.Errorf("store: csv import rejected, nothing written: %w", errors.Join(errs...))
+		return fmt.Errorf("store: csv import rejected, nothing written: %w", errors.Join(errs...))
 	}
-	if err := bw.Flush(); err != nil {
-		return 0, fmt.Errorf("store: import spool: %w", err)
-	}
-	return n, nil
+	return nil
 }
 
 func rowError(line int, err error) error {

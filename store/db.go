@@ -89,9 +89,11 @@ func WithLookup(l config.Lookup) Option { return func(o *options) { o.lookup = l
 // 10 minutes).
 func WithGCInterval(d time.Duration) Option { return func(o *options) { o.gcInterval = d } }
 
-// WithSpoolDir sets where CSV imports spool validated rows (default: the
-// system temporary directory). Use a disk-backed directory when /tmp is a
-// RAM disk and imports are large.
+// WithSpoolDir sets where bulk writes (imports, syncs) stage their
+// records (default: <store dir>/bulk, created as needed; a directory given
+// here must exist). It must survive a reboot, as the store's data does: a
+// bulk write interrupted after its commit marker is finished from it at
+// the next Open.
 func WithSpoolDir(dir string) Option { return func(o *options) { o.spoolDir = dir } }
 
 // WithoutContactIndex leaves contacts out of the index (prefix rules are
@@ -190,6 +192,9 @@ func (db *DB) init() error {
 		return err
 	case string(schema) != schemaVersion:
 		return fmt.Errorf("store: %s has layout version %q, this build reads %q", db.dir, schema, schemaVersion)
+	}
+	if err := db.finishBulk(false); err != nil {
+		return err
 	}
 	fp := fmt.Sprintf("%s/%d", db.norm.Region(), lookup.DefaultShortMax)
 	stored, err := db.getRaw([]byte(keyNorm))

@@ -38,11 +38,42 @@
 //	v1/pc/<ext>/<id>        personal contact owned by extension <ext> (same record as v1/c)
 //	v1/tok/<sha256 hex>     API token record (viewer, label, created, hash); the plain
 //	                        token is never stored
+//	v1/meta/bulk            commit marker of a bulk write in progress (see below)
 //
 // Phonebook membership is stored on the contact (record and projection:
 // the ids of its phonebooks), so the start-up index build reads it with
 // the projections it reads anyway; deleting a phonebook rewrites its
 // members. Reads ignore ids of phonebooks that no longer exist.
+//
+// # Bulk writes
+//
+// Writes of many records (API and CLI imports, SQL and CRM syncs) go
+// through one mechanism, Bulk, and are all or nothing across a crash
+// (kill -9, power loss with store.sync_writes). Badger transactions are
+// too small for them and a WriteBatch is not atomic, so:
+//
+//  1. Stage: NewBulk/NewSyncBulk, then Put*/Delete* append validated
+//     operations to a file in the staging directory (<store dir>/bulk).
+//     Nothing is in Badger yet.
+//  2. Resolve: Commit (holding the write lock) reads the staged file,
+//     resolves each operation against the store (does the record exist,
+//     which phonebooks its change concerns), checks the limits and writes
+//     the resolved operations to a second file, fsynced. ErrLimit,
+//     conflicts and cancellation stop here: nothing was written.
+//  3. Mark: one small transaction writes v1/meta/bulk naming that file,
+//     the revision it starts after and the contact count after it. This
+//     is the commit point.
+//  4. Apply: a WriteBatch writes every operation (records, projections,
+//     change blocks with revisions from the marker, the revision), then
+//     one transaction sets the contact count and deletes the marker; the
+//     index, counts and phonebooks in memory follow, and the file goes.
+//
+// Open finishes a write whose marker it finds, before it builds the
+// index, by applying the named file again (idempotent: same records, same
+// revisions), and deletes staging files no marker names. A crash before
+// step 3 therefore leaves nothing, one after it everything, and the index
+// is built from what the store holds. Readers in the running process may
+// see a write half-applied during step 4, never after a restart.
 //
 // Record values begin with a format byte so fields can be added without a
 // new key version (decoders ignore unknown trailing fields).
