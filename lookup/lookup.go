@@ -56,6 +56,10 @@ type Result struct {
 	// contact matched for this callee (empty otherwise); used for
 	// routing by phonebook.
 	Phonebook string
+	// Integration and URL name the CRM record behind the match (the
+	// integration and the record's page) when it came from a CRM.
+	Integration string
+	URL         string
 }
 
 // Source is one place names come from.

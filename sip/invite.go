@@ -48,6 +48,7 @@ func (p *Proxy) identify(in, fwd *sip.Request) *call {
 	p.m.rewritten(res.Source)
 	c.ev.Caller.Name = name
 	c.ev.ContactName, c.ev.ContactID, c.ev.Source = name, res.ContactID, res.Source
+	c.ev.Integration, c.ev.ContactURL = res.Integration, res.URL
 	return c
 }
 

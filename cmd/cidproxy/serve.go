@@ -13,7 +13,7 @@ import (
 
 	"cidproxy/api"
 	"cidproxy/config"
-	"cidproxy/lookup"
+	"cidproxy/crm/service"
 	"cidproxy/sip"
 	"cidproxy/sip/event"
 	"cidproxy/store"
@@ -58,6 +58,7 @@ type Main struct {
 	Bus      *event.Bus
 	Proxy    *sip.Proxy
 	API      *api.Server
+	CRM      *service.Service // nil without crm.integrations
 
 	admin *adminServer
 
@@ -125,8 +126,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.workCtx, m.stopWorkers = context.WithCancel(context.WithoutCancel(ctx))
 
+	resolver, err := m.startCRM(ctx)
+	if err != nil {
+		return err
+	}
 	m.Proxy, err = sip.New(cfg.SIP, sip.Options{
-		Resolver:   lookup.Chain{db.Resolver()},
+		Resolver:   resolver,
 		Bus:        m.Bus,
 		Logger:     m.Log.With("component", "sip"),
 		Registerer: m.Registry,

@@ -8,9 +8,10 @@ import (
 // Bus fans events out to subscribers. Publish never blocks: a subscriber
 // whose buffer is full loses the event and the loss is counted.
 type Bus struct {
-	mu     sync.RWMutex
-	subs   []*Subscription
-	closed bool
+	mu        sync.RWMutex
+	subs      []*Subscription
+	recorders []Recorder
+	closed    bool
 
 	emitted [numKinds]atomic.Uint64
 }
@@ -46,7 +47,22 @@ func (b *Bus) Subscribe(name string, buf int) *Subscription {
 	return s
 }
 
-// Publish delivers e to every subscriber without blocking.
+// Recorder is a consumer that must not lose events (the call journal's
+// outbox): Publish calls Record synchronously, before fanning the event out,
+// so it must be quick (a local write) and must not block on the network.
+type Recorder interface {
+	Record(Event)
+}
+
+// AddRecorder registers r; call it before events flow.
+func (b *Bus) AddRecorder(r Recorder) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.recorders = append(b.recorders, r)
+}
+
+// Publish hands e to every Recorder, then delivers it to every subscriber
+// without blocking.
 func (b *Bus) Publish(e Event) {
 	i, ok := kindIndex[e.Kind]
 	if !ok {
@@ -58,6 +74,9 @@ func (b *Bus) Publish(e Event) {
 		return
 	}
 	b.emitted[i].Add(1)
+	for _, r := range b.recorders {
+		r.Record(e)
+	}
 	for _, s := range b.subs {
 		select {
 		case s.ch <- e:

@@ -1,0 +1,253 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cidproxy/config"
+	"cidproxy/crm"
+	"cidproxy/crm/builtin"
+	"cidproxy/crm/template"
+	"cidproxy/lookup"
+)
+
+// Store is what the service needs of the contact store.
+type Store interface {
+	PhonebookByName(ctx context.Context, name string) (lookup.Phonebook, error)
+	SyncPhonebook(ctx context.Context, p lookup.Phonebook) (lookup.Phonebook, error)
+	SyncContact(ctx context.Context, c lookup.Contact) (lookup.Contact, error)
+	GetContact(ctx context.Context, id string) (lookup.Contact, error)
+	DeleteSynced(ctx context.Context, id string) error
+	ListExtensions(ctx context.Context) ([]lookup.Extension, error)
+	GetExtension(ctx context.Context, number string) (lookup.Extension, error)
+}
+
+// Options are the service's dependencies.
+type Options struct {
+	Store Store
+	// KV keeps tokens, synced-contact references and (without Outbox) the
+	// journal outbox; values that hold secrets or call data are sealed.
+	KV     crm.KV
+	Sealer *crm.Sealer
+	// Outbox is the journal's durable queue; nil: one over KV.
+	Outbox Outbox
+	// Normalize returns a number's canonical key (store's normalizer).
+	Normalize  func(string) (string, error)
+	HTTP       *http.Client
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Location   *time.Location
+	// Timeout bounds one HTTP attempt (default 10 s).
+	Timeout time.Duration
+	Now     func() time.Time
+}
+
+// Service runs the configured integrations. Build it with New, start its
+// background work with Run; it is safe for concurrent use.
+type Service struct {
+	opts   Options
+	log    *slog.Logger
+	m      *metrics
+	ints   []*Integration
+	byName map[string]*Integration
+	refs   *refIndex
+	legs   *legIndex
+	outbox Outbox
+	wake   chan struct{}
+	// alwaysQuery is set when some integration asks the CRM even for
+	// callers a local source knows.
+	alwaysQuery bool
+}
+
+// Integration is one running integration.
+type Integration struct {
+	s    *Service
+	cfg  config.Integration
+	it   *crm.Integration
+	name string
+
+	misses *ttlSet
+	flight flightGroup
+	pbMu   sync.Mutex
+	pbID   string
+
+	usersMu     sync.RWMutex
+	users       map[string]string // extension -> CRM user id
+	usersLoaded bool
+	statusMu    sync.Mutex
+	lastErr     string
+	lastErrAt   time.Time
+}
+
+// New builds the integrations of cfgs. A template that cannot be loaded or
+// a secret that cannot be resolved is an error naming the integration; a
+// CRM that cannot be reached is not (it is retried in the background).
+func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service, error) {
+	if opts.Store == nil || opts.KV == nil || opts.Sealer == nil || opts.Normalize == nil {
+		return nil, errors.New("crm service: Store, KV, Sealer and Normalize are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	s := &Service{
+		opts: opts, log: opts.Logger.With("component", "crm"), byName: map[string]*Integration{},
+		legs: newLegIndex(), wake: make(chan struct{}, 1),
+	}
+	s.outbox = opts.Outbox
+	if s.outbox == nil {
+		s.outbox = NewKVOutbox(opts.KV, opts.Sealer)
+	}
+	refs, err := loadRefs(ctx, opts.KV)
+	if err != nil {
+		return nil, err
+	}
+	s.refs = refs
+	crmMetrics := crm.NewMetrics(opts.Registerer)
+	for _, c := range cfgs {
+		in, err := s.build(ctx, c, crmMetrics)
+		if err != nil {
+			return nil, fmt.Errorf("crm.integrations %s: %w", c.Name, err)
+		}
+		s.ints = append(s.ints, in)
+		s.byName[c.Name] = in
+		s.alwaysQuery = s.alwaysQuery || c.Lookup.AlwaysQuery
+	}
+	s.m = newMetrics(opts.Registerer, s)
+	return s, nil
+}
+
+// LoadTemplate loads builtin:NAME or a template file.
+func LoadTemplate(ref string, loc *time.Location) (*template.Template, error) {
+	opts := []template.Option{template.WithLocation(loc)}
+	if key, ok := strings.CutPrefix(ref, "builtin:"); ok {
+		if !builtin.Has(key) {
+			return nil, fmt.Errorf("unknown built-in template %q (have %s)", key, strings.Join(builtin.Keys(), ", "))
+		}
+		return builtin.Load(key, opts...)
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	t, err := template.Parse(data, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", ref, err)
+	}
+	return t, nil
+}
+
+func (s *Service) build(ctx context.Context, c config.Integration, m *crm.Metrics) (*Integration, error) {
+	t, err := LoadTemplate(c.Template, s.opts.Location)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := ResolveFields(c.Fields)
+	if err != nil {
+		return nil, err
+	}
+	it, err := crm.New(ctx, crm.Config{
+		ID: c.Name, Template: t, Fields: fields, KV: s.opts.KV, Sealer: s.opts.Sealer,
+		HTTP: s.opts.HTTP, Metrics: m, Logger: s.opts.Logger, Location: s.opts.Location,
+		Timeout: s.opts.Timeout, Now: s.opts.Now,
+		Settings: crm.Settings{
+			SyncTypes: c.Sync.ContactTypes, CreateType: c.CreateContact.Type,
+			Subject: c.Journal.Subject, Description: c.Journal.Description, Associations: c.Users.Map,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Integration{s: s, cfg: c, it: it, name: c.Name, misses: newTTLSet(100_000)}, nil
+}
+
+// Integrations returns the running integrations in configuration order.
+func (s *Service) Integrations() []*Integration { return s.ints }
+
+// Get returns the integration called name, or nil.
+func (s *Service) Get(name string) *Integration { return s.byName[name] }
+
+// Outbox returns the journal's outbox.
+func (s *Service) Outbox() Outbox { return s.outbox }
+
+// Name returns the integration's name.
+func (in *Integration) Name() string { return in.name }
+
+// CRM returns the underlying crm.Integration.
+func (in *Integration) CRM() *crm.Integration { return in.it }
+
+// Config returns the integration's configuration.
+func (in *Integration) Config() config.Integration { return in.cfg }
+
+func (in *Integration) fail(err error) {
+	in.statusMu.Lock()
+	in.lastErr, in.lastErrAt = in.it.Redactor().String(err.Error()), in.s.opts.Now()
+	in.statusMu.Unlock()
+}
+
+// Run starts every integration (GetGlobalInfo, users), then runs the
+// journal worker and periodic refreshes until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, in := range s.ints {
+		wg.Go(func() { in.run(ctx) })
+	}
+	wg.Go(func() { s.runJournal(ctx) })
+	wg.Wait()
+	return ctx.Err()
+}
+
+// run starts one integration, retrying GetGlobalInfo with backoff, and
+// refreshes the user links every 15 minutes.
+func (in *Integration) run(ctx context.Context) {
+	delay := 5 * time.Second
+	for {
+		err := in.it.Start(ctx)
+		if err == nil || errors.Is(err, crm.ErrNotAuthorized) {
+			if err != nil {
+				in.s.log.Warn("crm integration waits for authorization", "integration", in.name)
+			}
+			break
+		}
+		in.fail(err)
+		in.s.log.Warn("crm integration start failed; retrying", "integration", in.name, "in", delay, "err", in.it.Redactor().String(err.Error()))
+		if !sleep(ctx, delay) {
+			return
+		}
+		delay = min(delay*2, 5*time.Minute)
+	}
+	for {
+		in.loadUsers(ctx)
+		if !sleep(ctx, 15*time.Minute) {
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
