@@ -21,3 +21,7 @@ const Masked = httpclient.Masked
 // ErrCircuitOpen is returned without contacting the CRM while its circuit
 // breaker is open.
 var ErrCircuitOpen = httpclient.ErrCircuitOpen
+
+// DefaultMaxConcurrent is the request concurrency of a template that sets
+// no MaxConcurrentRequest.
+const DefaultMaxConcurrent = httpclient.DefaultMaxConcurrent
