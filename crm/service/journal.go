@@ -185,6 +185,13 @@ func (in *Integration) deliver(ctx context.Context, e Entry) bool {
 	in.fail(err)
 	e.Sending = false
 	e.LastError = in.it.Redactor().String(err.Error())
+	if errors.Is(err, crm.ErrCircuitOpen) {
+		// Not an attempt: the CRM was not asked. Wait for the probe.
+		e.Attempts--
+		e.NextTry = s.opts.Now().Add(2 * time.Second)
+		_ = s.outbox.Update(ctx, e)
+		return false
+	}
 	if e.Attempts >= journalAttempts || permanent(err) {
 		s.log.Error("journal record moved to dead letters", "integration", in.name, "attempts", e.Attempts, "err", e.LastError)
 		_ = s.outbox.Dead(ctx, e)

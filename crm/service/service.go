@@ -48,7 +48,10 @@ type Options struct {
 	Location   *time.Location
 	// Timeout bounds one HTTP attempt (default 10 s).
 	Timeout time.Duration
-	Now     func() time.Time
+	// BreakerCooldown is how long a CRM's open circuit breaker waits
+	// before a probe (0: the crm package's default, 30 s).
+	BreakerCooldown time.Duration
+	Now             func() time.Time
 }
 
 // Service runs the configured integrations. Build it with New, start its
@@ -166,7 +169,7 @@ func (s *Service) build(ctx context.Context, c config.Integration, m *crm.Metric
 	it, err := crm.New(ctx, crm.Config{
 		ID: c.Name, Template: t, Fields: fields, KV: s.opts.KV, Sealer: s.opts.Sealer,
 		HTTP: s.opts.HTTP, Metrics: m, Logger: s.opts.Logger, Location: s.opts.Location,
-		Timeout: s.opts.Timeout, Now: s.opts.Now,
+		Timeout: s.opts.Timeout, Now: s.opts.Now, BreakerCooldown: s.opts.BreakerCooldown,
 		Settings: crm.Settings{
 			SyncTypes: c.Sync.ContactTypes, CreateType: c.CreateContact.Type,
 			Subject: c.Journal.Subject, Description: c.Journal.Description, Associations: c.Users.Map,
@@ -175,7 +178,28 @@ func (s *Service) build(ctx context.Context, c config.Integration, m *crm.Metric
 	if err != nil {
 		return nil, err
 	}
+	if err := seedToken(ctx, it, fields); err != nil {
+		return nil, err
+	}
 	return &Integration{s: s, cfg: c, it: it, name: c.Name, misses: newTTLSet(100_000)}, nil
+}
+
+// seedToken installs fields.refresh_token (a Zoho "self client" grant,
+// a token from another installation) when the integration has no stored
+// token yet, so an OAuth2 integration works without the browser consent.
+func seedToken(ctx context.Context, it *crm.Integration, fields map[string]string) error {
+	rt := fields["refresh_token"]
+	if rt == "" {
+		return nil
+	}
+	it.Redactor().Add(rt)
+	if t := it.Token(); t.AccessToken != "" || t.RefreshToken != "" {
+		return nil
+	}
+	if err := it.SetToken(ctx, crm.Token{RefreshToken: rt}); err != nil {
+		return fmt.Errorf("refresh_token: %w", err)
+	}
+	return nil
 }
 
 // Integrations returns the running integrations in configuration order.

@@ -21,18 +21,29 @@ func (in *Integration) loadUsers(ctx context.Context) {
 		if err != nil {
 			in.fail(err)
 			in.s.log.Warn("crm users not loaded", "integration", in.name, "err", in.it.Redactor().String(err.Error()))
-			in.setUsers(links, false)
+			in.keepOrSet(links)
 			return
 		}
 		exts, err := in.s.opts.Store.ListExtensions(ctx)
 		if err != nil {
 			in.s.log.Warn("extensions not listed", "err", err)
-			in.setUsers(links, false)
+			in.keepOrSet(links)
 			return
 		}
 		links = crm.AssociateByEmail(users, toCRMExtensions(exts), links)
 	}
 	in.setUsers(links, true)
+}
+
+// keepOrSet keeps the links of the last complete load after a failed
+// refresh; before the first one it installs the explicit links alone.
+func (in *Integration) keepOrSet(links map[string]string) {
+	in.usersMu.RLock()
+	loaded := in.usersLoaded
+	in.usersMu.RUnlock()
+	if !loaded {
+		in.setUsers(links, false)
+	}
 }
 
 func (in *Integration) setUsers(links map[string]string, complete bool) {
