@@ -14,6 +14,7 @@ import (
 	"cidproxy/api"
 	"cidproxy/config"
 	"cidproxy/crm/service"
+	"cidproxy/lookup"
 	"cidproxy/sip"
 	"cidproxy/sip/event"
 	"cidproxy/store"
@@ -60,7 +61,8 @@ type Main struct {
 	API      *api.Server
 	CRM      *service.Service // nil without crm.integrations
 
-	admin *adminServer
+	admin    *adminServer
+	resolver lookup.Source // what names callers: local sources, then CRMs
 
 	// consumers read the bus until it is closed (they drain on Close).
 	consumers sync.WaitGroup
@@ -130,6 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.resolver = resolver
 	m.Proxy, err = sip.New(cfg.SIP, sip.Options{
 		Resolver:   resolver,
 		Bus:        m.Bus,
@@ -169,7 +172,7 @@ func (m *Main) startAdmin() error {
 		MaxBodySize:    int64(cfg.Admin.MaxBodySize),
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
-		Resolver:       lookup.Chain{m.DB.Resolver()},
+		Resolver:       m.resolver,
 	})
 	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), m.Log.With("component", "admin"))
 	if err != nil {

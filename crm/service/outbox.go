@@ -67,11 +67,11 @@ type Outbox interface {
 // KVOutbox is the Badger-backed Outbox (entries sealed: they hold numbers
 // and names).
 type KVOutbox struct {
-	kv      crm.KV
-	secrets *crm.SecretStore
-	mu      sync.Mutex // serialises Add's check-then-put and moves
+	kv            crm.KV
+	secrets       *crm.SecretStore
+	mu            sync.Mutex // serialises Add's check-then-put and moves
 	pending, dead int
-	counted bool
+	counted       bool
 }
 
 var _ Outbox = (*KVOutbox)(nil)
