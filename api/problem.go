@@ -90,6 +90,8 @@ func toProblem(err error) (*problem, bool) {
 		return problemf(http.StatusConflict, "read-only", "%s", clean(err)), true
 	case errors.Is(err, store.ErrLimit):
 		return problemf(http.StatusConflict, "limit", "%s", clean(err)), true
+	case errors.Is(err, store.ErrDiskFull):
+		return problemf(http.StatusInsufficientStorage, "disk-full", "the store's file system is nearly full: writes are refused until space is freed (reads and calls continue)"), true
 	case errors.Is(err, store.ErrRevisionGone):
 		return problemf(http.StatusGone, "revision-gone", "%s; sync again from since=0", clean(err)), true
 	case errors.Is(err, store.ErrUnauthorized):

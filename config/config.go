@@ -130,6 +130,9 @@ type Store struct {
 	IndexCacheSize Size `yaml:"index_cache_size"`
 	// SyncWrites makes every write durable before it returns.
 	SyncWrites bool `yaml:"sync_writes"`
+	// MinFreeSpace is the free space kept on the store's file system:
+	// writes are refused below it (0: 4 x MemTableSize + 32MiB).
+	MinFreeSpace Size `yaml:"min_free_space"`
 }
 
 // Lookup configures number matching.

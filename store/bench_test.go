@@ -21,6 +21,9 @@ const benchRows = 500_000
 var bench500kDir string
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(writerEnv); dir != "" {
+		runWriter(dir) // the child process of TestRestartAfterKill9; never returns
+	}
 	code := m.Run()
 	closeChangesStore()
 	if bench500kDir != "" {

@@ -161,6 +161,10 @@ func (db *DB) commitBulk(p *bulkPlan) error {
 	count := max(db.nContacts+p.delta, 0)
 	db.mu.RUnlock()
 	m := bulkMarker{file: filepath.Base(p.path), startRev: db.rev.Load(), count: uint64(count), now: time.Now().Unix()}
+	if err := db.space.check(bulkSpace(p.path)); err != nil { // refused before the marker: nothing written
+		_ = os.Remove(p.path)
+		return err
+	}
 	crashPoint("staged")
 	if err := db.putRaw([]byte(keyBulk), m.encode()); err != nil {
 		_ = os.Remove(p.path)
@@ -212,7 +216,7 @@ func (db *DB) finishMarked(m bulkMarker, inProcess bool) error {
 		return fmt.Errorf("store: bulk commit: %w", err)
 	}
 	crashPoint("applied")
-	err = db.bdb.Update(func(txn *badger.Txn) error {
+	err = db.rawUpdate(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte(keyCount), binary.BigEndian.AppendUint64(nil, m.count)); err != nil {
 			return err
 		}
@@ -238,7 +242,7 @@ func (db *DB) applyBulk(f *os.File, m bulkMarker) (uint64, error) {
 	}
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
-	rw := &revWriter{w: wb, next: m.startRev, now: m.now}
+	rw := &revWriter{w: &guardedWriter{kvWriter: wb, g: db.space}, next: m.startRev, now: m.now}
 	var ed entryDecoder
 	var val []byte
 	for i := 0; ; i++ {

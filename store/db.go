@@ -42,6 +42,7 @@ type DB struct {
 	indexContacts bool
 	spoolDir      string
 	ids           idGen
+	space         *spaceGuard // free-space check before writes (space.go)
 
 	rev, revFloor atomic.Uint64 // see rev.go
 	limits        config.Limits
@@ -72,7 +73,20 @@ type options struct {
 	limits        config.Limits
 	keepChanges   int
 	changeAge     time.Duration
+	lockWait      time.Duration
+	reserve       uint64
+	free          func(dir string) (uint64, error)
 }
+
+// WithLockWait makes Open wait up to d for the data directory's lock
+// (a daemon restarted right after kill -9 finds it held while the old
+// process exits) instead of failing at once with ErrLocked.
+func WithLockWait(d time.Duration) Option { return func(o *options) { o.lockWait = d } }
+
+// WithFreeSpaceReserve sets the free space (bytes) kept on the store's
+// file system: writes are refused with ErrDiskFull below it. 0 keeps the
+// default, 4 x the memtable size + 32 MiB.
+func WithFreeSpaceReserve(n uint64) Option { return func(o *options) { o.reserve = n } }
 
 // WithChangeRetention bounds the change log: the newest keep changes and
 // at most maxAge old (0: no age bound). Run compacts it on the GC
@@ -107,7 +121,7 @@ func WithoutContactIndex() Option { return func(o *options) { o.indexContacts = 
 func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 	def := config.Default()
 	o := options{lookup: def.Lookup, gcInterval: 10 * time.Minute, indexContacts: true,
-		limits: def.Limits, keepChanges: 1_000_000, changeAge: 30 * 24 * time.Hour}
+		limits: def.Limits, keepChanges: 1_000_000, changeAge: 30 * 24 * time.Hour, free: statfsFree}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -122,17 +136,32 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if err := probeLock(cfg.Dir); err != nil {
+	if err := waitLock(cfg.Dir, o.lockWait); err != nil {
 		return nil, err
 	}
-	bdb, err := badger.Open(badgerOptions(cfg, log))
+	bopts := badgerOptions(cfg, log)
+	space := &spaceGuard{dir: cfg.Dir, reserve: o.reserve, free: o.free}
+	switch {
+	case space.reserve > 0:
+	case cfg.MinFreeSpace > 0:
+		space.reserve = uint64(cfg.MinFreeSpace)
+	default:
+		space.reserve = defaultReserve(bopts.MemTableSize)
+	}
+	if err := space.checkOpenSpace(bopts.MemTableSize, log); err != nil {
+		return nil, err
+	}
+	if err := dropEmptyMemtables(cfg.Dir, log); err != nil {
+		return nil, err
+	}
+	bdb, err := badger.Open(bopts)
 	if err != nil {
 		if isLockError(err) {
 			return nil, lockedError(cfg.Dir)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", cfg.Dir, err)
 	}
-	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm,
+	db := &DB{bdb: bdb, log: log, dir: cfg.Dir, norm: norm, space: space,
 		ix: lookup.NewIndex(norm, o.lookup.MatchLastDigits), gcInterval: o.gcInterval, indexContacts: o.indexContacts, spoolDir: o.spoolDir,
 		limits: o.limits, allCompany: o.lookup.IdentifyFromAllCompanyContacts, keepChanges: o.keepChanges, changeAge: o.changeAge,
 		exts: make(map[string]lookup.Extension), pbs: make(map[string]lookup.Phonebook), personalN: make(map[string]int),
@@ -291,6 +320,9 @@ func (db *DB) Run(ctx context.Context) error {
 }
 
 func (db *DB) collectGarbage(ctx context.Context) {
+	if db.space.check(0) != nil {
+		return // GC rewrites value-log files before deleting the old ones
+	}
 	for i := 0; i < 16 && ctx.Err() == nil; i++ { // bounded: one vlog file per pass
 		err := db.bdb.RunValueLogGC(0.5)
 		if err != nil {
@@ -323,8 +355,18 @@ func (db *DB) getRaw(k []byte) ([]byte, error) {
 }
 
 func (db *DB) putRaw(k, v []byte) error {
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(k, v) }); err != nil {
+	if err := db.rawUpdate(func(txn *badger.Txn) error { return txn.Set(k, v) }); err != nil {
 		return fmt.Errorf("store: put: %w", err)
 	}
 	return nil
+}
+
+// rawUpdate is bdb.Update behind the free-space check, counting failures.
+func (db *DB) rawUpdate(fn func(txn *badger.Txn) error) error {
+	if err := db.space.check(0); err != nil {
+		return err
+	}
+	err := db.bdb.Update(fn)
+	db.space.count(err)
+	return err
 }

@@ -65,7 +65,7 @@ func (kv *KV) Delete(ctx context.Context, key string) error {
 	if err := kv.check(ctx, key); err != nil {
 		return err
 	}
-	err := kv.db.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(kvKey(kv.ns, key)) })
+	err := kv.db.rawUpdate(func(txn *badger.Txn) error { return txn.Delete(kvKey(kv.ns, key)) })
 	if err != nil {
 		return fmt.Errorf("store: kv delete: %w", err)
 	}

@@ -150,6 +150,9 @@ func (db *DB) migrateProjections() error {
 // renormalise, first recomputes its number keys with the current
 // normaliser (after the default region changed).
 func (db *DB) rewriteContacts(renormalise bool) error {
+	if err := db.space.check(0); err != nil {
+		return err
+	}
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
 	err := db.scan(context.Background(), prefixContact, "", func(id string, v []byte) (bool, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // LockedError is the error Open returns when another process holds the
@@ -14,12 +15,17 @@ import (
 type LockedError struct {
 	Dir string
 	PID string // holder's pid from Badger's LOCK file, "" if unknown
+	// Waited is how long Open waited for the lock (WithLockWait).
+	Waited time.Duration
 }
 
 func (e *LockedError) Error() string {
 	holder := "the running daemon"
 	if e.PID != "" {
 		holder = "pid " + e.PID + ", the running daemon"
+	}
+	if e.Waited > 0 {
+		return fmt.Sprintf("store %s is still in use by another cidproxy process (%s) after waiting %s; stop it or use its API", e.Dir, holder, e.Waited)
 	}
 	return fmt.Sprintf("store %s is in use by another cidproxy process (%s); stop it or use its API", e.Dir, holder)
 }

@@ -25,6 +25,8 @@ var (
 		"Size of the Badger LSM tree on disk.", nil, nil)
 	descVlog = prometheus.NewDesc("cidproxy_store_vlog_size_bytes",
 		"Size of the Badger value log on disk.", nil, nil)
+	descWriteErrors = prometheus.NewDesc("cidproxy_store_write_errors_total",
+		"Store writes that failed: reason disk_full (refused, free space below store.min_free_space) or io (Badger failed).", []string{"reason"}, nil)
 )
 
 type collector struct{ db *DB }
@@ -45,6 +47,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descRevision
 	ch <- descLSM
 	ch <- descVlog
+	ch <- descWriteErrors
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
@@ -63,6 +66,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	lsm, vlog := c.db.diskSizes()
 	ch <- prometheus.MustNewConstMetric(descLSM, prometheus.GaugeValue, float64(lsm))
 	ch <- prometheus.MustNewConstMetric(descVlog, prometheus.GaugeValue, float64(vlog))
+	ch <- prometheus.MustNewConstMetric(descWriteErrors, prometheus.CounterValue, float64(c.db.space.refused.Load()), "disk_full")
+	ch <- prometheus.MustNewConstMetric(descWriteErrors, prometheus.CounterValue, float64(c.db.space.failed.Load()), "io")
 }
 
 // diskSizes sums the store's table and value-log files (Badger's own

@@ -94,9 +94,12 @@ func (rw *revWriter) finish() error {
 // revisions; db.wmu must be held. The revision advances only when the
 // transaction commits.
 func (db *DB) update(fn func(txn *badger.Txn, rw *revWriter) error) error {
+	if err := db.space.check(0); err != nil {
+		return err
+	}
 	rw := &revWriter{next: db.rev.Load(), now: time.Now().Unix()}
 	err := db.bdb.Update(func(txn *badger.Txn) error {
-		rw.w = txn
+		rw.w = &guardedWriter{kvWriter: txn, g: db.space}
 		if err := fn(txn, rw); err != nil {
 			return err
 		}
@@ -105,15 +108,19 @@ func (db *DB) update(fn func(txn *badger.Txn, rw *revWriter) error) error {
 	if err == nil {
 		db.rev.Store(rw.next)
 	}
+	db.space.count(err)
 	return err
 }
 
 // batch is update for writes too large for one transaction: a WriteBatch
 // (not atomic; the revision is written last). db.wmu must be held.
 func (db *DB) batch(fn func(rw *revWriter) error) error {
+	if err := db.space.check(0); err != nil {
+		return err
+	}
 	wb := db.bdb.NewWriteBatch()
 	defer wb.Cancel()
-	rw := &revWriter{w: wb, next: db.rev.Load(), now: time.Now().Unix()}
+	rw := &revWriter{w: &guardedWriter{kvWriter: wb, g: db.space}, next: db.rev.Load(), now: time.Now().Unix()}
 	err := fn(rw)
 	if err == nil {
 		err = rw.finish()
@@ -124,6 +131,7 @@ func (db *DB) batch(fn func(rw *revWriter) error) error {
 	if err == nil {
 		db.rev.Store(rw.next)
 	}
+	db.space.count(err)
 	return err
 }
 
@@ -229,6 +237,9 @@ func (db *DB) CompactChanges(ctx context.Context, keep int, maxAge time.Duration
 		return ctx.Err()
 	})
 	if err != nil || len(dead) == 0 {
+		return 0, err
+	}
+	if err := db.space.check(0); err != nil {
 		return 0, err
 	}
 	wb := db.bdb.NewWriteBatch()

@@ -71,7 +71,7 @@ func (db *DB) CreateToken(ctx context.Context, v lookup.Viewer, label string) (s
 	val := encodeToken(v, label, time.Now(), h[:])
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(tokenKey(h[:]), val) }); err != nil {
+	if err := db.rawUpdate(func(txn *badger.Txn) error { return txn.Set(tokenKey(h[:]), val) }); err != nil {
 		return "", fmt.Errorf("store: token: %w", err)
 	}
 	return tok, nil
@@ -154,7 +154,7 @@ func (db *DB) DeleteToken(ctx context.Context, id string) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	k := []byte(prefixToken + strings.ToLower(id) + keys[0])
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(k) }); err != nil {
+	if err := db.rawUpdate(func(txn *badger.Txn) error { return txn.Delete(k) }); err != nil {
 		return fmt.Errorf("store: delete token: %w", err)
 	}
 	return nil

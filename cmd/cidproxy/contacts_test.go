@@ -196,3 +196,22 @@ func TestContactsImportIntoPhonebook(t *testing.T) {
 		t.Fatalf("extension 1002 may not see Sales but got a name: %+v", r)
 	}
 }
+
+// TestContactsImportOnFullDisk: with less free space than
+// store.min_free_space, an import fails with a message saying why
+// (instead of Badger dying with SIGBUS on a full disk), and lookups work.
+func TestContactsImportOnFullDisk(t *testing.T) {
+	cfg := testCLIConfig(t)
+	if r := runCLI(t, cfg, contacts, "import", writeFile(t, "c.csv", goodCSV)); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	cfg.Store.MinFreeSpace = 1 << 60 // more than any disk has free
+	r := runCLI(t, cfg, contacts, "import", writeFile(t, "d.csv", "first_name,mobile_number\nBob,0171 2222222\n"))
+	if r.code != 1 || !strings.Contains(r.stderr, "below the reserve") || !strings.Contains(r.stderr, "writes are refused until space is freed") {
+		t.Fatalf("import on a full disk: %+v", r)
+	}
+	cfg.Lookup.IdentifyFromAllCompanyContacts = true
+	if r := runCLI(t, cfg, lookupCmd, "030 1234567"); r.code != 0 || !strings.Contains(r.stdout, "name: Anna Alt") {
+		t.Errorf("lookup on a full disk: %+v", r)
+	}
+}

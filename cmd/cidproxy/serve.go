@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,6 +20,10 @@ import (
 	"cidproxy/sip/event"
 	"cidproxy/store"
 )
+
+// storeLockWait is how long serve waits for the store's lock: a daemon
+// restarted right after kill -9 finds it held while the old process exits.
+const storeLockWait = 15 * time.Second
 
 // serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) or a part
 // fails, and returns the exit status.
@@ -104,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
 	}
 	m.Registry = newRegistry()
-	db, err := openStore(cfg, m.Log)
+	db, err := openStore(cfg, m.Log, store.WithLockWait(storeLockWait))
 	if err != nil {
 		return err
 	}
