@@ -49,6 +49,9 @@ func (db *DB) NewBulk() (*Bulk, error) { return db.newBulk(false) }
 func (db *DB) NewSyncBulk() (*Bulk, error) { return db.newBulk(true) }
 
 func (db *DB) newBulk(sync bool) (*Bulk, error) {
+	if err := db.space.check(0); err != nil {
+		return nil, err
+	}
 	dir := db.stagingDir()
 	if db.spoolDir == "" { // a configured spool dir must exist
 		if err := os.MkdirAll(dir, 0o700); err != nil {
