@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -108,7 +109,11 @@ func New(cfg Config) *Client {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.MaxConcurrent
 		c.http = &http.Client{Transport: tr}
+	} else {
+		hc := *c.http
+		c.http = &hc
 	}
+	c.http.CheckRedirect = sameHostRedirects(c.http.CheckRedirect)
 	c.breaker = NewBreaker(cfg.BreakerThreshold, cfg.BreakerCooldown, func(s BreakerState) {
 		if cfg.Metrics != nil {
 			cfg.Metrics.breakerState.WithLabelValues(cfg.Template).Set(float64(s))
@@ -160,7 +165,7 @@ func (c *Client) retryAfter(req *Request, resp *Response, err error, attempt int
 		return 0, false
 	}
 	if resp == nil {
-		if err == nil || errors.Is(err, errBodyTooLarge) {
+		if err == nil || errors.Is(err, errBodyTooLarge) || errors.Is(err, ErrCrossHostRedirect) {
 			return 0, false
 		}
 		return c.cfg.Backoff.Delay(attempt), true // transport error or attempt timeout
@@ -179,6 +184,30 @@ func (c *Client) retryAfter(req *Request, resp *Response, err error, attempt int
 }
 
 var errBodyTooLarge = errors.New("crm: response body too large")
+
+// ErrCrossHostRedirect is returned for a redirect to another host (or from
+// https to http): the request's credentials (Authorization and API-key
+// headers, keys in the query, the Referer) must not follow it.
+var ErrCrossHostRedirect = errors.New("crm: redirect to another host refused")
+
+// sameHostRedirects is the redirect policy: at most 10, same scheme and
+// host only, no Referer (the previous URL may carry a key); then next.
+func sameHostRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if !strings.EqualFold(req.URL.Host, first.Host) || (first.Scheme == "https" && req.URL.Scheme != "https") {
+			return ErrCrossHostRedirect
+		}
+		if len(via) >= 10 {
+			return errors.New("crm: stopped after 10 redirects")
+		}
+		req.Header.Del("Referer")
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+}
 
 // attempt sends req once, holding a concurrency slot only while on the wire.
 func (c *Client) attempt(ctx context.Context, req *Request, attempt int) (*Response, error) {
@@ -264,6 +293,8 @@ func classify(ctx context.Context, resp *Response, err error) string {
 		return OutcomeCanceled
 	case err != nil && errors.Is(err, context.DeadlineExceeded):
 		return OutcomeTimeout
+	case errors.Is(err, ErrCrossHostRedirect):
+		return OutcomeClientError // the CRM answered; the template or account is wrong
 	case err != nil:
 		return OutcomeNetworkError
 	case resp.StatusCode == http.StatusTooManyRequests:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,5 +240,53 @@ func TestClientErrorHidesQuery(t *testing.T) {
 	}
 	if s := err.Error(); strings.Contains(s, "SECRETKEY123") || strings.Contains(s, "4930999888") || !strings.Contains(s, "http://127.0.0.1:1") {
 		t.Fatalf("error leaks the URL: %s", s)
+	}
+}
+
+// A redirect to another host is refused: the API key in the header and the
+// query must not reach it, and the refusal is not retried (issue 10 defect 1).
+func TestClientRefusesCrossHostRedirect(t *testing.T) {
+	var other atomic.Int32
+	b := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { other.Add(1) }))
+	defer b.Close()
+	var first atomic.Int32
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Add(1)
+		http.Redirect(w, r, b.URL+"/steal", http.StatusFound)
+	}))
+	defer a.Close()
+	c := New(Config{MaxRetries: 2, Backoff: Backoff{Base: time.Millisecond, Max: time.Millisecond}})
+	req := get(a.URL + "/search?api_key=SECRETKEY123")
+	req.Header = http.Header{"X-Api-Key": {"SECRETKEY123"}}
+	_, err := c.Do(context.Background(), req)
+	if !errors.Is(err, ErrCrossHostRedirect) {
+		t.Fatalf("err = %v, want ErrCrossHostRedirect", err)
+	}
+	if other.Load() != 0 || first.Load() != 1 {
+		t.Fatalf("other host saw %d requests, first host %d (want 0 and 1: no retry)", other.Load(), first.Load())
+	}
+}
+
+// A same-host redirect is followed, without the Referer that would carry
+// the first URL's key.
+func TestClientSameHostRedirectDropsReferer(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/new", http.StatusFound)
+			return
+		}
+		got = r.Header.Clone()
+		okHandler(w, r)
+	}))
+	defer srv.Close()
+	c := New(Config{MaxRetries: -1})
+	req := get(srv.URL + "/old?api_key=SECRETKEY123")
+	req.Header = http.Header{"X-Api-Key": {"k"}}
+	if resp, err := c.Do(context.Background(), req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("resp %v err %v", resp, err)
+	}
+	if got.Get("Referer") != "" || got.Get("X-Api-Key") != "k" {
+		t.Fatalf("redirected request headers %v", got)
 	}
 }
