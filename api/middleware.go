@@ -49,6 +49,9 @@ func (s *Server) wrap(rt route) http.Handler {
 		c := &call{route: label}
 		err := s.authenticate(r, rt.Auth, c)
 		if err == nil {
+			err = checkQuery(rt, r.URL.Query())
+		}
+		if err == nil {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(sw, r.Body, s.opts.MaxBodySize)
 			}

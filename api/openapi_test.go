@@ -3,10 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // openAPIDocument is the part of the OpenAPI document the tests read.
@@ -138,12 +142,77 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 
 func TestOpenAPIServed(t *testing.T) {
 	e := newEnv(t)
-	e.expect(req{method: "GET", path: "/api/v1/openapi.json"}, 401)
-	r := e.expect(req{method: "GET", path: "/api/v1/openapi.json", token: e.tok["1003"]}, 200)
+	// It holds no data: served without a token (issue 16 item 9).
+	r := e.expect(req{method: "GET", path: "/api/v1/openapi.json"}, 200)
 	if !bytes.Equal(r.Body, openAPIDoc) || r.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("served %d bytes, Content-Type %q", len(r.Body), r.Header.Get("Content-Type"))
 	}
 	if !bytes.Equal(OpenAPI(), openAPIDoc) {
 		t.Error("OpenAPI() differs from the embedded document")
+	}
+}
+
+// Every operation has an operationId: the name of its handler.
+func TestOpenAPIOperationIDs(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	seen := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				OperationID string `json:"operationId"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatal(err)
+			}
+			if op.OperationID == "" || seen[op.OperationID] {
+				t.Errorf("%s %s: operationId %q missing or repeated", method, path, op.OperationID)
+			}
+			seen[op.OperationID] = true
+			for _, rt := range routes {
+				if rt.pattern() == strings.ToUpper(method)+" "+path {
+					fn := runtime.FuncForPC(reflect.ValueOf(rt.h).Pointer()).Name()
+					if !strings.HasSuffix(fn, "."+op.OperationID) {
+						t.Errorf("%s %s: operationId %q, handler %s", method, path, op.OperationID, fn)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The document is valid OpenAPI 3 as a full validator reads it (schemas,
+// refs, parameters, examples), as redocly or spectral would check it.
+func TestOpenAPIValid(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(openAPIDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Extension", "Phonebook", "PrefixRule", "MemberRef"} {
+		if len(doc.Components.Schemas[name].Value.Required) == 0 {
+			t.Errorf("schema %s marks no required field", name)
+		}
+	}
+}
+
+func TestUnknownQueryParameterRefused(t *testing.T) {
+	e := newEnv(t)
+	r := e.expect(req{method: "GET", path: "/api/v1/contacts?limt=5", token: e.admin}, 400)
+	if p := r.problem(t); p.Field != "limt" || !strings.Contains(p.Detail, "limit") {
+		t.Errorf("problem %+v", p)
+	}
+	e.expect(req{method: "GET", path: "/api/v1/contacts?limit=5&q=sam", token: e.admin}, 200)
+	e.expect(req{method: "GET", path: "/api/v1/extensions/1001?x=1", token: e.admin}, 400)
+	// Without a token it is still 401: nothing is revealed before auth.
+	e.expect(req{method: "GET", path: "/api/v1/contacts?limt=5"}, 401)
+	// Phones append their own parameters: the directories ignore them.
+	if r := e.phoneGet("/phonebook/yealink?mac=001565aabbcc", "1001", e.tok["1001"]); r.Code != 200 {
+		t.Errorf("phone directory with a firmware parameter: %d", r.Code)
 	}
 }

@@ -50,7 +50,7 @@ const (
 
 // routes is the route table.
 var routes = []route{
-	{mGet, "/api/v1/openapi.json", authBearer, (*Server).openAPI},
+	{mGet, "/api/v1/openapi.json", authNone, (*Server).openAPI},
 	{mGet, "/api/v1/me", authBearer, (*Server).me},
 	{mGet, "/api/v1/sync", authBearer, (*Server).sync},
 

@@ -4,6 +4,7 @@
 # from CI (no stdin, no prompts) and as a user with sudo.
 #
 #   sipp      Debian package sip-tester (SIPp 3.6)      e2e tests, bench
+#   promtool  Debian package prometheus                 metrics and alert rule checks in the tests
 #   kamailio  Debian packages kamailio (tm, rr, sl, maxfwd, pv, siputils,
 #             htable, uac are in the main package) and kamailio-lua-modules
 #             (app_lua: fills the bench's htable at start)      bench only
@@ -16,7 +17,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--sipp-only) want_kamailio=0 ;;
 	-h | --help)
-		sed -n '2,11p' "$0"
+		sed -n '2,12p' "$0"
 		exit 0
 		;;
 	*)
@@ -28,6 +29,7 @@ done
 
 pkgs=""
 command -v sipp >/dev/null 2>&1 || pkgs="$pkgs sip-tester"
+command -v promtool >/dev/null 2>&1 || pkgs="$pkgs prometheus"
 if [ "$want_kamailio" = 1 ]; then
 	if ! command -v kamailio >/dev/null 2>&1 && ! [ -x /usr/sbin/kamailio ]; then
 		pkgs="$pkgs kamailio"

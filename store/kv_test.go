@@ -81,7 +81,28 @@ func TestMetrics(t *testing.T) {
 	if n, err := testutil.GatherAndCount(reg, "cidproxy_store_vlog_size_bytes"); err != nil || n != 1 {
 		t.Errorf("vlog size metric: %d %v", n, err)
 	}
+	// A few records take kilobytes, not the value log's pre-sized 64 MiB.
+	for _, name := range []string{"cidproxy_store_vlog_size_bytes", "cidproxy_store_lsm_size_bytes"} {
+		if v := gaugeValue(t, reg, name); v > 1<<20 {
+			t.Errorf("%s = %.0f bytes for a handful of records", name, v)
+		}
+	}
 	if probs, err := testutil.GatherAndLint(reg); err != nil || len(probs) > 0 {
 		t.Errorf("lint: %v %v", probs, err)
 	}
+}
+
+func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -22,9 +22,9 @@ var (
 	descRevision = prometheus.NewDesc("cidproxy_store_revision",
 		"Current store revision (bumped by every write).", nil, nil)
 	descLSM = prometheus.NewDesc("cidproxy_store_lsm_size_bytes",
-		"Size of the Badger LSM tree on disk.", nil, nil)
+		"Disk space used by the Badger LSM tree.", nil, nil)
 	descVlog = prometheus.NewDesc("cidproxy_store_vlog_size_bytes",
-		"Size of the Badger value log on disk.", nil, nil)
+		"Disk space used by the Badger value log.", nil, nil)
 	descWriteErrors = prometheus.NewDesc("cidproxy_store_write_errors_total",
 		"Store writes that failed: reason disk_full (refused, free space below store.min_free_space) or io (Badger failed).", []string{"reason"}, nil)
 )
@@ -70,8 +70,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWriteErrors, prometheus.CounterValue, float64(c.db.space.failed.Load()), "io")
 }
 
-// diskSizes sums the store's table and value-log files (Badger's own
-// Size() is refreshed only once a minute).
+// diskSizes sums the disk space of the store's table and value-log files
+// (Badger's own Size() is refreshed only once a minute and counts the
+// pre-sized value log at its full apparent size).
 func (db *DB) diskSizes() (lsm, vlog int64) {
 	entries, err := os.ReadDir(db.dir)
 	if err != nil {
@@ -84,9 +85,9 @@ func (db *DB) diskSizes() (lsm, vlog int64) {
 		}
 		switch filepath.Ext(e.Name()) {
 		case ".sst":
-			lsm += info.Size()
+			lsm += diskUsage(info)
 		case ".vlog":
-			vlog += info.Size()
+			vlog += diskUsage(info)
 		}
 	}
 	return lsm, vlog

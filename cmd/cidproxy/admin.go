@@ -22,7 +22,7 @@ type adminServer struct {
 }
 
 // newAdmin binds addr right away so that a port conflict fails start-up.
-func newAdmin(addr string, metrics http.Handler, log *slog.Logger) (*adminServer, error) {
+func newAdmin(addr string, metrics, ready http.Handler, log *slog.Logger) (*adminServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -33,11 +33,12 @@ func newAdmin(addr string, metrics http.Handler, log *slog.Logger) (*adminServer
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET /readyz", ready)
 	return &adminServer{
 		mux: mux,
 		ln:  ln,
 		log: log,
-		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute},
+		srv: &http.Server{Handler: accessLog(mux, log), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute},
 	}, nil
 }
 
@@ -73,3 +74,49 @@ func (a *adminServer) Serve(ctx context.Context) error {
 	}
 	return err
 }
+
+// accessLog logs every request at INFO: method, the matched route pattern
+// (never the raw path or query: they may hold numbers or a token), status,
+// duration and bytes written.
+func accessLog(h http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &countingWriter{ResponseWriter: w}
+		h.ServeHTTP(rw, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		if rw.code == 0 {
+			rw.code = http.StatusOK
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http request", slog.String("method", r.Method), slog.String("route", route),
+			slog.Int("status", rw.code), slog.Duration("duration", time.Since(start)), slog.Int64("bytes", rw.n))
+	})
+}
+
+// countingWriter records the status and the body size.
+type countingWriter struct {
+	http.ResponseWriter
+	code int
+	n    int64
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

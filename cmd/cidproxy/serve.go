@@ -68,6 +68,7 @@ type Main struct {
 
 	admin    *adminServer
 	resolver lookup.Source // what names callers: local sources, then CRMs
+	ready    readiness
 
 	// consumers read the bus until it is closed (they drain on Close).
 	consumers sync.WaitGroup
@@ -114,6 +115,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
+	m.ready.store.Store(true)
+	m.Registry.MustRegister(m.ready.collector())
 	if err := db.RegisterMetrics(m.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -179,7 +182,7 @@ func (m *Main) startAdmin() error {
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 		Resolver:       m.resolver,
 	})
-	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), m.Log.With("component", "admin"))
+	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), &m.ready, m.Log.With("component", "admin"))
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
@@ -209,6 +212,13 @@ func (m *Main) startSIP(ctx context.Context) {
 	m.stopSIP = stop
 	m.sipDone = make(chan error, 1)
 	go func() {
+		select {
+		case <-m.Proxy.Ready():
+			m.ready.sip.Store(true)
+		case <-sipCtx.Done():
+		}
+	}()
+	go func() {
 		err := m.Proxy.Serve(sipCtx)
 		if errors.Is(err, context.Canceled) {
 			err = nil
@@ -229,6 +239,7 @@ func (m *Main) Close() error {
 }
 
 func (m *Main) close() error {
+	m.ready.closing.Store(true)
 	var errs []error
 	if m.stopSIP != nil {
 		m.stopSIP() // intake stops; open transactions get sip.shutdown_grace
