@@ -76,6 +76,9 @@ type Popup struct {
 	Trigger string `yaml:"trigger"`
 	// Unknown: new_contact (open the CRM's new-contact page) or none.
 	Unknown string `yaml:"unknown"`
+	// NewContactURL is the CRM's new-contact page that unknown: new_contact
+	// opens (integrations only), e.g. https://crm.zoho.eu/crm/org1/tab/Contacts/create.
+	NewContactURL string `yaml:"new_contact_url"`
 }
 
 var reIntegrationName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
@@ -139,5 +142,8 @@ func validatePopup(key string, p Popup, bad func(key, format string, a ...any)) 
 	}
 	if !oneOf(p.Unknown, "", "new_contact", "none") {
 		bad(key+".unknown", "%q is not new_contact or none", p.Unknown)
+	}
+	if u := p.NewContactURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		bad(key+".new_contact_url", "%q must be an http(s) URL", u)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cidproxy/crm"
+	"cidproxy/lookup"
 	"cidproxy/sip/event"
 )
 
@@ -48,7 +49,11 @@ func callKind(ev event.Event) (string, bool) {
 // every event, it writes the outbox entry of a finished call for each
 // integration that journals it, before the event is fanned out.
 func (s *Service) Record(ev event.Event) {
-	if !ev.Kind.Terminal() || ev.CallID == "" {
+	if ev.CallID == "" {
+		return
+	}
+	if !ev.Kind.Terminal() {
+		s.queueRingWork(ev)
 		return
 	}
 	s.legs.add(ev)
@@ -203,6 +208,26 @@ func (in *Integration) deliver(ctx context.Context, e Entry) bool {
 	return false
 }
 
+// contactOf returns the CRM contact of the call's external party: the
+// matched caller of an inbound call, or whatever the local sources know of
+// the number now (an outbound callee, a contact created during the call).
+func (in *Integration) contactOf(ctx context.Context, ev event.Event) *crm.Contact {
+	if ev.Direction == event.Inbound && ev.ContactID != "" {
+		if c := in.contactFor(ctx, ev.ContactID); c != nil {
+			return c
+		}
+	}
+	_, other := extensionOf(ev)
+	if in.s.local == nil || other == "" {
+		return nil
+	}
+	res, err := in.s.local.Lookup(ctx, lookup.Query{Number: other})
+	if err != nil || res.ContactID == "" {
+		return nil
+	}
+	return in.contactFor(ctx, res.ContactID)
+}
+
 // permanent reports errors that retrying cannot fix: a 4xx other than 401,
 // 408 and 429.
 func permanent(err error) bool {
@@ -238,14 +263,11 @@ func (in *Integration) prepare(ctx context.Context, e Entry) (rec crm.CallRecord
 	if x, err := in.s.opts.Store.GetExtension(ctx, extNum); err == nil {
 		ext = toCRMExtension(x)
 	}
-	var contact *crm.Contact
-	if ev.ContactID != "" {
-		contact = in.contactFor(ctx, ev.ContactID)
-	}
-	rec, err := crm.CallRecordFromEvent(ev, ext, contact)
+	rec, err := crm.CallRecordFromEvent(ev, ext, in.contactOf(ctx, ev))
 	if err != nil {
 		return rec, "not_journaled", 0
 	}
 	rec.CrmUserID = user
+	rec.TicketID = in.ticketFor(ctx, ev.CallID)
 	return rec, "", 0
 }

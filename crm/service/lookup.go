@@ -38,7 +38,11 @@ var (
 )
 
 // Resolver returns the source that asks local first, then the CRMs.
-func (s *Service) Resolver(local lookup.Source) *Resolver { return &Resolver{Local: local, s: s} }
+// Call it once, before calls flow.
+func (s *Service) Resolver(local lookup.Source) *Resolver {
+	s.local = local
+	return &Resolver{Local: local, s: s}
+}
 
 // Name implements lookup.Source.
 func (r *Resolver) Name() string { return "chain" }

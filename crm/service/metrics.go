@@ -16,6 +16,7 @@ type metrics struct {
 	journalErrors       *prometheus.CounterVec
 	journalRedeliveries *prometheus.CounterVec
 	contactsCreated     *prometheus.CounterVec
+	ringDropped         prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
@@ -37,12 +38,14 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 			Help: "Records sent again after a restart interrupted a delivery (the CRM may have it twice)."}, []string{"integration"}),
 		contactsCreated: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "cidproxy", Subsystem: "crm", Name: "contacts_created_total",
 			Help: "Contacts created in the CRM for unknown callers."}, []string{"integration"}),
+		ringDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cidproxy", Subsystem: "crm", Name: "ring_tasks_dropped_total",
+			Help: "Ring-time CRM tasks (tickets, contact creation) dropped because their queue was full."}),
 	}
 	if reg == nil {
 		return m
 	}
 	reg.MustRegister(m.lookups, m.lookupSeconds, m.journalAdded, m.journalSent, m.journalSkipped, m.journalErrors,
-		m.journalRedeliveries, m.contactsCreated, collector{s})
+		m.journalRedeliveries, m.contactsCreated, m.ringDropped, collector{s})
 	return m
 }
 

@@ -66,6 +66,10 @@ type Service struct {
 	legs   *legIndex
 	outbox Outbox
 	wake   chan struct{}
+	local  lookup.Source // the local sources (set by Resolver)
+	ringQ  chan ringTask
+	// ringWork is set when some integration creates tickets or contacts.
+	ringWork bool
 	// alwaysQuery is set when some integration asks the CRM even for
 	// callers a local source knows.
 	alwaysQuery bool
@@ -112,7 +116,7 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 	}
 	s := &Service{
 		opts: opts, log: opts.Logger.With("component", "crm"), byName: map[string]*Integration{},
-		legs: newLegIndex(), wake: make(chan struct{}, 1),
+		legs: newLegIndex(), wake: make(chan struct{}, 1), ringQ: make(chan ringTask, ringQueue),
 	}
 	s.outbox = opts.Outbox
 	if s.outbox == nil {
@@ -132,6 +136,7 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 		s.ints = append(s.ints, in)
 		s.byName[c.Name] = in
 		s.alwaysQuery = s.alwaysQuery || c.Lookup.AlwaysQuery
+		s.ringWork = s.ringWork || c.CreateContact.Mode == "auto" || in.it.Template().Feature(template.FeatureCreateNewTicket)
 	}
 	s.m = newMetrics(opts.Registerer, s)
 	return s, nil
@@ -234,6 +239,7 @@ func (s *Service) Run(ctx context.Context) error {
 		wg.Go(func() { in.run(ctx) })
 	}
 	wg.Go(func() { s.runJournal(ctx) })
+	wg.Go(func() { s.runRing(ctx) })
 	wg.Wait()
 	return ctx.Err()
 }

@@ -48,19 +48,7 @@ type env struct {
 func newEnv(t *testing.T, mod func(*config.Integration)) *env {
 	t.Helper()
 	e := &env{hang: make(chan struct{}), logs: &bytes.Buffer{}}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := store.Open(config.Store{Dir: t.TempDir()}, log, store.WithLookup(config.Default().Lookup))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	for _, x := range []lookup.Extension{{Number: "1001", Name: "Alice Agent", Email: "alice@example.com"}, {Number: "1002", Name: "Bob Agent", Email: "bob@example.com"}} {
-		if _, err := db.PutExtension(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.db = db
+	e.db = newStore(t, e.logs)
 	e.z = crmtest.NewZoho(zid, zsecret)
 	t.Cleanup(e.z.Close)
 	e.z.OAuth.AddRefreshToken(zrt)
@@ -98,20 +86,45 @@ func newEnv(t *testing.T, mod func(*config.Integration)) *env {
 	if mod != nil {
 		mod(&ic)
 	}
+	e.reg = prometheus.NewRegistry()
+	e.svc = newService(t, e.db, e.logs, e.reg, front.Client(), ic)
+	return e
+}
+
+// newStore opens a store in a temporary directory with extensions 1001
+// (Alice, alice@example.com) and 1002 (Bob).
+func newStore(t *testing.T, logs *bytes.Buffer) *store.DB {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	db, err := store.Open(config.Store{Dir: t.TempDir()}, log, store.WithLookup(config.Default().Lookup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, x := range []lookup.Extension{{Number: "1001", Name: "Alice Agent", Email: "alice@example.com"}, {Number: "1002", Name: "Bob Agent", Email: "bob@example.com"}} {
+		if _, err := db.PutExtension(context.Background(), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// newService builds a Service with one integration over db.
+func newService(t *testing.T, db *store.DB, logs *bytes.Buffer, reg *prometheus.Registry, client *http.Client, ic config.Integration) *Service {
+	t.Helper()
 	sealer, err := crm.NewSealer(bytes.Repeat([]byte{9}, crm.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.reg = prometheus.NewRegistry()
-	svc, err := New(ctx, []config.Integration{ic}, Options{
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	svc, err := New(context.Background(), []config.Integration{ic}, Options{
 		Store: db, KV: StoreKV(db.KV("crm")), Sealer: sealer, Normalize: db.Normalizer().Key,
-		HTTP: front.Client(), Logger: log, Registerer: e.reg, Timeout: 5 * time.Second, BreakerCooldown: 20 * time.Millisecond,
+		HTTP: client, Logger: log, Registerer: reg, Timeout: 5 * time.Second, BreakerCooldown: 20 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = svc
-	return e
+	return svc
 }
 
 type lockedWriter struct {
