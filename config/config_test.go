@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +127,35 @@ func TestDefaultYAMLRoundTrip(t *testing.T) {
 	}
 	if c.SIP.RingTimeout.D() != 180*time.Second {
 		t.Errorf("ring timeout %v", c.SIP.RingTimeout.D())
+	}
+}
+
+// One run reports every problem of a file, in line order, each with its
+// line: bad values do not stop decoding, and validation runs after them.
+func TestEveryErrorInOneRun(t *testing.T) {
+	_, err := Load("testdata/multi-errors.yaml")
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("%T %v", err, err)
+	}
+	want := []string{
+		`line 2: key sip.lookup_budget: "5" is not a duration`,
+		"line 3: key sip.max_name_length: cannot unmarshal !!str `abc` into int",
+		`line 4: unknown key "bogus" in section sip`,
+		`line 6: key store.memtable_size: "12 parsecs" is not a size`,
+		`line 8: key lookup.default_region: "de" is not a two-letter`,
+		`line 10: key admin.listen: "nohost"`,
+	}
+	if len(pe.Problems) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%s", len(pe.Problems), len(want), strings.Join(pe.Problems, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(pe.Problems[i], w) {
+			t.Errorf("problem %d: %q, want prefix %q", i, pe.Problems[i], w)
+		}
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Line != 8 {
+		t.Errorf("FieldError not reachable: %v", fe)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -57,13 +59,60 @@ func Parse(name string, data []byte, base *Config) (*Config, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	perr := &ParseError{File: name}
 	if err := dec.Decode(c); err != nil && !errors.Is(err, errEOF(err)) {
-		return nil, fmt.Errorf("config: %s: %s", name, describeDecodeError(err, lines))
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("config: %s: %s", name, describeDecodeError(err, lines))
+		}
+		perr.Problems = describeTypeErrors(te, lines)
 	}
+	// Validate even after bad values (they kept their defaults), so that
+	// one run reports every problem.
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config: %s: %w", name, withLines(err, lines))
+		perr.Invalid = withLines(err, lines)
+		for _, e := range splitJoined(perr.Invalid) {
+			perr.Problems = append(perr.Problems, e.Error())
+		}
+	}
+	if len(perr.Problems) > 0 {
+		perr.sortByLine()
+		return nil, perr
 	}
 	return c, nil
+}
+
+// ParseError lists every problem found in a configuration file, in line
+// order: unknown keys, bad values and failed validations.
+type ParseError struct {
+	File     string
+	Problems []string // "line N: key K: problem", or "key K: problem" without a line
+	Invalid  error    // the validation errors (*FieldError values joined), if any
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("config: %s: %s", e.File, strings.Join(e.Problems, "; "))
+}
+
+// Unwrap gives errors.As access to the *FieldError values.
+func (e *ParseError) Unwrap() error { return e.Invalid }
+
+func (e *ParseError) sortByLine() {
+	line := func(s string) int {
+		if m := reLine.FindStringSubmatch(s); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		return 1 << 30
+	}
+	slices.SortStableFunc(e.Problems, func(a, b string) int { return line(a) - line(b) })
+}
+
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // errEOF treats an empty document as no overrides.
@@ -95,12 +144,13 @@ var (
 	reLine          = regexp.MustCompile(`^line (\d+): `)
 )
 
-// describeDecodeError rewrites yaml.v3's type errors into "line N: key K: problem".
+// describeDecodeError adds the key to a decoding error's "line N: ...".
 func describeDecodeError(err error, lines map[string]int) string {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return keyForLine(cleanYAMLError(err), lines)
-	}
+	return keyForLine(cleanYAMLError(err), lines)
+}
+
+// describeTypeErrors rewrites yaml.v3's type errors into "line N: key K: problem".
+func describeTypeErrors(te *yaml.TypeError, lines map[string]int) []string {
 	msgs := make([]string, 0, len(te.Errors))
 	for _, e := range te.Errors {
 		if m := reFieldNotFound.FindStringSubmatch(e); m != nil {
@@ -109,7 +159,7 @@ func describeDecodeError(err error, lines map[string]int) string {
 		}
 		msgs = append(msgs, keyForLine(e, lines))
 	}
-	return strings.Join(msgs, "; ")
+	return msgs
 }
 
 // keyForLine adds the key whose line matches a "line N: ..." message.

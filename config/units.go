@@ -18,14 +18,14 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration such as 250ms or 2s", n.Line)
+		return valueError(n, "want a duration such as 250ms or 2s")
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (use a unit: 250ms, 2s, 5m)", n.Line, n.Value)
+		return valueError(n, fmt.Sprintf("%q is not a duration (use a unit: 250ms, 2s, 5m)", n.Value))
 	}
 	if v < 0 {
-		return fmt.Errorf("line %d: %q: duration must not be negative", n.Line, n.Value)
+		return valueError(n, fmt.Sprintf("%q: duration must not be negative", n.Value))
 	}
 	*d = Duration(v)
 	return nil
@@ -66,11 +66,11 @@ func ParseSize(s string) (Size, error) {
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a size such as 64MiB", n.Line)
+		return valueError(n, "want a size such as 64MiB")
 	}
 	v, err := ParseSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return valueError(n, err.Error())
 	}
 	*s = v
 	return nil
@@ -87,4 +87,11 @@ func (s Size) MarshalYAML() (any, error) {
 		return fmt.Sprintf("%dKiB", s>>10), nil
 	}
 	return strconv.FormatInt(int64(s), 10), nil
+}
+
+// valueError reports a bad value as a *yaml.TypeError: the decoder then
+// goes on with the rest of the file, so that one run reports every bad
+// value (any other error would stop it at the first).
+func valueError(n *yaml.Node, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
 }

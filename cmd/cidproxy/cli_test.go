@@ -102,3 +102,16 @@ func TestLongFlagsWithOneDash(t *testing.T) {
 		t.Errorf("-config=FILE: %+v", r)
 	}
 }
+
+func TestConfigCheckReportsEveryProblem(t *testing.T) {
+	r := runArgs("config", "check", "../../config/testdata/multi-errors.yaml")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 2 || len(lines) != 7 || lines[6] != "../../config/testdata/multi-errors.yaml: invalid (6 problems)" {
+		t.Fatalf("%+v", r)
+	}
+	for i, l := range lines[:6] {
+		if !strings.HasPrefix(l, "../../config/testdata/multi-errors.yaml: line ") {
+			t.Errorf("line %d: %q", i, l)
+		}
+	}
+}
