@@ -29,6 +29,10 @@ type daemon struct {
 	exitErr error
 	// errorsOK tolerates ERROR-level log records (tests that feed garbage).
 	errorsOK bool
+	// errorsLike tolerates ERROR-level records containing one of these.
+	errorsLike []string
+	// killed: the test crashed it on purpose (kill -9); cleanup skips it.
+	killed bool
 
 	mu    sync.Mutex
 	lines []string         // every stderr line
@@ -41,6 +45,8 @@ type daemonOpts struct {
 	upstream int    // UAS port
 	contacts string // CSV file to import before start ("" = none)
 	prefixes string // prefix-rule CSV to import before start ("" = none)
+	extra    string // YAML appended to the configuration (top-level keys)
+	sip      string // YAML lines added to the sip section (indented two spaces)
 }
 
 // writeConfig writes a configuration with fresh ports and returns its path.
@@ -55,7 +61,7 @@ sip:
   upstream: %[2]q
   source_header: true
   ring_timeout: 20s
-events:
+%[5]sevents:
   log: true
 store:
   dir: %[3]q
@@ -66,8 +72,8 @@ lookup:
   identify_from_all_company_contacts: true
 admin:
   listen: "127.0.0.1:%[4]d"
-`, sipPort, up, filepath.Join(dir, "data"), adminPort)
-	return writeConfigFile(t, dir, cfg)
+`, sipPort, up, filepath.Join(dir, "data"), adminPort, o.sip)
+	return writeConfigFile(t, dir, cfg+o.extra)
 }
 
 // upstreamURI is the sip.upstream value for a callee on port over tr.
@@ -117,6 +123,14 @@ func startDaemon(t *testing.T, o daemonOpts) *daemon {
 	if o.prefixes != "" {
 		importPrefixes(t, d.cfgPath, o.prefixes)
 	}
+	d.launch(t)
+	return d
+}
+
+// launch starts `cidproxy serve` with d's configuration, stops it at
+// cleanup and waits until it is ready.
+func (d *daemon) launch(t *testing.T) {
+	t.Helper()
 	d.cmd = exec.Command(binPath, "serve", "-config", d.cfgPath)
 	d.cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
 	stderr, err := d.cmd.StderrPipe()
@@ -130,7 +144,31 @@ func startDaemon(t *testing.T, o daemonOpts) *daemon {
 	go d.readLog(stderr)
 	t.Cleanup(func() { d.stop(t) })
 	d.waitReady(t)
-	return d
+}
+
+// crash kills the daemon with SIGKILL (kill -9) and waits for its exit.
+func (d *daemon) crash(t *testing.T) {
+	t.Helper()
+	d.killed = true
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 cidproxy: %v", err)
+	}
+	select {
+	case <-d.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("cidproxy did not die of SIGKILL within 10 s")
+	}
+	d.logProblems(t)
+}
+
+// restarted starts a new `cidproxy serve` on d's configuration, store
+// and ports (after stop or crash) and returns it.
+func (d *daemon) restarted(t *testing.T) *daemon {
+	t.Helper()
+	n := &daemon{cfgPath: d.cfgPath, sipPort: d.sipPort, admin: d.admin, done: make(chan struct{}),
+		errorsOK: d.errorsOK, errorsLike: d.errorsLike}
+	n.launch(t)
+	return n
 }
 
 // readLog collects stderr lines and parses "call event" records.
@@ -196,6 +234,9 @@ func (d *daemon) alive(t *testing.T) {
 
 // stop sends SIGTERM and expects a clean exit within 10 s.
 func (d *daemon) stop(t *testing.T) {
+	if d.killed {
+		return
+	}
 	select {
 	case <-d.done:
 		t.Errorf("cidproxy had already exited: %v\n%s", d.exitErr, d.logTail(60))
@@ -223,7 +264,7 @@ func (d *daemon) logProblems(t *testing.T) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, l := range d.lines {
-		isErr := strings.Contains(l, `"level":"ERROR"`) && !strings.Contains(l, `"msg":"Read error"`)
+		isErr := strings.Contains(l, `"level":"ERROR"`) && !strings.Contains(l, `"msg":"Read error"`) && !containsAny(l, d.errorsLike)
 		if (!d.errorsOK && isErr) || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
 			t.Errorf("cidproxy logged: %s", l)
 		}
@@ -316,4 +357,14 @@ next:
 		s += v
 	}
 	return s
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,180 @@
+package crmtest
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cidproxy/crm/builtin"
+)
+
+// ZohoLocal serves a Zoho double on 127.0.0.1 for a process that cannot
+// use Transport (the real daemon in e2e tests and benchmarks): /oauth/v2/*
+// goes to the OAuth server, everything else to the Zoho API. Knobs make
+// searches slow or hanging and the Calls endpoint fail; counters say what
+// the daemon asked. Template returns the built-in Zoho template pointed at
+// it.
+type ZohoLocal struct {
+	*Zoho
+	// URL is http://127.0.0.1:PORT.
+	URL string
+	srv *httptest.Server
+
+	// SearchDelay delays every search (ns); SearchHang blocks searches
+	// until the client gives up or Close.
+	SearchDelay atomic.Int64
+	SearchHang  atomic.Bool
+	// CallsStatus > 0: POST .../Calls answers this status (a failing CRM).
+	CallsStatus atomic.Int64
+	// CallsDelay delays every POST .../Calls (ns).
+	CallsDelay atomic.Int64
+
+	callPosts atomic.Int64
+	release   chan struct{}
+	closeOnce sync.Once
+	mu        sync.Mutex
+	searches  map[string]int // module -> search requests
+}
+
+var zohoLocalSearch = regexp.MustCompile(`^/crm/v[0-9]+/([A-Za-z_]+)/search$`)
+
+// NewZohoLocal starts a Zoho double on loopback for one OAuth client that
+// accepts refreshToken; the token response's api_domain is its own URL.
+func NewZohoLocal(clientID, clientSecret, refreshToken string) *ZohoLocal {
+	l := &ZohoLocal{Zoho: NewZoho(clientID, clientSecret), release: make(chan struct{}), searches: map[string]int{}}
+	l.OAuth.AddRefreshToken(refreshToken)
+	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
+	l.URL = l.srv.URL
+	l.OAuth.Extra = map[string]any{"api_domain": l.URL}
+	return l
+}
+
+func (l *ZohoLocal) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/oauth/v2/token":
+		l.OAuth.Token(w, r)
+		return
+	case "/oauth/v2/auth":
+		l.OAuth.Authorize(w, r)
+		return
+	}
+	if m := zohoLocalSearch.FindStringSubmatch(r.URL.Path); m != nil {
+		l.mu.Lock()
+		l.searches[m[1]]++
+		l.mu.Unlock()
+		if !l.wait(r, time.Duration(l.SearchDelay.Load()), l.SearchHang.Load()) {
+			return
+		}
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Calls") {
+		l.callPosts.Add(1)
+		if !l.wait(r, time.Duration(l.CallsDelay.Load()), false) {
+			return
+		}
+		if code := l.CallsStatus.Load(); code > 0 {
+			writeJSON(w, int(code), zohoErr("INTERNAL_ERROR", "the double fails Calls on purpose"))
+			return
+		}
+	}
+	l.Recorder.ServeHTTP(w, r)
+}
+
+// wait sleeps d (or, with hang, until the client goes away); false when
+// the request is abandoned.
+func (l *ZohoLocal) wait(r *http.Request, d time.Duration, hang bool) bool {
+	var t <-chan time.Time
+	switch {
+	case hang:
+	case d > 0:
+		t = time.After(d)
+	default:
+		return true
+	}
+	select {
+	case <-t:
+		return true
+	case <-r.Context().Done():
+	case <-l.release:
+	}
+	return false
+}
+
+// Searches returns the search requests per module (Contacts, Leads, ...).
+func (l *ZohoLocal) Searches() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]int, len(l.searches))
+	for k, v := range l.searches {
+		out[k] = v
+	}
+	return out
+}
+
+// SearchTotal returns the number of search requests.
+func (l *ZohoLocal) SearchTotal() int {
+	n := 0
+	for _, v := range l.Searches() {
+		n += v
+	}
+	return n
+}
+
+// CallPosts returns the number of POST .../Calls requests (failed ones too).
+func (l *ZohoLocal) CallPosts() int64 { return l.callPosts.Load() }
+
+// Refreshes returns the number of successful refresh_token grants.
+func (l *ZohoLocal) Refreshes() int {
+	l.OAuth.mu.Lock()
+	defer l.OAuth.mu.Unlock()
+	return l.OAuth.Refreshes
+}
+
+// Close releases hanging requests and stops the servers.
+func (l *ZohoLocal) Close() {
+	l.closeOnce.Do(func() {
+		close(l.release)
+		l.srv.Close()
+		l.Zoho.Close()
+	})
+}
+
+// Template returns the built-in Zoho template with the Zoho hosts replaced
+// by the custom fields api_url and accounts_url (see Fields) and, when
+// maxConcurrent > 0, MaxConcurrentRequest set to it.
+func (l *ZohoLocal) Template(maxConcurrent int) ([]byte, error) {
+	b, err := builtin.Bytes(builtin.Zoho)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.ReplaceAll(b, []byte("https://accounts.zoho.{{.domain}}"), []byte("{{.accounts_url}}"))
+	b = bytes.ReplaceAll(b, []byte("https://www.zohoapis.{{.domain}}"), []byte("{{.api_url}}"))
+	anchor := []byte(`<Parameter Father="CustomFieldList" Name="client_id"`)
+	if !bytes.Contains(b, anchor) {
+		return nil, fmt.Errorf("crmtest: the built-in Zoho template has no client_id custom field")
+	}
+	fields := `<Parameter Father="CustomFieldList" Name="api_url" Editor="string" Title="API base URL"></Parameter>
+        <Parameter Father="CustomFieldList" Name="accounts_url" Editor="string" Title="Accounts base URL"></Parameter>
+        `
+	b = bytes.Replace(b, anchor, append([]byte(fields), anchor...), 1)
+	if maxConcurrent > 0 {
+		re := regexp.MustCompile(`MaxConcurrentRequest="[0-9]+"`)
+		b = re.ReplaceAll(b, []byte(`MaxConcurrentRequest="`+strconv.Itoa(maxConcurrent)+`"`))
+	}
+	return b, nil
+}
+
+// Fields returns the integration fields for Template: the OAuth client,
+// refreshToken (seeds the token) and the double's URLs.
+func (l *ZohoLocal) Fields(refreshToken string) map[string]string {
+	return map[string]string{
+		"client_id": l.OAuth.ClientID, "client_secret": l.OAuth.ClientSecret, "refresh_token": refreshToken,
+		"api_url": l.URL, "accounts_url": l.URL, "domain": "com",
+	}
+}
