@@ -103,6 +103,14 @@ var routes = []route{
 
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
 
+	{mGet, "/api/v1/integrations", authBearer, (*Server).listIntegrations},
+	{mGet, "/api/v1/integrations/{name}", authBearer, (*Server).getIntegration},
+	{mGet, "/api/v1/integrations/{name}/dead-letters", authBearer, (*Server).listDeadLetters},
+	{mPost, "/api/v1/integrations/{name}/dead-letters/{id}/retry", authBearer, (*Server).retryDeadLetter},
+	{mDelete, "/api/v1/integrations/{name}/dead-letters/{id}", authBearer, (*Server).dropDeadLetter},
+	{mGet, "/api/v1/extensions/{ext}/calls", authBearer, (*Server).listExtensionCalls},
+	{mPost, "/api/v1/calls/{id}/create-contact", authBearer, (*Server).createContactForCall},
+
 	{mGet, "/api/v1/extensions/{ext}/events", authPhone, (*Server).extensionEvents},
 	{mGet, "/api/v1/extensions/{ext}/calls/current", authPhone, (*Server).currentCalls},
 	{mPost, "/api/v1/extensions/{ext}/popups/{id}/claim", authPhone, (*Server).claimPopup},

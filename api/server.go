@@ -38,6 +38,9 @@ type Options struct {
 	Resolver interface {
 		Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)
 	}
+	// CRM serves /api/v1/integrations and contact creation for calls;
+	// nil: no integrations.
+	CRM CRM
 	// Stream serves the extensions' call event streams and the popup
 	// page's calls; nil answers 404 on those routes.
 	Stream *stream.Hub

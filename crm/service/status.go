@@ -198,3 +198,33 @@ func digitsOnly(s string) string {
 	}
 	return b.String()
 }
+
+// Statuses reports every integration, in configuration order.
+func (s *Service) Statuses(ctx context.Context) []Status {
+	out := make([]Status, 0, len(s.ints))
+	for _, in := range s.ints {
+		out = append(out, in.Status(ctx))
+	}
+	return out
+}
+
+// IntegrationStatus reports integration name.
+func (s *Service) IntegrationStatus(ctx context.Context, name string) (Status, error) {
+	in, err := s.integration(name)
+	if err != nil {
+		return Status{}, err
+	}
+	return in.Status(ctx), nil
+}
+
+// ManualIntegration names the first integration whose create_contact.mode
+// is manual or auto ("" when none): the default target of a contact
+// creation asked for a call.
+func (s *Service) ManualIntegration() string {
+	for _, in := range s.ints {
+		if m := in.cfg.CreateContact.Mode; m == "manual" || m == "auto" {
+			return in.name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"cidproxy/crm"
+	"cidproxy/crm/service"
+)
+
+// CRM is what the integration routes need of the running integrations
+// (crm/service.Service).
+type CRM interface {
+	Statuses(ctx context.Context) []service.Status
+	IntegrationStatus(ctx context.Context, name string) (service.Status, error)
+	DeadLetters(ctx context.Context, name string) ([]service.Entry, error)
+	RetryDeadLetter(ctx context.Context, name, id string) error
+	DropDeadLetter(ctx context.Context, name, id string) error
+	CreateContact(ctx context.Context, integration, number, display string) (crm.Contact, string, error)
+	ManualIntegration() string
+}
+
+// The integration routes are admin-only: extension tokens get 404.
+
+func (s *Server) crmFor(c *call, path string) (CRM, error) {
+	if err := requireAdmin(c, "resource", path); err != nil {
+		return nil, err
+	}
+	if s.opts.CRM == nil {
+		return nil, notFound("integration", "")
+	}
+	return s.opts.CRM, nil
+}
+
+func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		if s.opts.CRM == nil && c.viewer.Admin {
+			return writeJSON(w, http.StatusOK, map[string]any{"items": []service.Status{}})
+		}
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": cm.Statuses(r.Context())})
+}
+
+func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	st, err := cm.IntegrationStatus(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return crmProblem(err, r.PathValue("name"))
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+// deadLetter is one journal record that kept failing, as the API shows it.
+type deadLetter struct {
+	ID        string `json:"id"`
+	CallID    string `json:"call_id"`
+	Kind      string `json:"kind"`
+	Direction string `json:"direction"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error"`
+	Created   string `json:"created"`
+}
+
+func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	es, err := cm.DeadLetters(r.Context(), name)
+	if err != nil {
+		return crmProblem(err, name)
+	}
+	items := make([]deadLetter, 0, len(es))
+	for _, e := range es {
+		items = append(items, deadLetter{
+			ID: e.Key[len(name)+1:], CallID: e.Event.CallID, Kind: string(e.Event.Kind), Direction: string(e.Event.Direction),
+			Attempts: e.Attempts, LastError: e.LastError, Created: e.Created.UTC().Format("2006-01-02T15:04:05Z"),
+		})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) retryDeadLetter(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := cm.RetryDeadLetter(r.Context(), name, id); err != nil {
+		return crmProblem(err, name+"/"+id)
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (s *Server) dropDeadLetter(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	name, id := r.PathValue("name"), r.PathValue("id")
+	if err := cm.DropDeadLetter(r.Context(), name, id); err != nil {
+		return crmProblem(err, name+"/"+id)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// createdContact answers POST /api/v1/calls/{id}/create-contact.
+type createdContact struct {
+	Integration string `json:"integration"`
+	ContactID   string `json:"contact_id"` // the CRM's id
+	Type        string `json:"type"`
+	URL         string `json:"url,omitempty"`
+	LocalID     string `json:"local_id,omitempty"` // the synced contact in the integration's phonebook
+}
+
+// createContactForCall creates a CRM contact for the external party of a
+// recent call of the caller's extension (manual mode). The extension on
+// the call or an admin may ask; others get 404.
+func (s *Server) createContactForCall(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if s.opts.CRM == nil || s.opts.Stream == nil {
+		return notFound("call", id)
+	}
+	var body struct {
+		Integration string `json:"integration,omitempty"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &body); err != nil {
+			return err
+		}
+	}
+	cl, ok := s.opts.Stream.Find(id)
+	if !ok {
+		return notFound("call", id)
+	}
+	ext, number, display := cl.Callee.Number, cl.Caller.Number, cl.Caller.Name
+	if cl.Direction == "outbound" {
+		ext, number, display = cl.Caller.Number, cl.Callee.Number, ""
+	}
+	if !c.viewer.Admin && c.viewer.Extension != ext {
+		return notFound("call", id)
+	}
+	name := body.Integration
+	if name == "" {
+		name = s.opts.CRM.ManualIntegration()
+	}
+	ct, local, err := s.opts.CRM.CreateContact(r.Context(), name, number, display)
+	if err != nil {
+		return crmProblem(err, name)
+	}
+	return writeJSON(w, http.StatusCreated, createdContact{Integration: name, ContactID: ct.ID, Type: ct.Type, URL: ct.URL, LocalID: local})
+}
+
+// listExtensionCalls lists the extension's current and recent calls.
+func (s *Server) listExtensionCalls(w http.ResponseWriter, r *http.Request, c *call) error {
+	ext := r.PathValue("ext")
+	if err := selfOrAdmin(c, ext); err != nil {
+		return err
+	}
+	if s.opts.Stream == nil {
+		return writeJSON(w, http.StatusOK, map[string]any{"items": []any{}})
+	}
+	cur, recent := s.opts.Stream.Current(ext)
+	return writeJSON(w, http.StatusOK, map[string]any{"items": append(cur, recent...)})
+}
+
+// crmProblem maps the service's errors to problems.
+func crmProblem(err error, id string) error {
+	switch {
+	case errors.Is(err, service.ErrNoIntegration), errors.Is(err, crm.ErrNotFound):
+		return notFound("integration or record", id)
+	case errors.Is(err, service.ErrContactCreation):
+		return problemf(http.StatusConflict, "conflict", "%v", err)
+	}
+	var se *crm.StatusError
+	if errors.As(err, &se) {
+		return problemf(http.StatusBadGateway, "crm-error", "the CRM answered %d", se.StatusCode)
+	}
+	return err
+}
