@@ -187,3 +187,6 @@ func crmProblem(err error, id string) error {
 	}
 	return err
 }
+
+// SetCRM installs the running integrations (before the server serves).
+func (s *Server) SetCRM(c CRM) { s.opts.CRM = c }

@@ -182,6 +182,9 @@ func (m *Main) startAdmin() error {
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 		Resolver:       m.resolver,
 	})
+	if m.CRM != nil { // a nil *service.Service must not become a non-nil api.CRM
+		m.API.SetCRM(m.CRM)
+	}
 	admin, err := newAdmin(cfg.Admin.Listen, m.API.ProtectMetrics(metricsHandler(m.Registry, m.Log)), &m.ready, m.Log.With("component", "admin"))
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
