@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -57,3 +58,90 @@ func TestCRMNamesCallerWithinBudget(t *testing.T) {
 	})
 }
 
+// TestCRMHangingCostsAtMostTheBudget: with every CRM search hanging, no
+// call fails, no caller is named, and INVITE-to-180 through the proxy
+// (SIPp's response-time trace) stays within the integration's budget plus
+// a margin at the 99th percentile. sip.lookup_budget is far above the
+// integration's budget, so only the integration's budget can bound the
+// wait. The strict figure (budget + 5 ms at 200 calls/s) is measured by
+// `make bench` (bench/crmload).
+func TestCRMHangingCostsAtMostTheBudget(t *testing.T) {
+	const (
+		budget = 200 * time.Millisecond
+		calls  = 20
+		// Generous for a loaded 2-core box; the issue's figure is 50 ms.
+		margin = 250 * time.Millisecond
+	)
+	e := startCRMDaemon(t, crmOpts{budget: budget, sipBudget: 5 * time.Second})
+	e.z.SearchHang.Store(true)
+	var callers []caller
+	for i := range calls {
+		c := plainCaller(fmt.Sprintf("+4940555%04d", i))
+		addContact(e.z, fmt.Sprintf("h-%d", i), "Hung", fmt.Sprint(i), c.User)
+		callers = append(callers, c)
+	}
+	// The callee checks that every caller keeps the name it sent.
+	chk := nameCheck{From: `^ *"\+4940555[0-9]{4}" *<`, PAI: `^ *<sip:\+4940555`, RPID: `^ *<sip:\+4940555`}
+	r := e.placeCalls(t, "answer", chk, uacOpts{rate: 20, hold: 50, rtt: true}, callers...)
+	r.checkSource(t, calls, "")
+	rtt := r.rtts(t)
+	if len(rtt) != calls {
+		t.Fatalf("%d INVITE-to-180 samples, want %d", len(rtt), calls)
+	}
+	p99 := time.Duration(percentile(rtt, 99) * float64(time.Millisecond))
+	p50 := time.Duration(percentile(rtt, 50) * float64(time.Millisecond))
+	t.Logf("INVITE-to-180 with a hung CRM, budget %s: p50 %s, p99 %s", budget, p50, p99)
+	if p99 > budget+margin {
+		t.Errorf("INVITE-to-180 p99 %s > budget %s + %s", p99, budget, margin)
+	}
+	if n := e.crmMetric(t, "cidproxy_crm_lookups_total", `outcome="budget_exceeded"`); n != calls {
+		t.Errorf("lookups budget_exceeded = %v, want %d", n, calls)
+	}
+	// The CRM was asked, but a hung CRM holds at most the template's
+	// MaxConcurrentRequest (5 for Zoho) requests: the rest wait for a slot
+	// and give up at the budget.
+	if n := e.z.SearchTotal(); n < 1 || n > 5 {
+		t.Errorf("%d CRM searches in flight, want 1 to 5 (MaxConcurrentRequest)", n)
+	}
+}
+
+// TestCRMConcurrentCallsShareOneSearch: ten simultaneous calls from one
+// number the CRM knows (a queue ringing ten phones) cause one search (one
+// request per contact type of the Zoho template) and all ten are named;
+// ten from an unknown number cause one search too, and the cached miss
+// spares the CRM the next call.
+func TestCRMConcurrentCallsShareOneSearch(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: 3 * time.Second, sipBudget: 4 * time.Second})
+	e.z.SearchDelay.Store(int64(700 * time.Millisecond))
+	addContact(e.z, "q-1", "Queue", "Caller", "+49 221 5550100")
+	ten := func(c caller) []caller { return []caller{c, c, c, c, c, c, c, c, c, c} }
+	each := func(t *testing.T, want int) {
+		t.Helper()
+		got := e.z.Searches()
+		for _, typ := range []string{"Contacts", "Leads", "Accounts"} {
+			if got[typ] != want {
+				t.Errorf("searches %v: want %d per contact type", got, want)
+				return
+			}
+		}
+	}
+	t.Run("known", func(t *testing.T) {
+		r := e.placeCalls(t, "busy", named(`"Queue Caller"`), uacOpts{rate: 200, limit: 10}, ten(plainCaller("+492215550100"))...)
+		r.checkSource(t, 10, "crm")
+		each(t, 1)
+		if n := e.crmMetric(t, "cidproxy_crm_lookups_total", `outcome="hit"`); n != 10 {
+			t.Errorf("lookups hit = %v, want 10", n)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		u := plainCaller("+492215550199")
+		r := e.placeCalls(t, "busy", unnamed(u), uacOpts{rate: 200, limit: 10}, ten(u)...)
+		r.checkSource(t, 10, "")
+		each(t, 2)
+		e.placeCalls(t, "busy", unnamed(u), uacOpts{}, u)
+		each(t, 2)
+		if n := e.crmMetric(t, "cidproxy_crm_lookups_total", `outcome="cached"`); n != 1 {
+			t.Errorf("lookups cached = %v, want 1", n)
+		}
+	})
+}
