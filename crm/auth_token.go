@@ -24,7 +24,10 @@ type tokenAuth struct {
 	scheme   string        // Authorization scheme (Bearer, Zoho-oauthtoken)
 	interval time.Duration // bearertoken: TokenRefreshInterval (0 = never)
 	endpoint *template.Parameter
-	static   string // bearertoken without TokenEndPoint: the AccessToken field
+	// scope (bearertoken) and extraFields (TokenRequestFields) add fields
+	// to token requests; nil when the template has none.
+	scope, extraFields *template.Parameter
+	static             string // bearertoken without TokenEndPoint: the AccessToken field
 	// noProactive (NoNeedRefreshAccessToken=1): refresh only when the CRM
 	// rejects the token, never by expiry or interval.
 	noProactive bool
@@ -119,6 +122,14 @@ func (a *tokenAuth) refresh(ctx context.Context, stale string) error {
 	if t.RefreshToken == "" {
 		t.RefreshToken = a.tok.RefreshToken // not rotated
 	}
+	for k, v := range a.tok.Extra { // a refresh may omit instance_url and the like
+		if _, ok := t.Extra[k]; !ok {
+			if t.Extra == nil {
+				t.Extra = map[string]string{}
+			}
+			t.Extra[k] = v
+		}
+	}
 	return a.store(ctx, t)
 }
 
@@ -142,7 +153,10 @@ func (a *tokenAuth) store(ctx context.Context, t Token) error {
 // request posts form to the TokenEndPoint. The client credentials custom
 // fields (client_id, client_secret) are added to the form unless the
 // rendered URL already carries them; bearertoken adds
-// grant_type=client_credentials unless the URL has a grant_type.
+// grant_type=client_credentials unless the URL has a grant_type, and the
+// Scope (client credentials, RFC 6749 §4.4.2: Microsoft Entra ID needs it);
+// TokenRequestFields (a query string such as "resource=…&audience=…") adds
+// fields to every token request.
 func (a *tokenAuth) request(ctx context.Context, form url.Values, idempotent bool) (Token, error) {
 	if a.endpoint == nil || strings.TrimSpace(a.endpoint.Value) == "" {
 		return Token{}, errors.New("crm: TokenEndPoint is empty")
@@ -161,6 +175,9 @@ func (a *tokenAuth) request(ctx context.Context, form url.Values, idempotent boo
 	q := u.Query()
 	if !a.oauth2 && !q.Has("grant_type") && !form.Has("grant_type") {
 		form.Set("grant_type", "client_credentials")
+	}
+	if err := a.addFields(form, q); err != nil {
+		return Token{}, err
 	}
 	for _, k := range []string{"client_id", "client_secret"} {
 		if v := field(a.fields, k); v != "" && !q.Has(k) && !form.Has(k) {
@@ -183,6 +200,38 @@ func (a *tokenAuth) request(ctx context.Context, form url.Values, idempotent boo
 		return Token{}, fmt.Errorf("crm: token endpoint: %w", err)
 	}
 	return ParseTokenResponse(resp.Body, a.now())
+}
+
+// addFields adds the bearertoken Scope and the TokenRequestFields to form,
+// except fields the form or the endpoint's query (q) already have.
+func (a *tokenAuth) addFields(form, q url.Values) error {
+	set := func(k, v string) {
+		if v != "" && !q.Has(k) && !form.Has(k) {
+			form.Set(k, v)
+		}
+	}
+	if !a.oauth2 && a.scope != nil {
+		s, err := a.scope.Render(a.fields)
+		if err != nil {
+			return fmt.Errorf("crm: Scope: %w", err)
+		}
+		set("scope", strings.TrimSpace(s))
+	}
+	if a.extraFields == nil {
+		return nil
+	}
+	s, err := a.extraFields.Render(a.fields)
+	if err != nil {
+		return fmt.Errorf("crm: TokenRequestFields: %w", err)
+	}
+	extra, err := url.ParseQuery(strings.TrimPrefix(strings.TrimSpace(s), "?"))
+	if err != nil {
+		return fmt.Errorf("crm: TokenRequestFields: %w", err)
+	}
+	for k := range extra {
+		set(k, extra.Get(k))
+	}
+	return nil
 }
 
 // exchange trades an authorization code for tokens (oauth2).

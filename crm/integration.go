@@ -170,7 +170,8 @@ func (it *Integration) setupAuth(ctx context.Context, secrets *SecretStore, m *M
 	default:
 		ta := &tokenAuth{
 			oauth2: t.Auth() == template.AuthOAuth2, scheme: tokenScheme(t), interval: bearerInterval(t),
-			endpoint: t.Param(template.ScenarioAuth, "TokenEndPoint"), fields: it.fields,
+			endpoint: t.Param(template.ScenarioAuth, "TokenEndPoint"),
+			scope:    t.Param(template.ScenarioAuth, "Scope"), extraFields: t.Param(template.ScenarioAuth, "TokenRequestFields"), fields: it.fields,
 			client: it.client, secrets: secrets, key: "crm/token/" + it.id, now: it.now, log: it.log,
 			metrics: m, tplKey: t.Key, redact: it.redact,
 			noProactive: flagOn(paramValue(t, "NoNeedRefreshAccessToken")),
@@ -246,12 +247,18 @@ func (it *Integration) Token() Token {
 	return it.tokens.current()
 }
 
-// baseVars returns the custom fields and global variables.
+// baseVars returns the custom fields, the global variables and the values
+// of the token response (api_domain, instance_url): what every request and
+// every contact URL may use.
 func (it *Integration) baseVars() template.Vars {
 	v := maps.Clone(it.fields)
 	it.mu.RLock()
-	defer it.mu.RUnlock()
-	return merge(v, it.globals)
+	merge(v, it.globals)
+	it.mu.RUnlock()
+	if it.tokens != nil {
+		merge(v, it.tokens.current().Extra)
+	}
+	return v
 }
 
 // Globals returns a copy of the GetGlobalInfo variables.

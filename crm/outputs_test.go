@@ -85,3 +85,18 @@ func TestEveryContactOutputAndSeedURLFormat(t *testing.T) {
 		t.Fatalf("StreetEnable=0 ignored: %+v", got[0])
 	}
 }
+
+// A record without a ContactsId is no match, whatever else it holds (issue
+// 10 defect 6); JSON false is no value.
+func TestEmptyContactsIDIsNoMatch(t *testing.T) {
+	srv := crmtest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"data":[{"contactsid":"","firstname":"Ghost","businessnumber":"+4930333"},
+			{"firstname":"NoId","mobilenumber":"+4930333"},{"contactsid":"7","firstname":"Ada","lastname":false}]}`))
+	}))
+	defer srv.Close()
+	it := newIntegration(t, Config{Template: mustParse(t, allOutputsXML("")), HTTP: srv.Client()})
+	got, err := it.SearchContact(context.Background(), "+4930333")
+	if err != nil || len(got) != 1 || got[0].ID != "7" || got[0].DisplayName() != "Ada" {
+		t.Fatalf("contacts %+v, err %v; want only the one with an id, last name empty", got, err)
+	}
+}

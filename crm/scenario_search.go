@@ -129,7 +129,7 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 		return nil, fmt.Errorf("crm: %s/%s: %w", sc.ID, r.Name, err)
 	}
 	var out []Contact
-	urlVars := vars
+	urlVars := it.baseVars()
 	for _, rec := range records {
 		if next := r.Next(); next != "" {
 			if err := it.follow(ctx, next, vars, rec, 0); err != nil {
@@ -137,8 +137,8 @@ func (it *Integration) searchType(ctx context.Context, sc *template.Scenario, r 
 			}
 		}
 		c := it.mapContact(sc, r.Name, rec)
-		if c.ID == "" && c.FirstName == "" && c.LastName == "" && len(c.Numbers()) == 0 {
-			continue // an empty record (no match shaped as an object)
+		if c.ID == "" {
+			continue // no ContactsId, no match (an empty record, a "no match" object)
 		}
 		if fromContact {
 			c.URL = cleanURL(rec[sc.ContactURLOutput().Name])
@@ -233,6 +233,8 @@ func (it *Integration) ContactURL(c Contact) string {
 
 // contactURL renders URLFormat for c, setting the contact variables in vars
 // (which it modifies; callers reuse one map for all contacts of a search).
+// vars is baseVars, for a search result and a stored contact alike, so the
+// URL depends only on the contact.
 func (it *Integration) contactURL(sc *template.Scenario, c Contact, vars template.Vars) string {
 	if !strings.EqualFold(sc.ParamValue("ContactUrlType"), URLTypeFormat) {
 		return c.URL

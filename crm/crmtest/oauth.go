@@ -22,6 +22,12 @@ type OAuth struct {
 	ExpiresIn time.Duration
 	// Extra is merged into every successful token response (Zoho api_domain).
 	Extra map[string]any
+	// NoExpiresIn leaves expires_in out of token responses (Salesforce).
+	NoExpiresIn bool
+	// RequireForm lists form fields every token request must carry with
+	// these values (Microsoft Entra ID's scope); a request without them is
+	// answered 400 invalid_request.
+	RequireForm map[string]string
 
 	mu        sync.Mutex
 	seq       int
@@ -77,6 +83,13 @@ func (o *OAuth) Token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"error": "invalid_client"}) // Zoho answers 200
 		return
 	}
+	for k, v := range o.RequireForm {
+		if r.PostForm.Get(k) != v {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request",
+				"error_description": "The request body must contain the following parameter: '" + k + "'."})
+			return
+		}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch p.Get("grant_type") {
@@ -112,6 +125,9 @@ func (o *OAuth) issue(withRefresh bool) map[string]any {
 	at := fmt.Sprintf("1000.access.%d", o.seq)
 	o.access[at] = time.Now().Add(o.ExpiresIn)
 	out := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": int(o.ExpiresIn.Seconds())}
+	if o.NoExpiresIn {
+		delete(out, "expires_in")
+	}
 	if withRefresh {
 		rt := fmt.Sprintf("1000.refresh.%d", o.seq)
 		o.refresh[rt] = true

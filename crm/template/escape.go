@@ -304,3 +304,43 @@ func escapePathKey(v any) string {
 	}
 	return b.String()
 }
+
+// encodeURL percent-encodes the bytes that may not appear in a URL (RFC 3986
+// §2: anything but unreserved and reserved characters and the '%' of a valid
+// escape), such as the literal spaces, quotes and braces of SOQL, OData and
+// search URLs. Valid escapes are kept, so escaped values are not escaped
+// twice.
+func encodeURL(s string) string {
+	i := 0
+	for i < len(s) && urlByteOK(s, i) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if urlByteOK(s, i) {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte("0123456789ABCDEF"[s[i]>>4])
+		b.WriteByte("0123456789ABCDEF"[s[i]&0xf])
+	}
+	return b.String()
+}
+
+// urlByteOK reports whether s[i] may stand as it is in a URL.
+func urlByteOK(s string, i int) bool {
+	c := s[i]
+	if c == '%' {
+		return i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])
+	}
+	return isAlnum(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
+}
+
+func isHexDigit(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}

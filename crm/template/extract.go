@@ -191,8 +191,9 @@ func analyse(p string) shape {
 // by index into records, and outputs that do not iterate are copied into
 // every record. Records whose values are all empty are dropped.
 //
-// Values: strings as they are, numbers as their JSON text, true/false;
-// null, [] and {} as ""; other objects and arrays as compact JSON text. An
+// Values: strings as they are, numbers as their JSON text, true as "true";
+// false, null, [] and {} as "" (so {{if .X}} is false and no "false" reaches
+// a name or a later request); other objects and arrays as compact JSON text. An
 // empty body gives no records; a body that is not JSON gives ErrNotJSON.
 func Extract(outputs []*Output, body []byte, vars Vars) ([]Record, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -264,8 +265,6 @@ func resultString(r gjson.Result) string {
 		return strings.TrimSpace(r.Raw)
 	case gjson.True:
 		return "true"
-	case gjson.False:
-		return "false"
 	case gjson.JSON:
 		var b bytes.Buffer
 		if err := json.Compact(&b, []byte(r.Raw)); err != nil {

@@ -287,3 +287,32 @@ func TestBodyContext(t *testing.T) {
 		}
 	}
 }
+
+// Literal text a URL may not hold is sent percent-encoded; valid escapes
+// and escaped values are not encoded twice; validate warns (issue 10
+// defect 2).
+func TestURLLiteralTextEncoded(t *testing.T) {
+	src := `<Information Provider="crm" Name="T" Key="t" AuthType="none"><Scenarios>
+<Scenario Id="AuthMethod" Type="AUTH"><Parameters><Parameter Name="AuthMethod" Value="none"/></Parameters></Scenario>
+<Scenario Id="UserAssociation"><Requests><Request Name="U" URLFormat=" https://h.example/a b/{{.X}}?q=SELECT Id FROM T WHERE n = '{{.X}}' AND p = &quot;%41&quot; {x|y}&amp;r=%zz"><Outputs>
+<Output Name="UserUniqueId" Path="id"/></Outputs></Request></Requests></Scenario></Scenarios></Information>`
+	tp, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []string
+	for _, w := range tp.Warnings {
+		ws = append(ws, w.String())
+	}
+	if got := strings.Join(ws, "\n"); !strings.Contains(got, `URLFormat: characters " \"{|}%" are not allowed in a URL; they are sent percent-encoded`) {
+		t.Errorf("warnings:\n%s", got)
+	}
+	h, err := tp.Render(req(t, tp, ScenarioUserAssociation, "U"), Vars{"X": "a b'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `https://h.example/a%20b/a%20b%27?q=SELECT%20Id%20FROM%20T%20WHERE%20n%20=%20'a%20b%27'%20AND%20p%20=%20%22%41%22%20%7Bx%7Cy%7D&r=%25zz`
+	if h.URL != want {
+		t.Errorf("URL\n got %s\nwant %s", h.URL, want)
+	}
+}

@@ -100,7 +100,7 @@ func (v *value) exec(vars Vars) (string, error) {
 		return "", nil
 	}
 	if v.tmpl == nil {
-		return v.src, nil
+		return v.finish(v.src), nil
 	}
 	data := vars
 	for _, r := range v.refs {
@@ -124,5 +124,14 @@ func (v *value) exec(vars Vars) (string, error) {
 	if err := v.tmpl.Execute(b, map[string]any(data)); err != nil {
 		return "", fmt.Errorf("render: %s", execErrMsg(err))
 	}
-	return b.String(), nil
+	return v.finish(b.String()), nil
+}
+
+// finish percent-encodes what a URL may not hold (literal text of the
+// template; rendered values are escaped already).
+func (v *value) finish(s string) string {
+	if v.ctx == CtxURL {
+		return encodeURL(strings.TrimSpace(s))
+	}
+	return s
 }

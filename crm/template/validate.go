@@ -1,6 +1,7 @@
 package template
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ var knownScenarios = []string{
 var scenarioParams = map[string][]string{
 	ScenarioAuth: {"AuthMethod", "TokenType", "AuthEndPoint", "TokenEndPoint", "AdditionalQueryString",
 		"Scope", "CredentialType", "Base64EncodedCredential", "TokenRefreshInterval", "TokenInvalid",
-		"NoNeedRefreshAccessToken"},
+		"NoNeedRefreshAccessToken", "TokenRequestFields"},
 	ScenarioSyncContactAuto: contactParams,
 	ScenarioSearchContact:   contactParams,
 	ScenarioCreateNewTicket: {"EnableSubject", "Subject", "EnableDescription", "Description"},
@@ -240,6 +241,9 @@ func (v *validator) compile(src string, ctx Context, w where, known map[string]s
 		v.err(w.errf("%s", err))
 		return nil
 	}
+	if ctx == CtxURL {
+		v.lintURLText(src, w)
+	}
 	if known == nil {
 		return cv
 	}
@@ -254,4 +258,21 @@ func (v *validator) compile(src string, ctx Context, w where, known map[string]s
 		}
 	}
 	return cv
+}
+
+var actions = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
+
+// lintURLText warns about literal characters a URL may not hold (a space in
+// a SOQL or OData query): they are sent percent-encoded.
+func (v *validator) lintURLText(src string, w where) {
+	text := strings.TrimSpace(actions.ReplaceAllString(src, ""))
+	var bad []string
+	for i := 0; i < len(text); i++ {
+		if c := string(text[i]); !urlByteOK(text, i) && !slices.Contains(bad, c) {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) > 0 {
+		v.warn(w.warnf("characters %q are not allowed in a URL; they are sent percent-encoded", strings.Join(bad, "")))
+	}
 }

@@ -51,7 +51,7 @@ func paramContext(s *Scenario, p *Parameter) Context {
 		switch p.Name {
 		case "AuthEndPoint", "TokenEndPoint":
 			return CtxURL
-		case "AdditionalQueryString":
+		case "AdditionalQueryString", "TokenRequestFields":
 			return CtxQuery
 		}
 	case ScenarioSyncContactAuto, ScenarioSearchContact:

@@ -42,6 +42,12 @@ var (
 	// AuthVariables are set by the auth flows: the OAuth2 callback URL and
 	// state, and the tokens.
 	AuthVariables = []string{"redirect_uri", "state", "AccessToken", "RefreshToken"}
+
+	// TokenVariables are the string fields of a token response that later
+	// requests and contact URLs may use (oauth2, bearertoken): Zoho's
+	// api_domain, Salesforce's instance_url, id, issued_at and signature,
+	// and the standard token_type and scope.
+	TokenVariables = []string{"api_domain", "instance_url", "token_type", "scope", "id", "issued_at", "signature"}
 )
 
 // knownVars returns the variable names a value in scenario sc may use.
@@ -54,6 +60,12 @@ func knownVars(t *Template, sc *Scenario, extra []string) map[string]struct{} {
 	}
 	add(extra...)
 	add(AuthVariables...)
+	switch t.Auth() {
+	case AuthOAuth2, AuthBearerToken:
+		add(TokenVariables...)
+	case AuthBasic:
+		add("basic_string")
+	}
 	for _, p := range t.CustomFields() {
 		add(p.Name)
 	}
