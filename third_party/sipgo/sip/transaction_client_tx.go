@@ -3,6 +3,7 @@ package sip
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -17,6 +18,50 @@ type ClientTx struct {
 	timer_m      *time.Timer
 
 	onRetransmission FnTxResponse
+
+	// inbox holds received responses not yet given to the FSM, in arrival
+	// order; one goroutine at a time drains it (see enqueue).
+	inboxMu  sync.Mutex
+	inbox    []*Response
+	draining bool
+}
+
+// enqueue hands a received response to the transaction without blocking
+// the caller (the transport's read loop) and without reordering: the
+// responses of one transaction reach the FSM in the order they arrived
+// (RFC 3261 16.7: every provisional response is forwarded; a stream
+// transport keeps order). Before, each response had its own goroutine, so
+// a 200 sent right after a 180 could win the race, move the transaction
+// to Accepted and get the 180 dropped as stray (sipgo issue #306).
+func (tx *ClientTx) enqueue(res *Response) {
+	tx.inboxMu.Lock()
+	tx.inbox = append(tx.inbox, res)
+	if tx.draining {
+		tx.inboxMu.Unlock()
+		return
+	}
+	tx.draining = true
+	tx.inboxMu.Unlock()
+	go tx.drainInbox()
+}
+
+// drainInbox feeds queued responses to the FSM one by one until the queue
+// is empty.
+func (tx *ClientTx) drainInbox() {
+	for {
+		tx.inboxMu.Lock()
+		if len(tx.inbox) == 0 {
+			tx.inbox = nil
+			tx.draining = false
+			tx.inboxMu.Unlock()
+			return
+		}
+		res := tx.inbox[0]
+		tx.inbox[0] = nil
+		tx.inbox = tx.inbox[1:]
+		tx.inboxMu.Unlock()
+		tx.Receive(res)
+	}
 }
 
 func NewClientTx(key string, origin *Request, conn Connection, logger *slog.Logger) *ClientTx {

@@ -139,7 +139,9 @@ func (txl *TransactionLayer) handleMessage(msg Message) {
 	case *Request:
 		go txl.handleRequestBackground(msg)
 	case *Response:
-		go txl.handleResponseBackground(msg)
+		// Matched here, in the transport's read loop, and queued on the
+		// transaction: responses of one transaction keep their order.
+		txl.handleResponseBackground(msg)
 	default:
 		txl.log.Error("unsupported message, skip it")
 	}
@@ -326,11 +328,11 @@ func (txl *TransactionLayer) handleResponse(res *Response) error {
 	if !exists {
 		// RFC 3261 - 17.1.1.2.
 		// Not matched responses should be passed directly to the UA
-		txl.unRespHandler(res)
+		go txl.unRespHandler(res)
 		return nil
 	}
 
-	tx.Receive(res)
+	tx.enqueue(res)
 	return nil
 }
 

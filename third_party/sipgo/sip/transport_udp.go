@@ -24,6 +24,68 @@ type TransportUDP struct {
 	log             *slog.Logger
 	connectionReuse bool
 	readFilter      TransportReadFilter
+
+	ordersMu sync.Mutex
+	orders   map[string]*readOrder // per listening socket (local address)
+}
+
+// readOrder keeps datagrams that several read loops take from one socket
+// in the order the socket delivered them when they are handed on: each
+// loop reads under readMu and draws a ticket, parses on its own and waits
+// for its ticket's turn before calling the handler. Parsing stays
+// parallel; without this a 200 parsed by one loop could overtake the 180
+// read just before it by another and get the 180 dropped as stray.
+type readOrder struct {
+	readMu sync.Mutex
+	next   uint64 // ticket of the next datagram read, under readMu
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	turn uint64 // ticket allowed to hand on now, under mu
+}
+
+func newReadOrder() *readOrder {
+	o := &readOrder{}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+// wait blocks until it is ticket's turn.
+func (o *readOrder) wait(ticket uint64) {
+	o.mu.Lock()
+	for o.turn != ticket {
+		o.cond.Wait()
+	}
+	o.mu.Unlock()
+}
+
+// done passes the turn on; the caller must have waited for ticket.
+func (o *readOrder) done() {
+	o.mu.Lock()
+	o.turn++
+	o.cond.Broadcast()
+	o.mu.Unlock()
+}
+
+// pass waits for ticket's turn and passes it on without handing anything.
+func (o *readOrder) pass(ticket uint64) {
+	o.wait(ticket)
+	o.done()
+}
+
+// readOrderFor returns the order shared by every loop reading laddr.
+func (t *TransportUDP) readOrderFor(laddr string) *readOrder {
+	t.ordersMu.Lock()
+	defer t.ordersMu.Unlock()
+	if t.orders == nil {
+		t.orders = make(map[string]*readOrder)
+	}
+	o, ok := t.orders[laddr]
+	if !ok {
+		o = newReadOrder()
+		t.orders[laddr] = o
+	}
+	return o
 }
 
 func (t *TransportUDP) init(par *Parser) {
@@ -142,9 +204,15 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 		t.pool.deleteExactN(addrs, conn)
 	}()
 
+	ord := t.readOrderFor(laddr)
 	for {
+		ord.readMu.Lock()
 		num, raddr, err := conn.ReadFrom(buf)
+		ticket := ord.next
+		ord.next++
+		ord.readMu.Unlock()
 		if err != nil {
+			ord.pass(ticket)
 			if errors.Is(err, net.ErrClosed) {
 				t.log.Debug("Read connection closed", "laddr", laddr, "error", err)
 				return
@@ -159,6 +227,7 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 
 		data := buf[:num]
 		if len(bytes.Trim(data, "\x00")) == 0 {
+			ord.pass(ticket)
 			continue
 		}
 		rastr := raddr.String()
@@ -169,10 +238,12 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 				RemoteAddr: raddr,
 			}, data)
 			if err != nil {
+				ord.pass(ticket)
 				t.log.Error("Read filter error", "laddr", laddr, "raddr", rastr, "error", err)
 				return
 			}
 			if len(filtered) == 0 {
+				ord.pass(ticket)
 				continue
 			}
 			data = filtered
@@ -185,7 +256,12 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 			acceptedAddr[rastr] = struct{}{}
 		}
 
-		t.parseAndHandle(data, rastr, handler)
+		msg := t.parse(data, rastr)
+		ord.wait(ticket)
+		if msg != nil {
+			handler(msg)
+		}
+		ord.done()
 		lastRaddr = rastr
 	}
 }
@@ -219,25 +295,32 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 } */
 
 func (t *TransportUDP) parseAndHandle(data []byte, src string, handler MessageHandler) {
+	if msg := t.parse(data, src); msg != nil {
+		handler(msg)
+	}
+}
+
+// parse parses one datagram from src; nil for a keep-alive or garbage.
+func (t *TransportUDP) parse(data []byte, src string) Message {
 	// Check is keep alive
 	if len(data) <= 4 {
 		//One or 2 CRLF
 		if len(bytes.Trim(data, "\r\n")) == 0 {
 			t.log.Debug("Keep alive CRLF received")
-			return
+			return nil
 		}
 	}
 
 	msg, err := t.parser.ParseSIP(data) //Very expensive operation
 	if err != nil {
 		t.log.Error("failed to parse", "data", string(data), "error", err)
-		return
+		return nil
 	}
 
 	msg.SetTransport(t.Network())
 	// Current transaction are taking connection but for UDP they can forward on different src address
 	msg.SetSource(src) // By default we expect our source is behind NAT. https://datatracker.ietf.org/doc/html/rfc3581#section-6
-	handler(msg)
+	return msg
 }
 
 type UDPConnection struct {
