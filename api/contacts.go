@@ -97,6 +97,12 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decodeJSON(r, &ct); err != nil {
 		return err
 	}
+	if ct.ID != "" && !c.viewer.Admin {
+		// A chosen id would decide which of two contacts with one number
+		// names the caller (the smallest id wins), and a 409 for an id in
+		// a phonebook the caller cannot see would tell that it exists.
+		return invalid("id", "ids of new contacts are assigned by the server; omit \"id\"")
+	}
 	if ct.ID != "" {
 		if _, err := s.st.GetContact(r.Context(), ct.ID); err == nil {
 			return problemf(http.StatusConflict, "conflict", "contact %q already exists; use PUT to replace it", ct.ID)
@@ -165,8 +171,9 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, c *call, 
 }
 
 // editableContact loads a company contact for a write: 404 if the viewer
-// cannot see it, 412 on an If-Match mismatch, 409 if it is synced, 403 if
-// the viewer manages none of its phonebooks.
+// cannot see it, 412 on an If-Match mismatch, 409 if it is synced, 403
+// unless the viewer manages every phonebook it is in (a contact shown in
+// a phonebook others only view is changed by its managers only).
 func (s *Server) editableContact(r *http.Request, c *call, id string) (*scope, lookup.Contact, error) {
 	sc, err := s.scope(r.Context(), c.viewer)
 	if err != nil {
@@ -182,8 +189,8 @@ func (s *Server) editableContact(r *http.Request, c *call, id string) (*scope, l
 	if cur.ReadOnly {
 		return nil, cur, readOnlyContact(&cur)
 	}
-	if !c.viewer.Admin && !sc.managesAny(cur.Phonebooks) {
-		return nil, cur, forbidden("contact %q is in phonebooks that are view-only for extension %s", id, c.viewer.Extension)
+	if err := sc.manageAll(&cur); err != nil {
+		return nil, cur, err
 	}
 	return sc, cur, nil
 }
@@ -193,12 +200,8 @@ func (s *Server) editableContact(r *http.Request, c *call, id string) (*scope, l
 // own phonebooks (DELETE /api/v1/phonebooks/{id}/contacts/{contact}).
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
-	sc, cur, err := s.editableContact(r, c, id)
-	if err != nil {
+	if _, _, err := s.editableContact(r, c, id); err != nil {
 		return err
-	}
-	if !c.viewer.Admin && !allOf(cur.Phonebooks, sc.canManageBook) {
-		return forbidden("contact %q is also in phonebooks extension %s does not manage: remove it from your phonebook instead", id, c.viewer.Extension)
 	}
 	if err := s.st.DeleteContact(r.Context(), id); err != nil {
 		return err

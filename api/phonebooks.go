@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -73,6 +74,9 @@ func (s *Server) createPhonebook(w http.ResponseWriter, r *http.Request, c *call
 	if p.ReadOnly {
 		return invalid("read_only", "read-only phonebooks are created by a sync, not through the API")
 	}
+	if err := s.checkGrants(r.Context(), p, lookup.Phonebook{}); err != nil {
+		return err
+	}
 	p.Source, p.Rev = lookup.ContactSourceManual, 0
 	p, err := s.st.PutPhonebook(r.Context(), p)
 	if err != nil {
@@ -115,6 +119,30 @@ func (s *Server) writableBook(r *http.Request, c *call, id string) (lookup.Phone
 	return p, true, nil
 }
 
+// checkGrants refuses (422 naming view or manage) a grant to an
+// extension that does not exist; grants p already had (cur) stay.
+func (s *Server) checkGrants(ctx context.Context, p, cur lookup.Phonebook) error {
+	for _, g := range []struct {
+		field     string
+		list, had []string
+	}{{"view", p.View, cur.View}, {"manage", p.Manage, cur.Manage}} {
+		for _, ext := range g.list {
+			ext = strings.TrimSpace(ext)
+			if slices.Contains(g.had, ext) {
+				continue
+			}
+			_, err := s.st.GetExtension(ctx, ext)
+			if errors.Is(err, store.ErrNotFound) {
+				return invalid(g.field, "extension %q does not exist: create it first (POST /api/v1/extensions)", ext)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Server) putPhonebook(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.updatePhonebook(w, r, c, false)
 }
@@ -141,6 +169,9 @@ func (s *Server) updatePhonebook(w http.ResponseWriter, r *http.Request, c *call
 	}
 	if next.ReadOnly && !cur.ReadOnly {
 		return invalid("read_only", "read-only phonebooks are created by a sync, not through the API")
+	}
+	if err := s.checkGrants(r.Context(), next, cur); err != nil {
+		return err
 	}
 	next.ID, next.Source, next.ReadOnly, next.Rev = id, cur.Source, cur.ReadOnly, 0
 	if next.Source == "" {

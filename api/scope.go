@@ -149,6 +149,19 @@ func (sc *scope) adminMembership(have, want []string) ([]string, error) {
 	return dedupe(want), nil
 }
 
+// manageAll fails with 403 unless the viewer manages every phonebook
+// contact ct is in: every change of a company contact's data (PUT, PATCH,
+// DELETE) needs it, so a view-only grant never becomes write access by
+// first adding the contact to a phonebook the viewer manages (which
+// itself stays allowed: it only shows what the viewer may see). The
+// detail names no phonebook.
+func (sc *scope) manageAll(ct *lookup.Contact) error {
+	if sc.v.Admin || allOf(ct.Phonebooks, sc.canManageBook) {
+		return nil
+	}
+	return forbidden("contact %q is in phonebooks extension %s does not manage; only their managers (or an admin) may change it", ct.ID, sc.v.Extension)
+}
+
 // managesAny reports whether the viewer manages one of ids.
 func (sc *scope) managesAny(ids []string) bool {
 	return slices.ContainsFunc(ids, sc.canManageBook)

@@ -167,7 +167,8 @@ func (s *Server) syncRecord(ctx context.Context, sc *scope, ch lookup.Change) (*
 // change it cannot see (now): then it gets a deletion. A company
 // contact's change lists the phonebooks it was in before and after, so a
 // contact that left a phonebook the caller views shows up; a phonebook
-// the caller no longer sees (a revoked grant) is always sent, by id only.
+// change lists who could view it before and after, so a revoked grant
+// shows up to the extension that lost it and to no one else.
 func (s *Server) mayHaveSeen(sc *scope, ch lookup.Change) bool {
 	switch ch.Kind {
 	case lookup.KindPersonal:
@@ -178,6 +179,10 @@ func (s *Server) mayHaveSeen(sc *scope, ch lookup.Change) bool {
 		return sc.v.Admin
 	case lookup.KindContact:
 		return sc.v.Admin || slices.ContainsFunc(ch.Phonebooks, sc.canViewBook)
+	case lookup.KindPhonebook:
+		// Only those who could view it before or after the change (a
+		// revoked grant included) learn of the phonebook's id.
+		return sc.v.Admin || slices.Contains(ch.Viewers, "*") || slices.Contains(ch.Viewers, sc.v.Extension)
 	}
-	return true
+	return sc.v.Admin
 }

@@ -65,6 +65,10 @@ type Change struct {
 	// Phonebooks a company contact belonged to after (or, for a deletion,
 	// before) the change, for visibility filtering.
 	Phonebooks []string `json:"phonebooks,omitempty"`
+	// Viewers of a phonebook change: the extensions that could view the
+	// phonebook before or after it ("*": all), so a sync feed tells only
+	// them about it.
+	Viewers []string `json:"viewers,omitempty"`
 }
 
 // Viewer is who asks: an admin sees everything; an extension sees its own

@@ -275,6 +275,7 @@ func (db *DB) applyOp(rw *revWriter, ed *entryDecoder, o *bulkOp, val []byte) ([
 		ch.Deleted = true
 	case opPhonebook, opDeletePhonebook:
 		ch.Kind, ch.Phonebooks, ch.Deleted = lookup.KindPhonebook, []string{o.id}, o.op == opDeletePhonebook
+		ch.Viewers = db.bulkViewers(o)
 	case opKV:
 		return val, rw.w.Set(kvKey(o.owner, o.id), slices.Clone(o.val))
 	case opDeleteKV:

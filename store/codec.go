@@ -99,7 +99,8 @@ func (d *decoder) aliasList(dst []string) []string {
 
 // Change block: format, unix time (uvarint), uvarint n, then n changes
 // of consecutive revisions from the one in the key, each: kind code,
-// flags (bit 0 deleted), id, owner, uvarint m + m phonebook ids.
+// flags (bit 0 deleted, bit 1 viewers follow), id, owner, uvarint m + m
+// phonebook ids, [uvarint v + v viewers].
 var kindCodes = []string{lookup.KindContact, lookup.KindPersonal, lookup.KindPhonebook, lookup.KindExtension, lookup.KindPrefix}
 
 func appendChange(dst []byte, ch *lookup.Change) []byte {
@@ -107,10 +108,17 @@ func appendChange(dst []byte, ch *lookup.Change) []byte {
 	if ch.Deleted {
 		flags = 1
 	}
+	if len(ch.Viewers) > 0 {
+		flags |= 2
+	}
 	dst = append(dst, byte(indexOf(kindCodes, ch.Kind)), flags)
 	dst = appendString(dst, ch.ID)
 	dst = appendString(dst, ch.Owner)
-	return appendStrings(dst, ch.Phonebooks)
+	dst = appendStrings(dst, ch.Phonebooks)
+	if len(ch.Viewers) > 0 {
+		dst = appendStrings(dst, ch.Viewers)
+	}
+	return dst
 }
 
 // decodeBlock appends the changes of block b (first revision first) with
@@ -134,9 +142,13 @@ func decodeBlock(b []byte, first, since uint64, limit int, out []lookup.Change) 
 			return out, at, int(n), errBadRecord
 		}
 		ch := lookup.Change{Rev: first + i, Kind: kindCodes[d.b[0]], Deleted: d.b[1]&1 != 0}
+		viewers := d.b[1]&2 != 0
 		d.b = d.b[2:]
 		ch.ID, ch.Owner = d.string(), d.string()
 		ch.Phonebooks = d.strings()
+		if viewers {
+			ch.Viewers = d.strings()
+		}
 		if d.err != nil {
 			return out, at, int(n), d.err
 		}

@@ -139,7 +139,7 @@ func (db *DB) putPhonebook(ctx context.Context, p lookup.Phonebook, sync bool) (
 
 // writePhonebook records the change and writes p with its new revision.
 func (db *DB) writePhonebook(txn *badger.Txn, rw *revWriter, p *lookup.Phonebook) error {
-	rev, err := rw.change(lookup.Change{Kind: lookup.KindPhonebook, ID: p.ID, Phonebooks: []string{p.ID}})
+	rev, err := rw.change(lookup.Change{Kind: lookup.KindPhonebook, ID: p.ID, Phonebooks: []string{p.ID}, Viewers: db.viewersOf(p.ID, p)})
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (db *DB) deletePhonebook(ctx context.Context, id string) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	err := db.update(func(txn *badger.Txn, rw *revWriter) error {
-		if _, err := rw.change(lookup.Change{Kind: lookup.KindPhonebook, ID: id, Deleted: true, Phonebooks: []string{id}}); err != nil {
+		if _, err := rw.change(lookup.Change{Kind: lookup.KindPhonebook, ID: id, Deleted: true, Phonebooks: []string{id}, Viewers: db.viewersOf(id, nil)}); err != nil {
 			return err
 		}
 		return txn.Delete(phonebookKey(id))
