@@ -62,6 +62,8 @@ type env struct {
 	ct     map[string]lookup.Contact // name -> company contact
 	pc     map[string]lookup.Contact // name -> personal contact
 	server *Server
+	// sweepPrefix and sweepTokenID: ids of newEnvForSweep's prefix rule and token.
+	sweepPrefix, sweepTokenID string
 }
 
 type envOpt func(*Options, *[]storeOption)
