@@ -198,3 +198,33 @@ func TestCreateContactNoDuplicateWhileSearchIndexLags(t *testing.T) {
 		t.Fatalf("after the TTL: %+v", c)
 	}
 }
+
+// TestZohoCallTypeMissed: an inbound call nobody answered is Call_Type
+// Missed (Zoho's Calls module: Inbound, Outbound, Missed); answered and
+// outbound calls keep their direction.
+func TestZohoCallTypeMissed(t *testing.T) {
+	for _, tc := range []struct {
+		dir      string
+		answered bool
+		want     string
+	}{
+		{DirectionInbound, true, "Inbound"}, {DirectionInbound, false, "Missed"},
+		{DirectionOutbound, true, "Outbound"}, {DirectionOutbound, false, "Outbound"},
+	} {
+		z, it, _ := newZoho(t, NewMemKV(), nil)
+		authorize(t, it, z.Server)
+		z.Reset()
+		rec := answeredCall(nil)
+		rec.Direction = tc.dir
+		if !tc.answered {
+			rec.Answer = time.Time{}
+		}
+		if err := it.LogCall(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		got := z.Created("Calls")
+		if len(got) != 1 || got[0]["Call_Type"] != tc.want {
+			t.Errorf("%s answered=%v: Calls %v, want Call_Type %s", tc.dir, tc.answered, got, tc.want)
+		}
+	}
+}
