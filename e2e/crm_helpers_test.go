@@ -234,6 +234,9 @@ func unnamed(c caller) nameCheck {
 	return nameCheck{From: displayRE(c.Display), PAI: noDisplayRE(c.PAI), RPID: noDisplayRE(c.PAI)}
 }
 
+// unnamedAny is unnamed for callers that send plainCaller's +number.
+var unnamedAny = nameCheck{From: `^ *"\+[0-9]+" *<`, PAI: `^ *<sip:\+[0-9]+@`, RPID: `^ *<sip:\+[0-9]+@`}
+
 // plainCaller sends number as From user, From display and PAI/RPID user.
 func plainCaller(number string) caller {
 	return caller{User: number, Display: `"` + number + `"`, PAI: number}

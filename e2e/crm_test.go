@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,8 +84,7 @@ func TestCRMHangingCostsAtMostTheBudget(t *testing.T) {
 		callers = append(callers, c)
 	}
 	// The callee checks that every caller keeps the name it sent.
-	chk := nameCheck{From: `^ *"\+4940555[0-9]{4}" *<`, PAI: `^ *<sip:\+4940555`, RPID: `^ *<sip:\+4940555`}
-	r := e.placeCalls(t, "answer", chk, uacOpts{rate: 20, hold: 50, rtt: true}, callers...)
+	r := e.placeCalls(t, "answer", unnamedAny, uacOpts{rate: 20, hold: 50, rtt: true}, callers...)
 	r.checkSource(t, calls, "")
 	rtt := r.rtts(t)
 	if len(rtt) != calls {
@@ -144,4 +146,112 @@ func TestCRMConcurrentCallsShareOneSearch(t *testing.T) {
 			t.Errorf("lookups cached = %v, want 1", n)
 		}
 	})
+}
+
+// zohoCall is a Calls record the double received, keyed for the tests by
+// the caller number its Description names.
+type zohoCall = map[string]any
+
+// callsByCaller maps each caller to the Calls records naming it and
+// fails on a record that names none of them.
+func callsByCaller(t *testing.T, recs []zohoCall, callers ...caller) map[string][]zohoCall {
+	t.Helper()
+	out := map[string][]zohoCall{}
+next:
+	for _, r := range recs {
+		d, _ := r["Description"].(string)
+		for _, c := range callers {
+			if strings.Contains(d, c.User) {
+				out[c.User] = append(out[c.User], r)
+				continue next
+			}
+		}
+		t.Errorf("Calls record of no call placed: %v", r)
+	}
+	return out
+}
+
+// mmss parses Zoho's Call_Duration.
+func mmss(t *testing.T, v any) time.Duration {
+	t.Helper()
+	s, _ := v.(string)
+	m, sec, ok := strings.Cut(s, ":")
+	mi, err1 := strconv.Atoi(m)
+	si, err2 := strconv.Atoi(sec)
+	if !ok || err1 != nil || err2 != nil || len(sec) != 2 {
+		t.Fatalf("Call_Duration %q is not mm:ss", s)
+	}
+	return time.Duration(mi)*time.Minute + time.Duration(si)*time.Second
+}
+
+// TestCRMJournalAnsweredAndMissed: N answered and M missed calls (the
+// caller cancels, the callee is busy) produce exactly N + M Calls records
+// in the CRM with the right type, result, duration, start time, dialled
+// number, owner (users.map) and, for the caller the CRM knows, Who_Id.
+func TestCRMJournalAnsweredAndMissed(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
+	addContact(e.z, "c-77", "Clara", "Customer", "+49 30 5550177")
+	clara := plainCaller("+49305550177")
+	answered := []caller{clara, plainCaller("+49305550201"), plainCaller("+49305550202")}
+	cancelled, busy := plainCaller("+49305550301"), plainCaller("+49305550302")
+	start := time.Now().Add(-time.Second)
+
+	e.placeCalls(t, "answer", named(`"Clara Customer"`), uacOpts{hold: 2000}, answered[0])
+	e.placeCalls(t, "answer", unnamedAny, uacOpts{hold: 2000, rate: 20}, answered[1:]...)
+	e.placeCalls(t, "cancel", unnamed(cancelled), uacOpts{}, cancelled)
+	e.placeCalls(t, "busy", unnamed(busy), uacOpts{}, busy)
+	all := append(slices.Clone(answered), cancelled, busy)
+
+	// Missed calls wait 3 s (ring groups) before they are sent.
+	waitFor(t, 20*time.Second, "not every call reached the CRM", func() bool { return len(e.z.Created("Calls")) >= len(all) })
+	time.Sleep(4 * time.Second) // anything more would arrive now
+	recs := e.z.Created("Calls")
+	if len(recs) != len(all) {
+		t.Fatalf("%d Calls records for %d calls: %v", len(recs), len(all), recs)
+	}
+	by := callsByCaller(t, recs, all...)
+	for _, c := range all {
+		rs := by[c.User]
+		if len(rs) != 1 {
+			t.Errorf("%s: %d records, want 1", c.User, len(rs))
+			continue
+		}
+		r := rs[0]
+		wantResult, wantType := "ANSWERED", "Inbound"
+		switch c {
+		case cancelled:
+			wantResult, wantType = "MISSED", "Missed"
+		case busy:
+			wantResult, wantType = "BUSY", "Missed"
+		}
+		if r["Call_Result"] != wantResult || r["Call_Type"] != wantType {
+			t.Errorf("%s: Call_Result %v, Call_Type %v, want %s, %s", c.User, r["Call_Result"], r["Call_Type"], wantResult, wantType)
+		}
+		d := mmss(t, r["Call_Duration"])
+		if wantResult == "ANSWERED" && (d < 2*time.Second || d > 5*time.Second) || wantResult != "ANSWERED" && d != 0 {
+			t.Errorf("%s (%s): Call_Duration %v", c.User, wantResult, r["Call_Duration"])
+		}
+		if st, err := time.Parse(time.RFC3339, fmt.Sprint(r["Call_Start_Time"])); err != nil || st.Before(start.Truncate(time.Second)) || st.After(time.Now()) {
+			t.Errorf("%s: Call_Start_Time %v (%v)", c.User, r["Call_Start_Time"], err)
+		}
+		if r["Dialled_Number"] != "100" {
+			t.Errorf("%s: Dialled_Number %v", c.User, r["Dialled_Number"])
+		}
+		if o, _ := r["Owner"].(map[string]any); o == nil || o["id"] != zOwner {
+			t.Errorf("%s: Owner %v, want id %s (users.map)", c.User, r["Owner"], zOwner)
+		}
+		who, _ := r["Who_Id"].(map[string]any)
+		if c == clara && (who == nil || who["id"] != "c-77") || c != clara && r["Who_Id"] != nil {
+			t.Errorf("%s: Who_Id %v", c.User, r["Who_Id"])
+		}
+	}
+	m := e.d.metrics(t)
+	for name, want := range map[string]float64{
+		"cidproxy_journal_records_total": 5, "cidproxy_journal_sent_total": 5,
+		"cidproxy_journal_outbox_depth": 0, "cidproxy_journal_dead_letters": 0,
+	} {
+		if got := sumMetric(m, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
 }
