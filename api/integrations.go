@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"cidproxy/config"
 	"cidproxy/crm"
 	"cidproxy/crm/service"
 )
@@ -19,6 +20,8 @@ type CRM interface {
 	DropDeadLetter(ctx context.Context, name, id string) error
 	CreateContact(ctx context.Context, integration, number, display string) (crm.Contact, string, error)
 	ManualIntegration() string
+	PutIntegration(ctx context.Context, c config.Integration) (created bool, err error)
+	DeleteIntegration(ctx context.Context, name string) error
 }
 
 // The integration routes are admin-only: extension tokens get 404.
@@ -54,6 +57,71 @@ func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, c *call)
 		return crmProblem(err, r.PathValue("name"))
 	}
 	return writeJSON(w, http.StatusOK, st)
+}
+
+// createIntegration adds an integration managed through the API (409 when
+// the name exists).
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	var ic config.Integration
+	if err := decodeJSON(r, &ic); err != nil {
+		return err
+	}
+	if _, err := cm.IntegrationStatus(r.Context(), ic.Name); err == nil {
+		return problemf(http.StatusConflict, "conflict", "integration %q exists: PUT /api/v1/integrations/%s replaces it", ic.Name, ic.Name)
+	}
+	return s.storeIntegration(w, r, cm, ic)
+}
+
+// putIntegration creates or replaces an integration managed through the
+// API; secret fields left out keep their stored values.
+func (s *Server) putIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	var ic config.Integration
+	if err := decodeJSON(r, &ic); err != nil {
+		return err
+	}
+	if ic.Name == "" {
+		ic.Name = r.PathValue("name")
+	}
+	if ic.Name != r.PathValue("name") {
+		return invalid("name", "the body names %q, the path %q", ic.Name, r.PathValue("name"))
+	}
+	return s.storeIntegration(w, r, cm, ic)
+}
+
+func (s *Server) storeIntegration(w http.ResponseWriter, r *http.Request, cm CRM, ic config.Integration) error {
+	created, err := cm.PutIntegration(r.Context(), ic)
+	if err != nil {
+		return crmProblem(err, ic.Name)
+	}
+	st, err := cm.IntegrationStatus(r.Context(), ic.Name)
+	if err != nil {
+		return err
+	}
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	return writeJSON(w, code, st)
+}
+
+func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	if err := cm.DeleteIntegration(r.Context(), r.PathValue("name")); err != nil {
+		return crmProblem(err, r.PathValue("name"))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // deadLetter is one journal record that kept failing, as the API shows it.
@@ -178,8 +246,10 @@ func crmProblem(err error, id string) error {
 	switch {
 	case errors.Is(err, service.ErrNoIntegration), errors.Is(err, crm.ErrNotFound):
 		return notFound("integration or record", id)
-	case errors.Is(err, service.ErrContactCreation):
+	case errors.Is(err, service.ErrContactCreation), errors.Is(err, service.ErrConfigured):
 		return problemf(http.StatusConflict, "conflict", "%v", err)
+	case errors.Is(err, service.ErrInvalid):
+		return invalid("", "%v", err)
 	}
 	var se *crm.StatusError
 	if errors.As(err, &se) {

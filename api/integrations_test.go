@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"cidproxy/config"
 	"cidproxy/crm"
 	"cidproxy/crm/service"
 	"cidproxy/sip/event"
@@ -17,6 +19,7 @@ type fakeCRM struct {
 	dead    map[string]service.Entry // id -> entry
 	retried []string
 	created []string // integration/number/display
+	put     []config.Integration
 }
 
 func (f *fakeCRM) Statuses(ctx context.Context) []service.Status {
@@ -69,6 +72,44 @@ func (f *fakeCRM) CreateContact(_ context.Context, integration, number, display 
 }
 
 func (f *fakeCRM) ManualIntegration() string { return "zoho" }
+
+func (f *fakeCRM) PutIntegration(_ context.Context, c config.Integration) (bool, error) {
+	if c.Name == "zoho" {
+		return false, fmt.Errorf("%w: zoho", service.ErrConfigured)
+	}
+	f.put = append(f.put, c)
+	return true, nil
+}
+
+func (f *fakeCRM) DeleteIntegration(_ context.Context, name string) error {
+	if name == "zoho" {
+		return fmt.Errorf("%w: zoho", service.ErrConfigured)
+	}
+	return fmt.Errorf("%w: %q", service.ErrNoIntegration, name)
+}
+
+func TestIntegrationWritesAreAdminOnlyAndTyped(t *testing.T) {
+	f := &fakeCRM{}
+	e := newStreamEnv(t, func(o *Options) { o.CRM = f })
+	body := map[string]any{"name": "desk", "template": "builtin:freshdesk", "fields": map[string]string{"domain": "acme", "api_key": "k"},
+		"lookup": map[string]any{"budget": "250ms"}}
+	e.expect(req{method: "POST", path: "/api/v1/integrations", token: e.tok["1001"], body: body}, 404)
+	e.expect(req{method: "POST", path: "/api/v1/integrations", token: e.admin, body: map[string]any{"name": "x", "lookup": map[string]any{"budget": 300}}}, 400)
+	e.expect(req{method: "POST", path: "/api/v1/integrations", token: e.admin, body: map[string]any{"name": "x", "bogus": 1}}, 400)
+	e.expect(req{method: "PUT", path: "/api/v1/integrations/other", token: e.admin, body: body}, 422)
+	e.expect(req{method: "PUT", path: "/api/v1/integrations/zoho", token: e.admin, body: map[string]any{"name": "zoho", "template": "builtin:zoho"}}, 409)
+	e.expect(req{method: "DELETE", path: "/api/v1/integrations/zoho", token: e.admin}, 409)
+	e.expect(req{method: "DELETE", path: "/api/v1/integrations/gone", token: e.admin}, 404)
+	if len(f.put) != 0 {
+		t.Fatalf("a refused request reached the service: %+v", f.put)
+	}
+	// POST of "desk": the fake reports zoho only, so the status read after
+	// the write fails with not found; the write itself went through typed.
+	e.do(req{method: "POST", path: "/api/v1/integrations", token: e.admin, body: body})
+	if len(f.put) != 1 || f.put[0].Lookup.Budget.D() != 250*time.Millisecond || f.put[0].Fields["api_key"] != "k" {
+		t.Fatalf("put %+v", f.put)
+	}
+}
 
 func TestIntegrationRoutesAreAdminOnlyAndShowNoSecrets(t *testing.T) {
 	f := &fakeCRM{dead: map[string]service.Entry{

@@ -104,7 +104,10 @@ var routes = []route{
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
 
 	{mGet, "/api/v1/integrations", authBearer, (*Server).listIntegrations},
+	{mPost, "/api/v1/integrations", authBearer, (*Server).createIntegration},
 	{mGet, "/api/v1/integrations/{name}", authBearer, (*Server).getIntegration},
+	{mPut, "/api/v1/integrations/{name}", authBearer, (*Server).putIntegration},
+	{mDelete, "/api/v1/integrations/{name}", authBearer, (*Server).deleteIntegration},
 	{mGet, "/api/v1/integrations/{name}/dead-letters", authBearer, (*Server).listDeadLetters},
 	{mPost, "/api/v1/integrations/{name}/dead-letters/{id}/retry", authBearer, (*Server).retryDeadLetter},
 	{mDelete, "/api/v1/integrations/{name}/dead-letters/{id}", authBearer, (*Server).dropDeadLetter},

@@ -10,75 +10,75 @@ import (
 // (crm.integrations[]).
 type Integration struct {
 	// Name is the key; synced contacts get source crm:NAME.
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:"name"`
 	// Template is builtin:NAME (zoho, hubspot, hubspot-oauth, freshdesk) or
 	// the path of a template XML file.
-	Template string `yaml:"template"`
+	Template string `yaml:"template" json:"template"`
 	// Fields are the template's CustomFieldList and auth values. A value
 	// ${env:NAME} is read from the environment, ${file:PATH} from a file.
-	Fields map[string]string `yaml:"fields"`
+	Fields map[string]string `yaml:"fields" json:"fields,omitempty"`
 
-	Lookup        IntegrationLookup `yaml:"lookup"`
-	Sync          IntegrationSync   `yaml:"sync"`
-	Users         IntegrationUsers  `yaml:"users"`
-	CreateContact CreateContact     `yaml:"create_contact"`
-	Journal       Journal           `yaml:"journal"`
-	Popup         Popup             `yaml:"popup"`
+	Lookup        IntegrationLookup `yaml:"lookup" json:"lookup,omitempty"`
+	Sync          IntegrationSync   `yaml:"sync" json:"sync,omitempty"`
+	Users         IntegrationUsers  `yaml:"users" json:"users,omitempty"`
+	CreateContact CreateContact     `yaml:"create_contact" json:"create_contact,omitempty"`
+	Journal       Journal           `yaml:"journal" json:"journal,omitempty"`
+	Popup         Popup             `yaml:"popup" json:"popup,omitempty"`
 }
 
 // IntegrationLookup configures caller lookup in the INVITE path.
 type IntegrationLookup struct {
 	// Budget is how long an INVITE may wait for this CRM; 0 never waits
 	// (the lookup runs in the background and names the next call).
-	Budget Duration `yaml:"budget"`
+	Budget Duration `yaml:"budget" json:"budget,omitempty"`
 	// AlwaysQuery asks the CRM even when a local source knows the number.
-	AlwaysQuery bool     `yaml:"always_query"`
-	HitTTL      Duration `yaml:"hit_ttl"`
-	MissTTL     Duration `yaml:"miss_ttl"`
+	AlwaysQuery bool     `yaml:"always_query" json:"always_query,omitempty"`
+	HitTTL      Duration `yaml:"hit_ttl" json:"hit_ttl,omitempty"`
+	MissTTL     Duration `yaml:"miss_ttl" json:"miss_ttl,omitempty"`
 }
 
 // IntegrationSync says which contact types are searched and where matches land.
 type IntegrationSync struct {
 	// ContactTypes are request names of the SyncContactAuto scenario;
 	// empty: all of them.
-	ContactTypes []string `yaml:"contact_types"`
+	ContactTypes []string `yaml:"contact_types" json:"contact_types,omitempty"`
 	// Phonebook receives CRM matches as read-only contacts; created when
 	// missing. Empty: "<name> CRM".
-	Phonebook string `yaml:"phonebook"`
+	Phonebook string `yaml:"phonebook" json:"phonebook,omitempty"`
 }
 
 // IntegrationUsers links CRM users to extensions.
 type IntegrationUsers struct {
-	AutoByEmail bool `yaml:"auto_by_email"`
+	AutoByEmail bool `yaml:"auto_by_email" json:"auto_by_email,omitempty"`
 	// Map links extension -> CRM user id; explicit links win.
-	Map map[string]string `yaml:"map"`
+	Map map[string]string `yaml:"map" json:"map,omitempty"`
 }
 
 // CreateContact configures contact creation for unknown callers.
 type CreateContact struct {
-	Mode  string   `yaml:"mode"`  // off, auto, manual
-	Calls []string `yaml:"calls"` // inbound, outbound (auto mode)
-	Type  string   `yaml:"type"`  // contact type (request name)
+	Mode  string   `yaml:"mode" json:"mode,omitempty"`  // off, auto, manual
+	Calls []string `yaml:"calls" json:"calls,omitempty"` // inbound, outbound (auto mode)
+	Type  string   `yaml:"type" json:"type,omitempty"`  // contact type (request name)
 }
 
 // Journal configures call logging into the CRM.
 type Journal struct {
-	Enabled     bool     `yaml:"enabled"`
-	Calls       []string `yaml:"calls"` // inbound, outbound, missed
-	Subject     string   `yaml:"subject"`
-	Description string   `yaml:"description"`
+	Enabled     bool     `yaml:"enabled" json:"enabled,omitempty"`
+	Calls       []string `yaml:"calls" json:"calls,omitempty"` // inbound, outbound, missed
+	Subject     string   `yaml:"subject" json:"subject,omitempty"`
+	Description string   `yaml:"description" json:"description,omitempty"`
 }
 
 // Popup configures the browser popup of an integration or an extension.
 type Popup struct {
 	// Trigger: ringing, answered, ended, manual or off. Empty inherits
 	// (an extension from its integration; an integration means off).
-	Trigger string `yaml:"trigger"`
+	Trigger string `yaml:"trigger" json:"trigger,omitempty"`
 	// Unknown: new_contact (open the CRM's new-contact page) or none.
-	Unknown string `yaml:"unknown"`
+	Unknown string `yaml:"unknown" json:"unknown,omitempty"`
 	// NewContactURL is the CRM's new-contact page that unknown: new_contact
 	// opens (integrations only), e.g. https://crm.zoho.eu/crm/org1/tab/Contacts/create.
-	NewContactURL string `yaml:"new_contact_url"`
+	NewContactURL string `yaml:"new_contact_url" json:"new_contact_url,omitempty"`
 }
 
 var reIntegrationName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)

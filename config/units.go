@@ -34,6 +34,23 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML implements yaml.Marshaler.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
+// MarshalJSON writes the duration as in YAML ("300ms").
+func (d Duration) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(time.Duration(d).String())), nil }
+
+// UnmarshalJSON reads "300ms" (a number is refused: its unit is unclear).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration string such as \"250ms\" or \"2s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration (use a unit: 250ms, 2s, 5m)", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
 // Size is a byte count written as "64MiB", "512KiB", "1GB" or plain bytes.
 type Size int64
 

@@ -92,3 +92,8 @@ func CallRecordFromEvent(ev event.Event, ext Extension, contact *Contact) (CallR
 	}
 	return rec, nil
 }
+
+// IsSecretField reports whether a custom field of that name holds a secret
+// (client_secret, api_key, tokens, passwords): it is masked in output and
+// never shown by the API. Fields of Editor="password" are secret too.
+func IsSecretField(name string) bool { return isSecretName(name) || name == "refresh_token" }

@@ -11,15 +11,14 @@ import (
 	"cidproxy/lookup"
 )
 
-// startCRM builds the configured CRM integrations, records finished calls
-// into their journal outbox (synchronously, from the bus) and returns the
-// caller-ID source for the proxy: local sources first, then the CRMs.
+// startCRM builds the CRM integrations (the file's and those managed
+// through the API), records finished calls into their journal outbox
+// (synchronously, from the bus) and returns the caller-ID source for the
+// proxy: local sources first, then the CRMs. Without integrations the
+// source answers inline from memory (Remote is false).
 func (m *Main) startCRM(ctx context.Context) (lookup.Source, error) {
 	local := lookup.Source(m.DB.Resolver())
 	cfg := m.Config
-	if len(cfg.CRM.Integrations) == 0 {
-		return lookup.Chain{local}, nil
-	}
 	sealer, err := loadSealer(cfg.CRM.KeyFile, cfg.Store.Dir)
 	if err != nil {
 		return nil, err

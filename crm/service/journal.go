@@ -56,13 +56,16 @@ func (s *Service) Record(ev event.Event) {
 		s.queueRingWork(ev)
 		return
 	}
+	if len(s.members().list) == 0 {
+		return
+	}
 	s.legs.add(ev)
 	kind, ok := callKind(ev)
 	if !ok {
 		return
 	}
 	added := false
-	for _, in := range s.ints {
+	for _, in := range s.members().list {
 		j := in.cfg.Journal
 		if !j.Enabled || (len(j.Calls) > 0 && !slices.Contains(j.Calls, kind)) {
 			continue
@@ -129,7 +132,7 @@ func (s *Service) flush(ctx context.Context) int {
 	sent := 0
 	sems := map[string]chan struct{}{}
 	for _, e := range due {
-		in := s.byName[e.Integration]
+		in := s.members().byName[e.Integration]
 		if in == nil {
 			e.LastError = "integration is not configured"
 			_ = s.outbox.Dead(ctx, e)

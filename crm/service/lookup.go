@@ -48,7 +48,7 @@ func (s *Service) Resolver(local lookup.Source) *Resolver {
 func (r *Resolver) Name() string { return "chain" }
 
 // Remote implements lookup.Remote: true when an integration is configured.
-func (r *Resolver) Remote() bool { return len(r.s.ints) > 0 }
+func (r *Resolver) Remote() bool { return len(r.s.members().list) > 0 }
 
 // LookupLocal answers from local sources only (withheld callers).
 func (r *Resolver) LookupLocal(ctx context.Context, q lookup.Query) (lookup.Result, error) {
@@ -61,15 +61,16 @@ func (r *Resolver) LookupLocal(ctx context.Context, q lookup.Query) (lookup.Resu
 
 // Lookup implements lookup.Source.
 func (r *Resolver) Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error) {
+	mem := r.s.members()
 	res, err := r.Local.Lookup(ctx, q)
 	local := err == nil
 	if local {
 		r.s.annotate(&res, q.Number)
-		if !r.s.alwaysQuery {
+		if !mem.alwaysQuery {
 			return res, nil
 		}
 	}
-	for _, in := range r.s.ints {
+	for _, in := range mem.list {
 		if local && !in.cfg.Lookup.AlwaysQuery {
 			continue
 		}
@@ -98,7 +99,7 @@ func (s *Service) annotate(res *lookup.Result, number string) {
 		return
 	}
 	res.Integration, res.URL = ref.Integration, ref.URL
-	in := s.byName[ref.Integration]
+	in := s.members().byName[ref.Integration]
 	if in == nil || number == "" {
 		return
 	}

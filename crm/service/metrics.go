@@ -87,7 +87,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		synced[r.Integration]++
 	}
 	c.s.refs.mu.RUnlock()
-	for _, in := range c.s.ints {
+	for _, in := range c.s.members().list {
 		ch <- prometheus.MustNewConstMetric(descMisses, prometheus.GaugeValue, float64(in.misses.len()), in.name, "miss")
 		ch <- prometheus.MustNewConstMetric(descMisses, prometheus.GaugeValue, float64(synced[in.name]), in.name, "synced")
 		if t := in.it.Token(); !t.Expiry.IsZero() {

@@ -22,7 +22,7 @@ type ringTask struct{ ev event.Event }
 // queueRingWork hands a ringing or answered event to the ring worker when
 // some integration creates tickets or contacts.
 func (s *Service) queueRingWork(ev event.Event) {
-	if !s.ringWork || (ev.Kind != event.Ringing && ev.Kind != event.Answered) {
+	if !s.members().ringWork || (ev.Kind != event.Ringing && ev.Kind != event.Answered) {
 		return
 	}
 	select {
@@ -39,7 +39,7 @@ func (s *Service) runRing(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case t := <-s.ringQ:
-			for _, in := range s.ints {
+			for _, in := range s.members().list {
 				in.ringing(ctx, t.ev)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,20 +61,46 @@ type Service struct {
 	opts   Options
 	log    *slog.Logger
 	m      *metrics
-	ints   []*Integration
-	byName map[string]*Integration
+	crmM   *crm.Metrics
+	cur    atomic.Pointer[members]
 	refs   *refIndex
 	legs   *legIndex
 	outbox Outbox
 	wake   chan struct{}
 	local  lookup.Source // the local sources (set by Resolver)
 	ringQ  chan ringTask
-	// ringWork is set when some integration creates tickets or contacts.
-	ringWork bool
+
+	applyMu  sync.Mutex      // serialises Apply, Configure, Put/DeleteIntegration
+	fromFile map[string]bool // integrations of the configuration file
+
+	runMu  sync.Mutex
+	runCtx context.Context // set by Run: integrations added later start under it
+	runWG  sync.WaitGroup
+}
+
+// members is one immutable set of running integrations; Apply swaps it.
+type members struct {
+	list   []*Integration
+	byName map[string]*Integration
 	// alwaysQuery is set when some integration asks the CRM even for
 	// callers a local source knows.
 	alwaysQuery bool
+	// ringWork is set when some integration creates tickets or contacts.
+	ringWork bool
 }
+
+func newMembers(list []*Integration) *members {
+	m := &members{list: list, byName: make(map[string]*Integration, len(list))}
+	for _, in := range list {
+		m.byName[in.name] = in
+		m.alwaysQuery = m.alwaysQuery || in.cfg.Lookup.AlwaysQuery
+		m.ringWork = m.ringWork || in.cfg.CreateContact.Mode == "auto" || in.it.Template().Feature(template.FeatureCreateNewTicket)
+	}
+	return m
+}
+
+// members returns the running integrations.
+func (s *Service) members() *members { return s.cur.Load() }
 
 // Integration is one running integration.
 type Integration struct {
@@ -86,6 +113,8 @@ type Integration struct {
 	flight flightGroup
 	pbMu   sync.Mutex
 	pbID   string
+
+	stop context.CancelFunc // ends run (Apply replaced or removed it)
 
 	usersMu     sync.RWMutex
 	users       map[string]string // extension -> CRM user id
@@ -115,7 +144,7 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 		opts.Timeout = 10 * time.Second
 	}
 	s := &Service{
-		opts: opts, log: opts.Logger.With("component", "crm"), byName: map[string]*Integration{},
+		opts: opts, log: opts.Logger.With("component", "crm"),
 		legs: newLegIndex(), wake: make(chan struct{}, 1), ringQ: make(chan ringTask, ringQueue),
 	}
 	s.outbox = opts.Outbox
@@ -127,18 +156,12 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 		return nil, err
 	}
 	s.refs = refs
-	crmMetrics := crm.NewMetrics(opts.Registerer)
-	for _, c := range cfgs {
-		in, err := s.build(ctx, c, crmMetrics)
-		if err != nil {
-			return nil, fmt.Errorf("crm.integrations %s: %w", c.Name, err)
-		}
-		s.ints = append(s.ints, in)
-		s.byName[c.Name] = in
-		s.alwaysQuery = s.alwaysQuery || c.Lookup.AlwaysQuery
-		s.ringWork = s.ringWork || c.CreateContact.Mode == "auto" || in.it.Template().Feature(template.FeatureCreateNewTicket)
-	}
+	s.crmM = crm.NewMetrics(opts.Registerer)
+	s.cur.Store(newMembers(nil))
 	s.m = newMetrics(opts.Registerer, s)
+	if err := s.Configure(ctx, cfgs); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -162,7 +185,7 @@ func LoadTemplate(ref string, loc *time.Location) (*template.Template, error) {
 	return t, nil
 }
 
-func (s *Service) build(ctx context.Context, c config.Integration, m *crm.Metrics) (*Integration, error) {
+func (s *Service) build(ctx context.Context, c config.Integration) (*Integration, error) {
 	t, err := LoadTemplate(c.Template, s.opts.Location)
 	if err != nil {
 		return nil, err
@@ -173,7 +196,7 @@ func (s *Service) build(ctx context.Context, c config.Integration, m *crm.Metric
 	}
 	it, err := crm.New(ctx, crm.Config{
 		ID: c.Name, Template: t, Fields: fields, KV: s.opts.KV, Sealer: s.opts.Sealer,
-		HTTP: s.opts.HTTP, Metrics: m, Logger: s.opts.Logger, Location: s.opts.Location,
+		HTTP: s.opts.HTTP, Metrics: s.crmM, Logger: s.opts.Logger, Location: s.opts.Location,
 		Timeout: s.opts.Timeout, Now: s.opts.Now, BreakerCooldown: s.opts.BreakerCooldown,
 		Settings: crm.Settings{
 			SyncTypes: c.Sync.ContactTypes, CreateType: c.CreateContact.Type,
@@ -208,10 +231,10 @@ func seedToken(ctx context.Context, it *crm.Integration, fields map[string]strin
 }
 
 // Integrations returns the running integrations in configuration order.
-func (s *Service) Integrations() []*Integration { return s.ints }
+func (s *Service) Integrations() []*Integration { return s.members().list }
 
 // Get returns the integration called name, or nil.
-func (s *Service) Get(name string) *Integration { return s.byName[name] }
+func (s *Service) Get(name string) *Integration { return s.members().byName[name] }
 
 // Outbox returns the journal's outbox.
 func (s *Service) Outbox() Outbox { return s.outbox }
@@ -232,16 +255,30 @@ func (in *Integration) fail(err error) {
 }
 
 // Run starts every integration (GetGlobalInfo, users), then runs the
-// journal worker and periodic refreshes until ctx is done.
+// journal worker and periodic refreshes until ctx is done. Integrations
+// added by Apply later start under the same ctx.
 func (s *Service) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, in := range s.ints {
-		wg.Go(func() { in.run(ctx) })
+	s.runMu.Lock()
+	s.runCtx = ctx
+	for _, in := range s.members().list {
+		s.startLocked(in)
 	}
-	wg.Go(func() { s.runJournal(ctx) })
-	wg.Go(func() { s.runRing(ctx) })
-	wg.Wait()
+	s.runMu.Unlock()
+	s.runWG.Go(func() { s.runJournal(ctx) })
+	s.runWG.Go(func() { s.runRing(ctx) })
+	<-ctx.Done()
+	s.runWG.Wait()
 	return ctx.Err()
+}
+
+// startLocked runs in's background work (s.runMu held, Run started).
+func (s *Service) startLocked(in *Integration) {
+	if s.runCtx == nil || in.stop != nil {
+		return
+	}
+	ctx, stop := context.WithCancel(s.runCtx)
+	in.stop = stop
+	s.runWG.Go(func() { in.run(ctx) })
 }
 
 // run starts one integration, retrying GetGlobalInfo with backoff, and

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"cidproxy/config"
 	"cidproxy/crm"
 	"cidproxy/crm/internal/httpclient"
 )
@@ -38,6 +39,10 @@ type Status struct {
 	Journal       bool              `json:"journal"`
 	CreateContact string            `json:"create_contact"`
 	LookupBudget  string            `json:"lookup_budget"`
+	// Config is the integration's configuration without secret values;
+	// Origin says where it is managed: "file" or "api".
+	Config config.Integration `json:"config"`
+	Origin string             `json:"origin"`
 }
 
 // Status reports the state of the integration.
@@ -46,7 +51,12 @@ func (in *Integration) Status(ctx context.Context) Status {
 		Name: in.name, Template: in.cfg.Template, LinkedUsers: in.Links(), Phonebook: in.phonebookName(),
 		CachedMisses: in.misses.len(), Journal: in.cfg.Journal.Enabled,
 		CreateContact: modeOrOff(in.cfg.CreateContact.Mode), LookupBudget: in.cfg.Lookup.Budget.D().String(),
-		TokenExpiry: in.it.Token().Expiry,
+		TokenExpiry: in.it.Token().Expiry, Origin: "api",
+	}
+	var fromFile bool
+	st.Config, fromFile = in.PublicConfig()
+	if fromFile {
+		st.Origin = "file"
 	}
 	in.statusMu.Lock()
 	st.LastError, st.LastErrorAt = in.lastErr, in.lastErrAt
@@ -87,7 +97,7 @@ func modeOrOff(m string) string {
 var ErrNoIntegration = errors.New("no such integration")
 
 func (s *Service) integration(name string) (*Integration, error) {
-	in := s.byName[name]
+	in := s.members().byName[name]
 	if in == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoIntegration, name)
 	}
@@ -129,7 +139,7 @@ func (s *Service) DropDeadLetter(ctx context.Context, name, id string) error {
 // NewContactURL returns the CRM's new-contact page of integration name
 // (popup.new_contact_url); false when none is configured.
 func (s *Service) NewContactURL(name string) (string, bool) {
-	in := s.byName[name]
+	in := s.members().byName[name]
 	if in == nil || in.cfg.Popup.NewContactURL == "" {
 		return "", false
 	}
@@ -201,8 +211,8 @@ func digitsOnly(s string) string {
 
 // Statuses reports every integration, in configuration order.
 func (s *Service) Statuses(ctx context.Context) []Status {
-	out := make([]Status, 0, len(s.ints))
-	for _, in := range s.ints {
+	out := make([]Status, 0, len(s.members().list))
+	for _, in := range s.members().list {
 		out = append(out, in.Status(ctx))
 	}
 	return out
@@ -221,7 +231,7 @@ func (s *Service) IntegrationStatus(ctx context.Context, name string) (Status, e
 // is manual or auto ("" when none): the default target of a contact
 // creation asked for a call.
 func (s *Service) ManualIntegration() string {
-	for _, in := range s.ints {
+	for _, in := range s.members().list {
 		if m := in.cfg.CreateContact.Mode; m == "manual" || m == "auto" {
 			return in.name
 		}
