@@ -56,9 +56,9 @@ type IntegrationUsers struct {
 
 // CreateContact configures contact creation for unknown callers.
 type CreateContact struct {
-	Mode  string   `yaml:"mode" json:"mode,omitempty"`  // off, auto, manual
+	Mode  string   `yaml:"mode" json:"mode,omitempty"`   // off, auto, manual
 	Calls []string `yaml:"calls" json:"calls,omitempty"` // inbound, outbound (auto mode)
-	Type  string   `yaml:"type" json:"type,omitempty"`  // contact type (request name)
+	Type  string   `yaml:"type" json:"type,omitempty"`   // contact type (request name)
 }
 
 // Journal configures call logging into the CRM.
