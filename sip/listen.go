@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -19,8 +20,12 @@ type localAddrs struct {
 	// me holds every "host:port" (lower case) that reaches this proxy.
 	me map[string]struct{}
 	// out holds, per transport (UDP, TCP, TLS), the address written into
-	// Via and Record-Route and the socket outgoing requests use.
+	// Via and Record-Route and the socket outgoing requests use: the first
+	// listener of that transport.
 	out map[string]advert
+	// all holds every listener per transport, in configuration order, so
+	// an IPv6 peer gets an IPv6 listener (advertFor).
+	all map[string][]advert
 }
 
 // advert is the proxy's own address for one transport.
@@ -29,6 +34,7 @@ type advert struct {
 	port  int
 	laddr sip.Addr // UDP only: the listener, so requests leave from it
 	rr    *sip.RecordRouteHeader
+	v6    bool // an IPv6 listener
 }
 
 // listener is one open socket and the sipgo loop serving it.
@@ -39,7 +45,7 @@ type listener struct {
 
 // openListeners opens every configured socket and records the actual addresses.
 func (p *Proxy) openListeners() ([]listener, error) {
-	p.local = localAddrs{me: map[string]struct{}{}, out: map[string]advert{}}
+	p.local = localAddrs{me: map[string]struct{}{}, out: map[string]advert{}, all: map[string][]advert{}}
 	var ls []listener
 	fail := func(err error) ([]listener, error) {
 		for _, l := range ls {
@@ -113,10 +119,7 @@ func (p *Proxy) remember(transport string, a net.Addr) {
 		p.local.me[strings.ToLower(net.JoinHostPort(h, portStr))] = struct{}{}
 	}
 	tr := strings.ToUpper(transport)
-	if _, ok := p.local.out[tr]; ok {
-		return
-	}
-	adv := advert{host: host, port: port}
+	adv := advert{host: host, port: port, v6: isIPv6(host)}
 	if p.cfg.Hostname != "" {
 		adv.host = p.cfg.Hostname
 	} else if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
@@ -126,11 +129,46 @@ func (p *Proxy) remember(transport string, a net.Addr) {
 	if tr == "UDP" {
 		adv.laddr = sip.Addr{IP: net.ParseIP(host), Port: port, Hostname: host}
 	}
+	rrHost := adv.host
+	if isIPv6(rrHost) {
+		rrHost = "[" + strings.Trim(rrHost, "[]") + "]" // a URI host (RFC 3261 25.1)
+	}
 	adv.rr = &sip.RecordRouteHeader{Address: sip.Uri{
-		Scheme: "sip", Host: adv.host, Port: port,
+		Scheme: "sip", Host: rrHost, Port: port,
 		UriParams: sip.HeaderParams{{K: "transport", V: strings.ToLower(transport)}, {K: "lr", V: ""}},
 	}}
-	p.local.out[tr] = adv
+	p.local.all[tr] = append(p.local.all[tr], adv)
+	if _, ok := p.local.out[tr]; !ok {
+		p.local.out[tr] = adv
+	}
+}
+
+// isIPv6 reports whether host (brackets allowed) is an IPv6 literal.
+func isIPv6(host string) bool {
+	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && a.Is6() && !a.Is4In6()
+}
+
+// advertFor picks our address for transport toward (or from) peer, a
+// "host:port": the first listener of the peer's IP family, else the first
+// listener of the transport. Via and Record-Route then name an address the
+// peer can reach, the one a request arrived on (issue 12 defect 3).
+func (p *Proxy) advertFor(transport, peer string) (advert, bool) {
+	all := p.local.all[transport]
+	if len(all) > 1 {
+		host, _, err := net.SplitHostPort(peer)
+		if err != nil {
+			host = peer
+		}
+		v6 := isIPv6(host)
+		for _, a := range all {
+			if a.v6 == v6 {
+				return a, true
+			}
+		}
+	}
+	adv, ok := p.local.out[transport]
+	return adv, ok
 }
 
 // outboundIP guesses the address peers can reach us on when listening on a

@@ -324,14 +324,14 @@ func (p *Proxy) prepare(fwd, in *sip.Request, dest, transport string, recordRout
 	}
 	fwd.SetDestination(dest)
 	fwd.SetTransport(transport)
-	adv := p.local.out[transport]
+	adv, _ := p.advertFor(transport, dest)
 	fwd.Laddr = adv.laddr
 	if v := fwd.Via(); v != nil {
 		markReceived(v, in.Source())
 	}
 	if recordRoute {
-		inT := strings.ToUpper(in.Transport())
-		if inAdv, ok := p.local.out[inT]; ok && inT != transport {
+		inAdv, ok := p.advertFor(strings.ToUpper(in.Transport()), in.Source())
+		if ok && inAdv.rr != adv.rr { // another transport or IP family: one entry per side
 			fwd.PrependHeader(inAdv.rr)
 		}
 		fwd.PrependHeader(adv.rr)
@@ -354,7 +354,7 @@ func markReceived(v *sip.ViaHeader, source string) {
 		v.Params.Add("received", host)
 		return
 	}
-	if v.Host != host {
+	if strings.Trim(v.Host, "[]") != host {
 		v.Params.Add("received", host)
 	}
 }

@@ -3,6 +3,7 @@ package sip
 import (
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,8 @@ func (req *Request) Source() string {
 // sourceVia returns addr based on Via Header.
 func (req *Request) sourceVia() string {
 	host, port := req.sourceViaHostPort()
-	return fmt.Sprintf("%s:%d", uriNetIP(host), port)
+	// JoinHostPort brackets an IPv6 literal ("[::1]:5060", not "::1:5060").
+	return net.JoinHostPort(uriNetIP(host), strconv.Itoa(port))
 }
 
 func (req *Request) sourceViaHostPort() (string, int) {

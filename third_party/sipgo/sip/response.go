@@ -189,7 +189,9 @@ func (res *Response) Destination() string {
 		}
 	}
 
-	return fmt.Sprintf("%v:%v", host, port)
+	// received carries an IPv6 address without brackets (RFC 3261 25.1);
+	// JoinHostPort adds them, so "[::1]:5060" and not "::1:5060".
+	return net.JoinHostPort(uriNetIP(host), strconv.Itoa(port))
 }
 
 // RFC 3261 - 8.2.6
