@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -258,4 +260,31 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 func (e *crmEnv) crmMetric(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
 	return sumMetric(e.d.metrics(t), name, labels...)
+}
+
+// adminGET sends GET path to the admin API with the admin token the
+// daemon writes for the CLI (store dir/admin.token) and decodes the JSON.
+func (e *crmEnv) adminGET(t *testing.T, path string, out any) {
+	t.Helper()
+	tok, err := os.ReadFile(filepath.Join(filepath.Dir(e.d.cfgPath), "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, e.d.admin+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, b)
+	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -253,5 +254,113 @@ func TestCRMJournalAnsweredAndMissed(t *testing.T) {
 		if got := sumMetric(m, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// integrationStatus is the part of GET /api/v1/integrations/{name} the
+// tests read.
+type integrationStatus struct {
+	State       string `json:"state"`
+	Outbox      int    `json:"outbox_depth"`
+	DeadLetters int    `json:"dead_letters"`
+}
+
+// TestCRMJournalCrashRecoveryAndDeadLetters: a record the CRM refuses ends
+// in the dead letters (metric and API). Then, with the CRM's Calls
+// endpoint failing (503), calls are placed and the daemon is killed with
+// SIGKILL while their records wait; restarted on the same store with the
+// CRM recovered, it delivers exactly one record per call: none lost, none
+// duplicated, and the dead letter is still there.
+func TestCRMJournalCrashRecoveryAndDeadLetters(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true,
+		errorsLike: []string{"journal record moved to dead letters"}})
+
+	refused := plainCaller("+49305550400")
+	e.z.CallsStatus.Store(http.StatusBadRequest)
+	e.placeCalls(t, "answer", unnamedAny, uacOpts{}, refused)
+	waitFor(t, 15*time.Second, "the refused record never reached the dead letters", func() bool {
+		return e.crmMetric(t, "cidproxy_journal_dead_letters") == 1
+	})
+	checkDeadLetter := func(t *testing.T) {
+		t.Helper()
+		var st integrationStatus
+		e.adminGET(t, "/api/v1/integrations/zoho", &st)
+		if st.DeadLetters != 1 {
+			t.Errorf("integration status %+v: want 1 dead letter", st)
+		}
+		var dl struct {
+			Items []struct {
+				CallID    string `json:"call_id"`
+				Attempts  int    `json:"attempts"`
+				LastError string `json:"last_error"`
+			} `json:"items"`
+		}
+		e.adminGET(t, "/api/v1/integrations/zoho/dead-letters", &dl)
+		if len(dl.Items) != 1 || dl.Items[0].CallID == "" || !strings.Contains(dl.Items[0].LastError, "400") {
+			t.Errorf("dead letters %+v: want the refused call with its 400", dl.Items)
+		}
+	}
+	checkDeadLetter(t)
+
+	e.z.CallsStatus.Store(http.StatusServiceUnavailable)
+	posts := e.z.CallPosts()
+	answered := []caller{plainCaller("+49305550501"), plainCaller("+49305550502"), plainCaller("+49305550503"), plainCaller("+49305550504")}
+	missed := plainCaller("+49305550505")
+	e.placeCalls(t, "answer", unnamedAny, uacOpts{rate: 20}, answered...)
+	e.placeCalls(t, "cancel", unnamed(missed), uacOpts{}, missed)
+	all := append(slices.Clone(answered), missed)
+	waitFor(t, 15*time.Second, "the failing CRM was never asked", func() bool {
+		return e.crmMetric(t, "cidproxy_journal_outbox_depth") == float64(len(all)) && e.z.CallPosts() > posts
+	})
+	if n := len(e.z.Created("Calls")); n != 0 {
+		t.Fatalf("%d records created while Calls failed", n)
+	}
+	e.d.crash(t)
+	e.z.CallsStatus.Store(0) // the CRM recovers while the daemon is down
+	e.d = e.d.restarted(t)
+
+	waitFor(t, 60*time.Second, "not every call reached the CRM after the restart", func() bool {
+		return len(e.z.Created("Calls")) >= len(all)
+	})
+	time.Sleep(5 * time.Second) // a duplicate would arrive now
+	recs := e.z.Created("Calls")
+	by := callsByCaller(t, recs, all...)
+	for _, c := range all {
+		if n := len(by[c.User]); n != 1 {
+			t.Errorf("%s: %d records, want exactly 1", c.User, n)
+		}
+	}
+	if len(recs) != len(all) {
+		t.Errorf("%d records for %d calls", len(recs), len(all))
+	}
+	if n := e.crmMetric(t, "cidproxy_journal_outbox_depth"); n != 0 {
+		t.Errorf("outbox depth %v after recovery", n)
+	}
+	if n := e.crmMetric(t, "cidproxy_journal_dead_letters"); n != 1 {
+		t.Errorf("dead letters %v after the restart, want 1", n)
+	}
+	checkDeadLetter(t)
+
+	// Killed while the CRM holds the request: the record is sent again
+	// after the restart (the CRM never stored it) and counted as a
+	// redelivery.
+	e.z.CallsDelay.Store(int64(time.Hour))
+	inFlight := plainCaller("+49305550601")
+	posts = e.z.CallPosts()
+	e.placeCalls(t, "answer", unnamedAny, uacOpts{}, inFlight)
+	waitFor(t, 15*time.Second, "the record was never sent", func() bool { return e.z.CallPosts() > posts })
+	e.d.crash(t)
+	e.z.CallsDelay.Store(0)
+	e.d = e.d.restarted(t)
+	waitFor(t, 60*time.Second, "the interrupted record was not sent after the restart", func() bool {
+		return len(e.z.Created("Calls")) > len(all)
+	})
+	time.Sleep(3 * time.Second)
+	by = callsByCaller(t, e.z.Created("Calls"), append(all, inFlight)...)
+	if n := len(by[inFlight.User]); n != 1 {
+		t.Errorf("interrupted call: %d records, want 1", n)
+	}
+	if n := e.crmMetric(t, "cidproxy_journal_redeliveries_total"); n != 1 {
+		t.Errorf("redeliveries %v, want 1", n)
 	}
 }
