@@ -73,6 +73,7 @@ func (r CallRecord) journalVars(loc *time.Location) template.Vars {
 		"CallDuration":        strconv.Itoa(int(total.Seconds())),
 		"Talk_Duration":       hms(talk),
 		"Talk_Duration_Sec":   strconv.Itoa(int(talk.Seconds())),
+		"Talk_Duration_MMSS":  fmt.Sprintf("%02d:%02d", int(talk.Minutes()), int(talk.Seconds())%60),
 		"Communication_Type":  r.Direction,
 		"Call_Status":         r.status(),
 		"Call_Log_Status":     r.logStatus(),

@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -72,6 +73,9 @@ func TestZohoCallJournalLeadAndRecording(t *testing.T) {
 	d := body.Data[0]
 	if d["$se_module"] != "Leads" || d["What_Id"].(map[string]any)["id"] != "77" || d["Who_Id"] != nil {
 		t.Errorf("lead link wrong: %v", d)
+	}
+	if d["Call_Type"] != "Missed" { // Zoho's call type of an unanswered inbound call (issue 10)
+		t.Errorf("Call_Type %v, want Missed", d["Call_Type"])
 	}
 	if d["Voice_Recording__s"] != "https://pbx.example.com/rec/1.wav" || d["Call_Result"] != "NO ANSWER" || d["Subject"] != "Call with Ada Lovelace" {
 		t.Errorf("body %v", d)
@@ -226,5 +230,75 @@ func TestZohoCallTypeMissed(t *testing.T) {
 		if len(got) != 1 || got[0]["Call_Type"] != tc.want {
 			t.Errorf("%s answered=%v: Calls %v, want Call_Type %s", tc.dir, tc.answered, got, tc.want)
 		}
+	}
+}
+
+// Zoho's Call_Duration is mm:ss with the minutes going past 59; Call_Type
+// is Missed only for an unanswered inbound call (issue 10).
+func TestZohoCallTypeAndLongDuration(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), nil)
+	authorize(t, it, z.Server)
+	long := answeredCall(nil)
+	long.End = long.Answer.Add(75*time.Minute + 3*time.Second)
+	outMissed := answeredCall(nil)
+	outMissed.Direction, outMissed.Answer = DirectionOutbound, time.Time{}
+	for _, tc := range []struct {
+		rec            CallRecord
+		typ, dur, disp string
+	}{
+		{long, "Inbound", "75:03", "ANSWERED"},
+		{outMissed, "Outbound", "00:00", "NO ANSWER"},
+	} {
+		z.Reset()
+		if err := it.LogCall(context.Background(), tc.rec); err != nil {
+			t.Fatal(err)
+		}
+		r := findReq(z.Requests(), "POST", "www.zohoapis.com/crm/v7/Calls")
+		var body struct {
+			Data []map[string]any `json:"data"`
+		}
+		if len(r) != 1 || json.Unmarshal(r[0].Body, &body) != nil {
+			t.Fatalf("journal requests %+v", r)
+		}
+		d := body.Data[0]
+		if d["Call_Type"] != tc.typ || d["Call_Duration"] != tc.dur || d["Call_Result"] != tc.disp {
+			t.Errorf("got type %v duration %v result %v, want %s %s %s", d["Call_Type"], d["Call_Duration"], d["Call_Result"], tc.typ, tc.dur, tc.disp)
+		}
+	}
+}
+
+// API calls go to the api_domain of the token response, not to the host
+// derived from the data centre field; the sa data centre exists (issue 10).
+func TestZohoAPIDomainAndSaudiDataCentre(t *testing.T) {
+	z, it, _ := newZoho(t, NewMemKV(), map[string]string{"client_id": zohoClientID, "client_secret": zohoClientSecret, "domain": "sa"})
+	u, _ := url.Parse(authorize(t, it, z.Server))
+	if u.Host != "accounts.zoho.sa" {
+		t.Fatalf("auth host %s", u.Host)
+	}
+	if _, err := it.SearchContact(context.Background(), "123"); err != nil {
+		t.Fatal(err)
+	}
+	if r := findReq(z.Requests(), "GET", "www.zohoapis.sa/crm/v7/Contacts/search"); len(r) != 1 {
+		t.Fatalf("no search on www.zohoapis.sa: %+v", z.Requests())
+	}
+	z.APIDomain = "https://www.zohoapis.in" // the account's data lives elsewhere
+	z.OAuth.ExpireAll()
+	z.Reset()
+	if _, err := it.SearchContact(context.Background(), "123"); err != nil {
+		t.Fatal(err)
+	}
+	if err := it.LogCall(context.Background(), answeredCall(nil)); err != nil {
+		t.Fatal(err)
+	}
+	refreshed := false // requests with the expired token still went to the old api_domain
+	for _, r := range z.Requests() {
+		if r.Host == "accounts.zoho.sa" {
+			refreshed = true
+		} else if refreshed && r.Host != "www.zohoapis.in" {
+			t.Errorf("request to %s after the refresh, want the token's api_domain www.zohoapis.in", r.URL)
+		}
+	}
+	if r := findReq(z.Requests(), "POST", "www.zohoapis.in/crm/v7/Calls"); len(r) != 1 {
+		t.Fatalf("journal not sent to api_domain: %+v", z.Requests())
 	}
 }

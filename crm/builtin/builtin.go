@@ -26,7 +26,7 @@ const (
 
 // ZohoDataCentres are the values of the Zoho template's "domain" list field
 // (accounts.zoho.<dc>, www.zohoapis.<dc>).
-var ZohoDataCentres = []string{"com", "eu", "in", "com.au", "jp", "com.cn", "ca"}
+var ZohoDataCentres = []string{"com", "eu", "in", "com.au", "jp", "com.cn", "ca", "sa"}
 
 // Keys returns the keys of the built-in templates, sorted.
 func Keys() []string {

@@ -22,6 +22,9 @@ type OAuth struct {
 	ExpiresIn time.Duration
 	// Extra is merged into every successful token response (Zoho api_domain).
 	Extra map[string]any
+	// ExtraFor, if set, adds fields that depend on the token request (Zoho's
+	// api_domain follows the data centre); it wins over Extra.
+	ExtraFor func(r *http.Request) map[string]any
 	// NoExpiresIn leaves expires_in out of token responses (Salesforce).
 	NoExpiresIn bool
 	// RequireForm lists form fields every token request must carry with
@@ -100,7 +103,7 @@ func (o *OAuth) Token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		delete(o.codes, p.Get("code"))
-		writeJSON(w, http.StatusOK, o.issue(true))
+		writeJSON(w, http.StatusOK, o.extraFor(r, o.issue(true)))
 	case "refresh_token":
 		rt := p.Get("refresh_token")
 		if !o.refresh[rt] {
@@ -111,9 +114,9 @@ func (o *OAuth) Token(w http.ResponseWriter, r *http.Request) {
 		if o.RotateRefresh {
 			delete(o.refresh, rt)
 		}
-		writeJSON(w, http.StatusOK, o.issue(o.RotateRefresh))
+		writeJSON(w, http.StatusOK, o.extraFor(r, o.issue(o.RotateRefresh)))
 	case "client_credentials":
-		writeJSON(w, http.StatusOK, o.issue(false))
+		writeJSON(w, http.StatusOK, o.extraFor(r, o.issue(false)))
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type"})
 	}
@@ -135,6 +138,15 @@ func (o *OAuth) issue(withRefresh bool) map[string]any {
 	}
 	for k, v := range o.Extra {
 		out[k] = v
+	}
+	return out
+}
+
+func (o *OAuth) extraFor(r *http.Request, out map[string]any) map[string]any {
+	if o.ExtraFor != nil {
+		for k, v := range o.ExtraFor(r) {
+			out[k] = v
+		}
 	}
 	return out
 }

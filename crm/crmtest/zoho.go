@@ -25,6 +25,11 @@ type Zoho struct {
 	created map[string][]map[string]any // module -> created records
 	users   []map[string]any
 	seq     int
+
+	// APIDomain, if set, is the api_domain of every token response (an
+	// account whose API lives elsewhere than its accounts server);
+	// otherwise api_domain follows the accounts server's data centre.
+	APIDomain string
 }
 
 // NewZoho starts a fake Zoho for one OAuth client.
@@ -35,6 +40,12 @@ func NewZoho(clientID, clientSecret string) *Zoho {
 		created: map[string][]map[string]any{},
 	}
 	z.OAuth.Extra = map[string]any{"api_domain": "https://www.zohoapis.com"}
+	z.OAuth.ExtraFor = func(r *http.Request) map[string]any { // the accounts server's data centre
+		if z.APIDomain != "" {
+			return map[string]any{"api_domain": z.APIDomain}
+		}
+		return map[string]any{"api_domain": "https://www.zohoapis." + strings.TrimPrefix(r.Host, "accounts.zoho.")}
+	}
 	z.Server = NewServer(http.HandlerFunc(z.serve))
 	return z
 }

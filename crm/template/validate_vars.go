@@ -21,13 +21,15 @@ var (
 	UserOutputs = []string{"UserUniqueId", "FirstName", "LastName", "Email"}
 
 	// CallVariables are the call-journal and ticket variables of the seed,
-	// plus Call_To, CallerDisplayName and RecordPath seen in real templates.
+	// plus Call_To, CallerDisplayName and RecordPath seen in real templates
+	// and Talk_Duration_MMSS (minutes:seconds, minutes past 59: Zoho's
+	// Call_Duration).
 	CallVariables = []string{
 		"Subject", "Description", "Time", "StartTimeUnix", "EndTimeUnix",
 		"Call_From", "Call_To", "CallerName", "CallerNumber", "CallerDisplayName",
 		"CalleeName", "CalleeNumber", "CrmId", "ExtensionFirstName", "ExtensionLastName",
 		"ExtensionEmail", "ContactSyncType", "ContactNumber", "ContactId", "TicketId",
-		"CallDuration", "Talk_Duration", "Talk_Duration_Sec", "Communication_Type",
+		"CallDuration", "Talk_Duration", "Talk_Duration_Sec", "Talk_Duration_MMSS", "Communication_Type",
 		"Call_Status", "Call_Log_Status", "CallDisposition", "EnableCallRecording", "RecordPath",
 	}
 	// SearchVariables are available to contact searches: the number (Phone),
