@@ -364,3 +364,35 @@ func TestCRMJournalCrashRecoveryAndDeadLetters(t *testing.T) {
 		t.Errorf("redeliveries %v, want 1", n)
 	}
 }
+
+// TestCRMTokenExpiryMidRun: the CRM revokes every access token between two
+// calls; the next call is still named by the CRM and both calls are
+// journaled, with exactly one token refresh and no call lost.
+func TestCRMTokenExpiryMidRun(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: 2 * time.Second, sipBudget: 3 * time.Second, journal: true})
+	addContact(e.z, "c-1", "Tina", "Token", "+49 40 5550001")
+	addContact(e.z, "c-2", "Rita", "Refresh", "+49 40 5550002")
+	tina, rita := plainCaller("+49405550001"), plainCaller("+49405550002")
+
+	e.placeCalls(t, "answer", named(`"Tina Token"`), uacOpts{}, tina)
+	waitFor(t, 15*time.Second, "the first call was not journaled", func() bool { return len(e.z.Created("Calls")) == 1 })
+	refreshes := e.z.Refreshes()
+	e.z.OAuth.ExpireAll()
+
+	r := e.placeCalls(t, "answer", named(`"Rita Refresh"`), uacOpts{}, rita)
+	r.checkSource(t, 1, "crm")
+	waitFor(t, 15*time.Second, "the call after the expiry was not journaled", func() bool { return len(e.z.Created("Calls")) == 2 })
+	time.Sleep(2 * time.Second)
+	by := callsByCaller(t, e.z.Created("Calls"), tina, rita)
+	for _, c := range []caller{tina, rita} {
+		if n := len(by[c.User]); n != 1 {
+			t.Errorf("%s: %d records, want 1", c.User, n)
+		}
+	}
+	if n := e.z.Refreshes() - refreshes; n != 1 {
+		t.Errorf("%d token refreshes after the expiry, want 1", n)
+	}
+	if n := e.crmMetric(t, "cidproxy_crm_lookups_total", `outcome="hit"`); n != 2 {
+		t.Errorf("lookups hit = %v, want 2", n)
+	}
+}
