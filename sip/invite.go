@@ -173,12 +173,20 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
 	prov := newSignal()
 	var cancelOnce sync.Once // one CANCEL per INVITE, whichever path asks first
-	cancelDown := func(wait <-chan struct{}) {
-		cancelOnce.Do(func() { go p.cancelDownstream(fwd, wait) })
+	cancelWith := func(wait <-chan struct{}, reason sip.Header) {
+		cancelOnce.Do(func() { go p.cancelDownstream(fwd, wait, reason) })
 	}
-	cancelled := func(*sip.Request) {
-		p.calls.emit(c, kindCancelled, 487, "cancel")
-		cancelDown(prov.c)
+	cancelDown := func(wait <-chan struct{}) { cancelWith(wait, nil) }
+	cancelled := func(cr *sip.Request) {
+		why := "cancel"
+		var reason sip.Header // the caller's Reason (RFC 3326), passed on
+		if cr != nil {
+			if reason = cr.GetHeader("Reason"); completedElsewhere(reason) {
+				why = "cancel-elsewhere" // a ring-group leg: another phone answered
+			}
+		}
+		p.calls.emit(c, kindCancelled, 487, why)
+		cancelWith(prov.c, reason)
 	}
 	if !tx.OnCancel(cancelled) { // the caller cancelled while we were looking up
 		cancelled(nil)
@@ -282,7 +290,9 @@ func (p *Proxy) drainClient(clTx sip.ClientTransaction) {
 // cancelDownstream sends a CANCEL for the forwarded INVITE fwd, with fwd's
 // Via branch and CSeq number (pitfall 11). RFC 3261 9.1 wants a
 // provisional response first, so it waits briefly for one.
-func (p *Proxy) cancelDownstream(fwd *sip.Request, provisional <-chan struct{}) {
+// A Reason header of the caller's CANCEL is passed on (RFC 3326), so a
+// phone whose leg another phone answered does not list a missed call.
+func (p *Proxy) cancelDownstream(fwd *sip.Request, provisional <-chan struct{}, reason sip.Header) {
 	if provisional != nil {
 		select {
 		case <-provisional:
@@ -290,6 +300,9 @@ func (p *Proxy) cancelDownstream(fwd *sip.Request, provisional <-chan struct{}) 
 		}
 	}
 	req := newCancel(fwd)
+	if reason != nil {
+		req.AppendHeader(sip.HeaderClone(reason))
+	}
 	clTx, err := p.tl.Request(p.ctx, req)
 	if err != nil {
 		p.log.Debug("CANCEL downstream failed", "error", err)
@@ -306,6 +319,27 @@ func (p *Proxy) cancelDownstream(fwd *sip.Request, provisional <-chan struct{}) 
 			return
 		}
 	}
+}
+
+// completedElsewhere reports a Reason of "SIP;cause=200" (RFC 3326): the
+// call was answered on another leg of a fork or ring group.
+func completedElsewhere(h sip.Header) bool {
+	if h == nil {
+		return false
+	}
+	for _, part := range strings.Split(h.Value(), ",") {
+		proto, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(proto), "SIP") {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "cause") && strings.Trim(strings.TrimSpace(v), `"`) == "200" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newCancel builds the CANCEL for a forwarded INVITE.

@@ -70,7 +70,9 @@ type Event struct {
 
 	// Code is the SIP status code that caused the event (0 for BYE/timeouts).
 	Code int `json:"code,omitempty"`
-	// Reason is a short machine-readable reason ("bye-caller", "bye-callee", "timeout", "cancel", ...).
+	// Reason is a short machine-readable reason ("bye-caller", "bye-callee",
+	// "timeout", "cancel", "cancel-elsewhere" for a CANCEL with Reason
+	// SIP;cause=200: another leg of a ring group answered, ...).
 	Reason string `json:"reason,omitempty"`
 
 	Start    time.Time     `json:"start"`              // INVITE received
