@@ -13,12 +13,12 @@ import (
 func TestCompletedElsewhere(t *testing.T) {
 	for v, want := range map[string]bool{
 		`SIP;cause=200;text="Call completed elsewhere"`: true,
-		`SIP ; cause = 200`:                               true,
-		`Q.850;cause=16, SIP;cause=200`:                   true,
-		`SIP;cause=487;text="Request Terminated"`:         false,
-		`Q.850;cause=200`:                                 false,
-		`SIP;text="cause=200"`:                            false,
-		``:                                                false,
+		`SIP ; cause = 200`:                             true,
+		`Q.850;cause=16, SIP;cause=200`:                 true,
+		`SIP;cause=487;text="Request Terminated"`:       false,
+		`Q.850;cause=200`:                               false,
+		`SIP;text="cause=200"`:                          false,
+		``:                                              false,
 	} {
 		if got := completedElsewhere(sip.NewHeader("Reason", v)); got != want {
 			t.Errorf("%q: %v, want %v", v, got, want)
