@@ -28,8 +28,10 @@ var templateHTTPClient *http.Client
 // maxPrintedBody bounds each response body printed by "template test".
 const maxPrintedBody = 64 << 10
 
-// templateCmd is "cidproxy template validate|test". Exit status: 0 ok,
-// 1 invalid template or failed test, 2 usage error.
+// templateCmd is "cidproxy template validate|test". Exit status: 0 ok
+// (contacts found), 1 invalid template or failed test, 2 usage error; and
+// for a search without contacts: 3 no match, 4 the CRM answered 404, 5 it
+// answered 2xx with an error in the body.
 func (c *cli) templateCmd() *cobra.Command {
 	cmd := group("template", "Check CRM integration templates")
 	o := &testOpts{fields: fieldFlags{}}
@@ -37,7 +39,9 @@ func (c *cli) templateCmd() *cobra.Command {
 		Use:   "test FILE --phone NUMBER [--field name=value ...]",
 		Short: "Run a template's auth and contact search against its CRM",
 		Long: "Run a template's auth and contact search against the CRM it names and print\n" +
-			"every request (secrets masked), the raw responses and the mapped contacts.",
+			"every request (secrets masked), the raw responses and the mapped contacts.\n" +
+			"Exit status: 0 contacts found, 1 failed, 2 usage error, 3 no match,\n" +
+			"4 HTTP 404 (a wrong URL, or the CRM's way of saying no match), 5 a 2xx answer with an error body.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.path = args[0]
@@ -159,7 +163,87 @@ func templateTest(ctx context.Context, o *testOpts, stdout, stderr io.Writer) in
 		return 1
 	}
 	p.contacts(contacts)
-	return 0
+	return p.searchVerdict(len(contacts))
+}
+
+// Exit statuses of "template test" for a search without contacts.
+const (
+	exitNoMatch   = 3
+	exitNotFound  = 4
+	exitErrorBody = 5
+)
+
+// searchVerdict prints what the CRM said when the search found nothing and
+// returns the exit status: an error body beats a 404, which beats a clean
+// "no match". Error bodies and 404s are reported even beside contacts.
+func (p *printer) searchVerdict(found int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	code := exitNoMatch
+	for _, o := range p.searches {
+		switch {
+		case o.errMsg != "":
+			fmt.Fprintf(p.w, "search %s: HTTP %d with an error in the body: %s\n", o.request, o.status, p.red.String(o.errMsg))
+			code = exitErrorBody
+		case o.status == http.StatusNotFound:
+			fmt.Fprintf(p.w, "search %s: HTTP 404 Not Found (a wrong URL, or the CRM's way of saying no match)\n", o.request)
+			code = max(code, exitNotFound)
+		}
+	}
+	if found > 0 {
+		return 0
+	}
+	if code == exitNoMatch {
+		fmt.Fprintln(p.w, "no match: the CRM answered without a contact for this number")
+	}
+	return code
+}
+
+// searchOutcome is what the last attempt of one contact search request said.
+type searchOutcome struct {
+	request string // URL path, for the report
+	status  int
+	errMsg  string // a 2xx body that reports an error
+}
+
+// errorBody reports a JSON body that says it is an error although its
+// status is 2xx (Zoho {"status":"error"}, {"error":…}, {"errors":[…]},
+// Salesforce [{"errorCode":…}]) and returns its message.
+func errorBody(b []byte) (string, bool) {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return "", false
+	}
+	if arr, ok := v.([]any); ok && len(arr) > 0 {
+		v = arr[0]
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	status, _ := m["status"].(string)
+	isErr := strings.EqualFold(status, "error") || strings.EqualFold(status, "failure")
+	for _, k := range []string{"error", "errors", "errorCode", "error_code", "fault"} {
+		if x, ok := m[k]; ok && x != nil && x != false && x != "" {
+			isErr = true
+		}
+	}
+	if !isErr {
+		return "", false
+	}
+	for _, k := range []string{"message", "error_description", "description", "error", "errorCode", "code"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			return truncateText(s, 200), true
+		}
+	}
+	return truncateText(string(b), 200), true
+}
+
+func truncateText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // testAuth obtains a token for oauth2 (given, refreshed, or through a local
@@ -235,9 +319,10 @@ func browserAuth(ctx context.Context, it *crm.Integration, o *testOpts, stdout i
 // types are searched concurrently, so each exchange is written as one block
 // under the lock.
 type printer struct {
-	mu  sync.Mutex
-	w   io.Writer
-	red *crm.Redactor
+	mu       sync.Mutex
+	w        io.Writer
+	red      *crm.Redactor
+	searches []searchOutcome // contact search answers, by request
 }
 
 func (p *printer) fields(t *template.Template, f fieldFlags) {
@@ -271,6 +356,21 @@ func (p *printer) exchange(ex crm.Exchange) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, _ = io.WriteString(p.w, b.String())
+	if ex.Request.Scenario == template.ScenarioSyncContactAuto && ex.Response != nil {
+		o := searchOutcome{request: requestPath(ex.Request.URL), status: ex.Response.StatusCode}
+		if o.status >= 200 && o.status < 300 {
+			o.errMsg, _ = errorBody(ex.Response.Body)
+		}
+		p.searches = append(p.searches, o)
+	}
+}
+
+// requestPath is the URL's path (no query: it may hold keys and numbers).
+func requestPath(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Path
+	}
+	return "(invalid url)"
 }
 
 func (p *printer) writeExchange(w io.Writer, ex crm.Exchange) {

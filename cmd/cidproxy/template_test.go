@@ -237,3 +237,38 @@ func TestTemplateTestOAuthBrowserFlow(t *testing.T) {
 		t.Fatal("secret printed")
 	}
 }
+
+// No match, 404 and 200 with an error body no longer all print
+// "contacts: 0" with exit 0 (issue 10 defect 7).
+func TestTemplateTestNoMatchNotFoundErrorBody(t *testing.T) {
+	const key = "FdCliKey0123456789"
+	f := crmtest.NewFreshdesk(key)
+	defer f.Close()
+	templateHTTPClient = f.Client()
+	defer func() { templateHTTPClient = nil }()
+	fd, _ := builtin.Bytes(builtin.Freshdesk)
+	path := writeTemplate(t, "freshdesk.xml", fd)
+	tests := []struct {
+		name  string
+		fault *crmtest.Fault
+		code  int
+		line  string
+	}{
+		{"no match", nil, 3, "no match: the CRM answered without a contact for this number"},
+		{"404", &crmtest.Fault{Status: 404, Body: `{"code":"not_found"}`}, 4,
+			"search /api/v2/search/contacts: HTTP 404 Not Found (a wrong URL, or the CRM's way of saying no match)"},
+		{"200 with an error body", &crmtest.Fault{Status: 200, Body: `{"description":"Validation failed","errors":[{"field":"query","code":"invalid_value"}]}`}, 5,
+			"search /api/v2/search/contacts: HTTP 200 with an error in the body: Validation failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault != nil {
+				f.FailNext(1, *tc.fault)
+			}
+			code, out, _ := runTemplate(t, "test", path, "--phone", "+4930999", "--field", "domain=acme", "--field", "api_key="+key)
+			if code != tc.code || !strings.Contains(out, tc.line) || !strings.Contains(out, "contacts: 0") {
+				t.Fatalf("exit %d, want %d and %q\n%s", code, tc.code, tc.line, out)
+			}
+		})
+	}
+}
