@@ -102,6 +102,7 @@ var routes = []route{
 	{mDelete, "/api/v1/tokens/{id}", authBearer, (*Server).deleteToken},
 
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
+	{mPost, "/api/v1/reload", authBearer, (*Server).reload},
 
 	{mGet, "/api/v1/integrations", authBearer, (*Server).listIntegrations},
 	{mPost, "/api/v1/integrations", authBearer, (*Server).createIntegration},

@@ -34,6 +34,9 @@ type Options struct {
 	// Normalize, if set, maps a phone number to its lookup key; the phone
 	// directories use it to match ?number= searches in any format.
 	Normalize func(string) string
+	// Reload, if set, serves POST /api/v1/reload: it reloads the daemon's
+	// configuration and returns a report, or the reasons it refused.
+	Reload func(ctx context.Context) (any, error)
 	// Resolver, if set, answers GET /api/v1/lookup (the proxy's chain).
 	Resolver interface {
 		Lookup(ctx context.Context, q lookup.Query) (lookup.Result, error)

@@ -45,6 +45,7 @@ type cli struct {
 	cfgPath        string
 	cfg            *config.Config // preset by tests, else loaded from cfgPath
 	log            *slog.Logger
+	level          slog.LevelVar // the logger's level; a reload changes it
 }
 
 func newCLI(ctx context.Context, stdout, stderr io.Writer) *cli {
@@ -83,7 +84,7 @@ func (c *cli) config() (*config.Config, *slog.Logger, error) {
 		c.cfg = cfg
 	}
 	if c.log == nil {
-		c.log = newLogger(c.cfg.Log, c.stderr)
+		c.log = newLogger(c.cfg.Log, c.stderr, &c.level)
 	}
 	return c.cfg, c.log, nil
 }
@@ -211,10 +212,12 @@ func (c *cli) serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the proxy (embedded defaults without --config)",
 		Long: "Run the proxy until SIGINT or SIGTERM. Without --config it runs on the embedded\n" +
-			"default configuration (see \"cidproxy config default\").",
+			"default configuration (see \"cidproxy config default\"). SIGHUP (or POST /api/v1/reload)\n" +
+			"reloads the configuration and the CRM templates without dropping calls; a bad\n" +
+			"file is refused with every problem listed and the running configuration stays.",
 		Args: cobra.NoArgs,
 		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, _ []string) int {
-			return serve(c.ctx, cfg, log)
+			return serve(c.ctx, cfg, log, &c.level, func() (*config.Config, error) { return loadConfig(c.cfgPath) })
 		}),
 	}
 }
@@ -226,11 +229,9 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path)
 }
 
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(c.Level)); err != nil {
-		lvl = slog.LevelInfo
-	}
+// newLogger returns the logger c describes; its level is kept in lvl.
+func newLogger(c config.Log, w io.Writer, lvl *slog.LevelVar) *slog.Logger {
+	lvl.Set(logLevel(c.Level))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if c.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))

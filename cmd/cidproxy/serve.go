@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,15 +28,27 @@ import (
 const storeLockWait = 15 * time.Second
 
 // serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) or a part
-// fails, and returns the exit status.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
+// fails, and returns the exit status. SIGHUP reloads the configuration
+// with load (see Main.Reload); a bad file is logged and the running
+// configuration stays.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, level *slog.LevelVar, load func() (*config.Config, error)) int {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // before anything starts: SIGHUP must never kill the daemon
+	defer signal.Stop(hup)
 	m := NewMain(cfg, log)
+	m.Level, m.load = level, load
 	err := m.Run(ctx)
-	if err == nil {
+	for err == nil {
 		select {
 		case <-ctx.Done():
 		case err = <-m.Failed():
+		case <-hup:
+			if _, rerr := m.reloadFrom(ctx, load); rerr != nil {
+				log.Error("SIGHUP: configuration not reloaded", "err", rerr)
+			}
+			continue
 		}
+		break
 	}
 	if cerr := m.Close(); err == nil {
 		err = cerr
@@ -66,9 +80,15 @@ type Main struct {
 	API      *api.Server
 	CRM      *service.Service // nil without crm.integrations
 
+	// Level, if set, is the log level a reload changes.
+	Level *slog.LevelVar
+
 	admin    *adminServer
 	resolver lookup.Source // what names callers: local sources, then CRMs
 	ready    readiness
+	// reloadMu serialises reloads.
+	reloadMu sync.Mutex
+	load     func() (*config.Config, error) // for POST /api/v1/reload
 
 	// consumers read the bus until it is closed (they drain on Close).
 	consumers sync.WaitGroup
@@ -181,6 +201,12 @@ func (m *Main) startAdmin() error {
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 		Resolver:       m.resolver,
+		Reload: func(ctx context.Context) (any, error) {
+			if m.load == nil {
+				return nil, errors.New("no configuration to reload from")
+			}
+			return m.reloadFrom(ctx, m.load)
+		},
 	})
 	if m.CRM != nil { // a nil *service.Service must not become a non-nil api.CRM
 		m.API.SetCRM(m.CRM)

@@ -38,7 +38,7 @@ func (s *Service) applyLocked(ctx context.Context, cfgs []config.Integration) er
 	old := s.members()
 	list := make([]*Integration, 0, len(cfgs))
 	for _, c := range cfgs {
-		if in := old.byName[c.Name]; in != nil && reflect.DeepEqual(in.cfg, c) {
+		if in := old.byName[c.Name]; in != nil && reflect.DeepEqual(in.cfg, c) && in.tpl == templateStamp(c.Template) {
 			list = append(list, in)
 			continue
 		}

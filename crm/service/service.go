@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -108,6 +110,9 @@ type Integration struct {
 	cfg  config.Integration
 	it   *crm.Integration
 	name string
+	// tpl fingerprints the template file it was built from, so that a
+	// reload rebuilds it when only the file changed.
+	tpl string
 
 	misses *ttlSet
 	flight flightGroup
@@ -209,7 +214,21 @@ func (s *Service) build(ctx context.Context, c config.Integration) (*Integration
 	if err := seedToken(ctx, it, fields); err != nil {
 		return nil, err
 	}
-	return &Integration{s: s, cfg: c, it: it, name: c.Name, misses: newTTLSet(100_000)}, nil
+	return &Integration{s: s, cfg: c, it: it, name: c.Name, tpl: templateStamp(c.Template), misses: newTTLSet(100_000)}, nil
+}
+
+// templateStamp fingerprints a template file's content ("" for a
+// built-in template or an unreadable file).
+func templateStamp(ref string) string {
+	if strings.HasPrefix(ref, "builtin:") {
+		return ""
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // seedToken installs fields.refresh_token (a Zoho "self client" grant,
