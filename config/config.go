@@ -12,6 +12,8 @@ type Config struct {
 	Lookup Lookup `yaml:"lookup"`
 	Admin  Admin  `yaml:"admin"`
 	CRM    CRM    `yaml:"crm"`
+	// SQL: contact sync from SQL databases (config/sql.go).
+	SQL SQL `yaml:"sql"`
 	// Extensions are seeded into the store at start (created, or updated
 	// for the fields given); the API may edit them afterwards.
 	Extensions []Extension `yaml:"extensions"`

@@ -93,6 +93,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateDirectory(bad)
 	c.validateCRM(bad)
+	c.validateSQL(bad)
 	return errors.Join(errs...)
 }
 

@@ -214,7 +214,9 @@ func (b *Bulk) DeleteContact(id string) error {
 }
 
 // PutPhonebook stages a synced phonebook (sync only): created, or
-// replaced when p.ID exists. Contacts staged after it may list it.
+// replaced when p.ID exists (an existing phonebook of another source is a
+// conflict; a manual one is taken over only while it has no contacts).
+// Contacts staged after it may list it.
 func (b *Bulk) PutPhonebook(p lookup.Phonebook) (lookup.Phonebook, error) {
 	if !b.sync || !isSyncedSource(p.Source) {
 		return p, &FieldError{"source", fmt.Errorf("%w: bulk phonebooks come from a sync (sql:/crm: source)", ErrInvalid)}

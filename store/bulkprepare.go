@@ -135,7 +135,13 @@ func (db *DB) resolvePhonebook(o *bulkOp, p *bulkPlan) (bool, error) {
 	cur, exists := db.pbs[o.id]
 	db.mu.RUnlock()
 	if exists && !cur.ReadOnly {
-		return false, fmt.Errorf("store: phonebook %q is not synced: %w", cur.Name, ErrReadOnly)
+		// A sync takes over an existing phonebook only while it is empty.
+		if o.op == opDeletePhonebook {
+			return false, fmt.Errorf("store: phonebook %q is not synced: %w", cur.Name, ErrReadOnly)
+		}
+		if ids, err := db.membersOf(context.Background(), o.id); err != nil || len(ids) > 0 {
+			return false, errors.Join(err, fmt.Errorf("store: phonebook %q has %d contacts; a sync takes over only an empty phonebook: %w", cur.Name, len(ids), ErrConflict))
+		}
 	}
 	if o.op == opDeletePhonebook {
 		if !exists {
@@ -149,7 +155,7 @@ func (db *DB) resolvePhonebook(o *bulkOp, p *bulkPlan) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if exists && cur.Source != np.Source {
+	if exists && cur.ReadOnly && cur.Source != np.Source {
 		return false, fmt.Errorf("store: phonebook %q comes from %s, not %s: %w", cur.Name, cur.Source, np.Source, ErrConflict)
 	}
 	if clash := db.phonebookNamed(np.Name, o.id); clash != "" {

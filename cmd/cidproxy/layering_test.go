@@ -30,7 +30,11 @@ var exclusive = map[string]string{
 	"github.com/emiago/sipgo":        "cidproxy/sip",
 	"github.com/dgraph-io/badger/v4": "cidproxy/store",
 	"github.com/tidwall/gjson":       "cidproxy/crm",
-	"github.com/sony/gobreaker":      "cidproxy/crm/internal/httpclient",
+	// The SQL drivers: only the SQL contact sync.
+	"github.com/jackc/pgx":            "cidproxy/store/sqlsync",
+	"github.com/go-sql-driver/mysql":  "cidproxy/store/sqlsync",
+	"github.com/microsoft/go-mssqldb": "cidproxy/store/sqlsync",
+	"github.com/sony/gobreaker":       "cidproxy/crm/internal/httpclient",
 }
 
 func TestImportDirection(t *testing.T) {

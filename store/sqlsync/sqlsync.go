@@ -1,0 +1,269 @@
+// Package sqlsync synchronises contacts from SQL databases (Microsoft SQL
+// Server, PostgreSQL, MySQL/MariaDB) into the store: each configured
+// source runs its filter on a schedule or on demand (Sync Now), maps the
+// columns to contact fields and writes the rows as read-only contacts
+// with source sql:NAME into its phonebook(s), all or nothing, through one
+// store.Bulk per run. It is the only package that imports the SQL drivers.
+//
+// A run streams the rows (a read-only transaction with a statement
+// timeout), keys each contact by the mapped id column (or a hash of the
+// mapped values), skips rows whose values did not change since the last
+// run, stages the new and changed ones and, with remove_missing, the
+// deletion of contacts absent now, then commits. A run that fails (the
+// database is down, the query times out, the contacts limit would be
+// exceeded) writes nothing. Results (the last 20 runs per source) are kept
+// in the store, logged, counted in metrics and sent by email and webhook.
+package sqlsync
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/robfig/cron/v3"
+
+	// The SQL drivers, registered as pgx, mysql and sqlserver.
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/microsoft/go-mssqldb"
+
+	"cidproxy/config"
+	"cidproxy/store"
+)
+
+// ErrNotFound: no source of that name.
+var ErrNotFound = errors.New("sqlsync: no such source")
+
+// ErrBusy: the source is running already.
+var ErrBusy = errors.New("sqlsync: a run of this source is in progress")
+
+// maxRuns is how many runs each source keeps.
+const maxRuns = 20
+
+// kvNamespace holds the sync state and run history in the store.
+const kvNamespace = "sqlsync"
+
+// Syncer runs the configured sources.
+type Syncer struct {
+	db   *store.DB
+	log  *slog.Logger
+	m    *metrics
+	smtp config.SMTP
+	// smtpRoots verifies the relay's certificate (nil: the system's).
+	smtpRoots *x509.CertPool
+	http      *http.Client
+	sources   map[string]*source
+	names     []string
+
+	base   context.Context // cancelled by Close: stops runs
+	cancel context.CancelFunc
+	cron   *cron.Cron
+	mu     sync.Mutex // guards closed and wg.Add
+	closed bool
+	wg     sync.WaitGroup // runs and notifications in flight
+}
+
+// track counts work that Close waits for; false once closed.
+func (s *Syncer) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// New compiles the sources (an invalid filter is an error naming the
+// source) and loads their run history. reg may be nil.
+func New(db *store.DB, cfg config.SQL, log *slog.Logger, reg prometheus.Registerer) (*Syncer, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	s := &Syncer{db: db, log: log.With("component", "sqlsync"), m: newMetrics(reg), smtp: cfg.SMTP,
+		http: &http.Client{Timeout: 10 * time.Second}, sources: map[string]*source{}, base: base, cancel: cancel}
+	for _, c := range cfg.Sources {
+		src, err := compile(c)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		src.runs = s.loadRuns(c.Name)
+		s.sources[c.Name] = src
+		s.names = append(s.names, c.Name)
+	}
+	return s, nil
+}
+
+// Run starts the schedules and blocks until ctx ends; then it stops
+// them, cancels runs in progress and waits for them.
+func (s *Syncer) Run(ctx context.Context) error {
+	c := cron.New()
+	for _, name := range s.names {
+		src := s.sources[name]
+		if src.spec == "" {
+			continue
+		}
+		if _, err := c.AddFunc(src.spec, func() { s.scheduled(src) }); err != nil {
+			return fmt.Errorf("sqlsync: source %s: schedule %q: %w", name, src.spec, err)
+		}
+	}
+	s.cron = c
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	s.Close()
+	return nil
+}
+
+// Close cancels runs in progress and waits for them and for pending
+// notifications.
+func (s *Syncer) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+func (s *Syncer) scheduled(src *source) {
+	if _, err := s.start(s.base, src, "schedule"); errors.Is(err, ErrBusy) {
+		s.log.Warn("scheduled sync skipped: the previous run is still going", "source", src.cfg.Name)
+	}
+}
+
+// SyncNow runs source name now and returns its result; ErrBusy when it
+// is running already. The run stops when ctx or the Syncer ends (writing
+// nothing).
+func (s *Syncer) SyncNow(ctx context.Context, name string) (Run, error) {
+	src, ok := s.sources[name]
+	if !ok {
+		return Run{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	runCtx, cancel := context.WithCancel(s.base)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	return s.start(runCtx, src, "manual")
+}
+
+func (s *Syncer) start(ctx context.Context, src *source, trigger string) (Run, error) {
+	if !src.run.TryLock() {
+		return Run{}, ErrBusy
+	}
+	defer src.run.Unlock()
+	if !s.track() {
+		return Run{}, context.Canceled
+	}
+	defer s.wg.Done()
+	src.setRunning(true)
+	defer src.setRunning(false)
+	r := s.run(ctx, src, trigger)
+	s.finish(src, r)
+	return r, nil
+}
+
+func (src *source) setRunning(on bool) {
+	src.mu.Lock()
+	src.running = on
+	src.mu.Unlock()
+}
+
+// finish records, logs, counts and announces a run.
+func (s *Syncer) finish(src *source, r Run) {
+	src.mu.Lock()
+	src.runs = append(src.runs, r)
+	if len(src.runs) > maxRuns {
+		src.runs = slices.Delete(src.runs, 0, len(src.runs)-maxRuns)
+	}
+	runs := slices.Clone(src.runs)
+	src.mu.Unlock()
+	if b, err := json.Marshal(runs); err == nil {
+		if err := s.db.KV(kvNamespace).Put(context.Background(), src.cfg.Name+"/runs", b); err != nil {
+			s.log.Warn("sync history not saved", "source", src.cfg.Name, "err", err)
+		}
+	}
+	s.m.observe(r)
+	lvl := slog.LevelInfo
+	if r.Outcome == OutcomeFailed {
+		lvl = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), lvl, "sql sync finished", "source", r.Source, "trigger", r.Trigger, "outcome", r.Outcome,
+		"added", r.Added, "updated", r.Updated, "removed", r.Removed, "unchanged", r.Unchanged, "failed", r.Failed,
+		"duration", time.Duration(r.Duration*float64(time.Second)).Round(time.Millisecond), "error", r.Error)
+	if len(r.Errors) > 0 {
+		s.log.Debug("sql sync row errors", "source", r.Source, "errors", r.Errors)
+	}
+	s.notify(src, r)
+}
+
+func (s *Syncer) loadRuns(name string) []Run {
+	b, err := s.db.KV(kvNamespace).Get(context.Background(), name+"/runs")
+	if err != nil {
+		return nil
+	}
+	var runs []Run
+	if err := json.Unmarshal(b, &runs); err != nil {
+		s.log.Warn("sync history unreadable, starting afresh", "source", name, "err", err)
+		return nil
+	}
+	return runs
+}
+
+// Status is a source as the API shows it: its settings without the DSN,
+// and its last runs (oldest first).
+type Status struct {
+	Name          string              `json:"name"`
+	Driver        string              `json:"driver"`
+	Map           map[string]string   `json:"map"`
+	Filter        string              `json:"filter"`
+	Phonebook     config.SQLPhonebook `json:"phonebook"`
+	Schedule      string              `json:"schedule,omitempty"`
+	TimeZone      string              `json:"time_zone,omitempty"`
+	Notify        []string            `json:"notify,omitempty"`
+	Webhook       bool                `json:"webhook"`
+	RemoveMissing bool                `json:"remove_missing"`
+	Running       bool                `json:"running"`
+	Runs          []Run               `json:"runs"`
+}
+
+// Sources returns every source's status, in configuration order.
+func (s *Syncer) Sources() []Status {
+	out := make([]Status, 0, len(s.names))
+	for _, n := range s.names {
+		out = append(out, s.sources[n].status())
+	}
+	return out
+}
+
+// Source returns the status of source name (ErrNotFound).
+func (s *Syncer) Source(name string) (Status, error) {
+	src, ok := s.sources[name]
+	if !ok {
+		return Status{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return src.status(), nil
+}
+
+func (src *source) status() Status {
+	c := src.cfg
+	st := Status{Name: c.Name, Driver: c.Driver, Map: c.Map, Filter: c.Filter, Phonebook: c.Phonebook,
+		Schedule: src.spec, TimeZone: c.Schedule.TimeZone, Notify: config.NotifyAddresses(c.Notify),
+		Webhook: c.Webhook != "", RemoveMissing: c.RemoveMissing}
+	src.mu.Lock()
+	st.Running, st.Runs = src.running, slices.Clone(src.runs)
+	src.mu.Unlock()
+	if st.Runs == nil {
+		st.Runs = []Run{}
+	}
+	return st
+}
