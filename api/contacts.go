@@ -97,6 +97,9 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decodeJSON(r, &ct); err != nil {
 		return err
 	}
+	if err := checkContact(&ct); err != nil {
+		return err
+	}
 	if ct.ID != "" && !c.viewer.Admin {
 		// A chosen id would decide which of two contacts with one number
 		// names the caller (the smallest id wins), and a 409 for an id in
@@ -147,6 +150,9 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, c *call, 
 		next = sc.redact(cur)
 	}
 	if err := decodeJSON(r, &next); err != nil {
+		return err
+	}
+	if err := checkContact(&next); err != nil {
 		return err
 	}
 	if next.ID != "" && next.ID != id {

@@ -259,7 +259,7 @@ func TestContactBadRequests(t *testing.T) {
 		{"array", req{method: "POST", path: "/api/v1/contacts", body: `[]`}, 400, "", ""},
 		{"text/plain", req{method: "POST", path: "/api/v1/contacts", body: `{"company":"x"}`, ctype: "text/plain"}, 415, "", "application/json"},
 		{"no name", req{method: "POST", path: "/api/v1/contacts", body: `{"email":"a@b.c"}`}, 422, "first_name", ""},
-		{"bad number", req{method: "POST", path: "/api/v1/contacts", body: `{"company":"x","mobile_number":"call me"}`}, 422, "mobile_number", ""},
+		{"bad number", req{method: "POST", path: "/api/v1/contacts", body: `{"company":"x","mobile_number":"call me"}`}, 400, "mobile_number", ""},
 		{"id mismatch", req{method: "PUT", path: sue, body: `{"id":"other","company":"x"}`}, 422, "id", "does not match"},
 		{"owner", req{method: "POST", path: "/api/v1/contacts", body: `{"company":"x","owner":"1001"}`}, 422, "owner", ""},
 		{"unknown phonebook", req{method: "POST", path: "/api/v1/contacts", body: `{"company":"x","phonebooks":["nope"]}`}, 422, "phonebooks", ""},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -55,9 +56,21 @@ func decodeJSON(r *http.Request, v any) error {
 	return decodeJSONBody(r.Body, v)
 }
 
-// decodeJSONBody is decodeJSON without the Content-Type check.
+// decodeJSONBody is decodeJSON without the Content-Type check. The body
+// (at most jsonBodyLimit, else 413) is read first so that invalid UTF-8
+// and control characters are a 400 naming the field (checkJSONStrings).
 func decodeJSONBody(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(io.LimitReader(body, jsonBodyLimit+1))
+	if err != nil {
+		return err // a MaxBytesError stays a 413
+	}
+	if len(b) > jsonBodyLimit {
+		return &http.MaxBytesError{Limit: jsonBodyLimit}
+	}
+	if err := checkJSONStrings(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

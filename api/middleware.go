@@ -51,7 +51,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err == nil {
 			err = checkQuery(rt, r.URL.Query())
 		}
-		if err == nil {
+		if err == nil && r.ContentLength > s.opts.MaxBodySize {
+			// Refused before a byte of the body is read.
+			err = &http.MaxBytesError{Limit: s.opts.MaxBodySize}
+		} else if err == nil {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(sw, r.Body, s.opts.MaxBodySize)
 			}

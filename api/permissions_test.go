@@ -100,6 +100,16 @@ var sweepCases = map[string]sweepCase{
 	"GET /api/v1/lookup":         {want: [4]int{404, 404, 404, 200}},
 	"POST /api/v1/reload":        {want: [4]int{404, 404, 404, 501}}, // the test server has no Reload
 
+	// No CRM and no stream hub in this server: integrations and calls are
+	// admin-only or missing; their own tests cover them configured.
+	"GET /api/v1/integrations":                                 {want: [4]int{404, 404, 404, 200}},
+	"GET /api/v1/integrations/{name}":                          {want: [4]int{404, 404, 404, 404}},
+	"GET /api/v1/integrations/{name}/dead-letters":             {want: [4]int{404, 404, 404, 404}},
+	"POST /api/v1/integrations/{name}/dead-letters/{id}/retry": {want: [4]int{404, 404, 404, 404}},
+	"DELETE /api/v1/integrations/{name}/dead-letters/{id}":     {want: [4]int{404, 404, 404, 404}},
+	"GET /api/v1/extensions/{ext}/calls":                       {want: [4]int{404, 200, 404, 200}},
+	"POST /api/v1/calls/{id}/create-contact":                   {want: [4]int{404, 404, 404, 404}},
+
 	"GET /phonebook/{format}": {want: [4]int{200, 200, 200, 200}},
 }
 
@@ -118,7 +128,7 @@ func (e *env) sweepPath(rt route, prefixID, tokenID string) string {
 	case strings.Contains(rt.Path, "/popups/"):
 		id = "p1"
 	}
-	p := strings.NewReplacer("{ext}", "1001", "{id}", id, "{contact}", e.ct["Sam"].ID, "{format}", "json").Replace(rt.Path)
+	p := strings.NewReplacer("{ext}", "1001", "{name}", "zoho", "{id}", id, "{contact}", e.ct["Sam"].ID, "{format}", "json").Replace(rt.Path)
 	switch p {
 	case "/api/v1/lookup":
 		p += "?number=%2B4917011111&callee=1001"

@@ -87,6 +87,9 @@ func (s *Server) createPersonal(w http.ResponseWriter, r *http.Request, c *call)
 	if err := decodeJSON(r, &ct); err != nil {
 		return err
 	}
+	if err := checkContact(&ct); err != nil {
+		return err
+	}
 	if err := checkPersonal(&ct, owner); err != nil {
 		return err
 	}
@@ -133,6 +136,9 @@ func (s *Server) updatePersonal(w http.ResponseWriter, r *http.Request, c *call,
 		next = cur
 	}
 	if err := decodeJSON(r, &next); err != nil {
+		return err
+	}
+	if err := checkContact(&next); err != nil {
 		return err
 	}
 	if next.ID != "" && next.ID != id {

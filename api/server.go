@@ -29,6 +29,9 @@ type Options struct {
 	// MaxBodySize caps request bodies in bytes (413 above); 0 means
 	// DefaultMaxBodySize.
 	MaxBodySize int64
+	// SpoolDir holds import uploads of unknown length while they are
+	// received ("": the system temporary directory).
+	SpoolDir string
 	// ProtectMetrics makes ProtectMetrics demand an admin token.
 	ProtectMetrics bool
 	// Normalize, if set, maps a phone number to its lookup key; the phone

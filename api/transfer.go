@@ -2,7 +2,10 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 
 	"cidproxy/api/vcard"
@@ -25,19 +28,38 @@ type batch struct {
 	warnings []lookup.ImportError
 }
 
+// importTypes maps the media types an import accepts to csv or vcard.
+var importTypes = map[string]string{
+	"text/csv": "csv", "application/csv": "csv", "text/comma-separated-values": "csv",
+	"text/vcard": "vcard", "text/x-vcard": "vcard", "text/directory": "vcard",
+}
+
 // readBatch parses the request body as CSV or vCard by its Content-Type.
-func readBatch(r *http.Request) (*batch, error) {
-	switch mediaType(r) {
-	case "text/csv", "application/csv", "text/comma-separated-values":
-		cs, lines, rejected, err := parseCSV(r.Body)
+// A body of unknown length (chunked) is first copied to a file in
+// spoolDir, so one over the size limit is refused (413) at the cost of a
+// copy buffer, not of the 2-4 times its size that parsed contacts take.
+func readBatch(r *http.Request, spoolDir string) (*batch, error) {
+	kind, ok := importTypes[mediaType(r)]
+	if !ok {
+		return nil, unsupported(r, "text/csv or text/vcard")
+	}
+	if r.ContentLength < 0 {
+		f, err := spoolBody(r.Body, spoolDir)
 		if err != nil {
 			return nil, err
 		}
-		return &batch{contacts: cs, rows: lines, rejected: rejected}, nil
-	case "text/vcard", "text/x-vcard", "text/directory":
+		defer os.Remove(f.Name())
+		defer f.Close()
+		r.Body = f
+	}
+	if kind == "vcard" {
 		return readVCards(r)
 	}
-	return nil, unsupported(r, "text/csv or text/vcard")
+	cs, lines, rejected, err := parseCSV(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &batch{contacts: cs, rows: lines, rejected: rejected}, nil
 }
 
 func readVCards(r *http.Request) (*batch, error) {
@@ -85,14 +107,37 @@ func partial(r *http.Request) bool {
 	return false
 }
 
+// spoolBody copies body to a new temporary file in dir and returns it
+// rewound; the caller closes and removes it.
+func spoolBody(body io.Reader, dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, "cidproxy-upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("api: spool request body: %w", err)
+	}
+	_, err = io.Copy(f, body)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err // a MaxBytesError stays a 413
+	}
+	return f, nil
+}
+
 // runImport imports the request's file into phonebook (company contacts)
 // or for owner (personal contacts).
 func (s *Server) runImport(w http.ResponseWriter, r *http.Request, owner, phonebook string) error {
-	b, err := readBatch(r)
+	b, err := readBatch(r, s.opts.SpoolDir)
 	if err != nil {
 		return err
 	}
 	part := partial(r)
+	if len(b.rejected) > 0 && !part { // unreadable rows first, then values
+		return importFailed(b.rejected, "nothing was imported")
+	}
+	b.checkContacts()
 	if len(b.rejected) > 0 && !part {
 		return importFailed(b.rejected, "nothing was imported")
 	}
@@ -109,6 +154,23 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, owner, phoneb
 	}
 	res.Rejected = append(b.rejected, res.Rejected...)
 	return writeJSON(w, http.StatusOK, importReport{ImportResult: res, Warnings: b.warnings})
+}
+
+// checkContacts moves the contacts checkContact refuses to the rejected
+// rows, each with its row and field.
+func (b *batch) checkContacts() {
+	keep := 0
+	for i := range b.contacts {
+		if err := checkContact(&b.contacts[i]); err != nil {
+			p, _ := toProblem(err)
+			b.rejected = append(b.rejected, lookup.ImportError{Row: b.rows[i], Field: p.Field, Error: p.Detail})
+			continue
+		}
+		b.contacts[keep], b.rows[keep] = b.contacts[i], b.rows[i]
+		keep++
+	}
+	b.contacts, b.rows = b.contacts[:keep], b.rows[:keep]
+	slices.SortStableFunc(b.rejected, func(x, y lookup.ImportError) int { return x.Row - y.Row })
 }
 
 // mapRows turns the store's 1-based batch positions into file rows.

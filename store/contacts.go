@@ -37,6 +37,9 @@ func (db *DB) validateContact(c *lookup.Contact) ([]string, error) {
 		if len(*f) > maxFieldLen || !utf8.ValidString(*f) {
 			return nil, &FieldError{csvColumnOf(i), fmt.Errorf("%w: longer than %d bytes or not UTF-8", ErrInvalid, maxFieldLen)}
 		}
+		if hasControl(*f) {
+			return nil, &FieldError{csvColumnOf(i), fmt.Errorf("%w: holds a control character (such as NUL)", ErrInvalid)}
+		}
 	}
 	if c.DisplayName() == "" {
 		return nil, &FieldError{"first_name", fmt.Errorf("%w: a contact needs first_name, last_name or company", ErrInvalid)}

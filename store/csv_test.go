@@ -290,3 +290,21 @@ func TestImportSpoolDirIsCleanedUp(t *testing.T) {
 		t.Error("import without a spool dir succeeded")
 	}
 }
+
+// TestImportCSVRefusesControlCharacters (issue 15 item 11): a NUL byte in
+// a CSV field is a row error naming line and column, not a stored name
+// (the old code stored it and exported it as a space).
+func TestImportCSVRefusesControlCharacters(t *testing.T) {
+	db := openTest(t, t.TempDir())
+	_, err := db.ImportCSV(context.Background(), strings.NewReader("first_name,company\nAnn,ACME\nB\x00b,X\n"), lookup.ContactSourceCSV)
+	var ce *CSVError
+	if !errors.As(err, &ce) || ce.Line != 3 || ce.Field != "first_name" || !strings.Contains(err.Error(), "control character") {
+		t.Fatalf("import: %v", err)
+	}
+	if _, err := db.PutContact(context.Background(), lookup.Contact{Company: "A\x07B"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("PutContact with BEL: %v", err)
+	}
+	if _, err := db.PutPhonebook(context.Background(), lookup.Phonebook{Name: "N\x00"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("PutPhonebook with NUL: %v", err)
+	}
+}

@@ -50,6 +50,9 @@ func checkText(field, v string) error {
 	if len(v) > maxFieldLen || !validUTF8(v) {
 		return &FieldError{field, fmt.Errorf("%w: longer than %d bytes or not UTF-8", ErrInvalid, maxFieldLen)}
 	}
+	if hasControl(v) {
+		return &FieldError{field, fmt.Errorf("%w: holds a control character (such as NUL)", ErrInvalid)}
+	}
 	return nil
 }
 
