@@ -21,7 +21,7 @@ func invalidRequest(in *sip.Request) string {
 		return "Bad Request (missing Call-ID)"
 	case in.CSeq() == nil:
 		return "Bad Request (missing CSeq)"
-	case !strings.EqualFold(string(in.CSeq().MethodName), string(in.Method)):
+	case in.CSeq().MethodName != in.Method: // case-sensitive (RFC 3261 7.1, 8.1.1.5)
 		return "Bad Request (CSeq method does not match)"
 	case in.Recipient.Host == "" || strings.ContainsAny(in.Recipient.Host, "@;:<>\" ") && !strings.HasPrefix(in.Recipient.Host, "["):
 		return "Bad Request (invalid Request-URI)"

@@ -252,7 +252,7 @@ func (u *recUAS) nextRequest(timeout time.Duration) (rawMsg, bool) {
 // response builds a response to req with a fixed To tag.
 func response(req *sip.Request, code int, reason, body string) string {
 	res := sip.NewResponseFromRequest(req, code, reason, []byte(body))
-	if code > 100 && !res.To().Params.Has("tag") {
+	if to := res.To(); to != nil && code > 100 && !to.Params.Has("tag") {
 		res.To().Params.Add("tag", "uas1")
 	}
 	if code >= 200 && code < 300 && req.IsInvite() {

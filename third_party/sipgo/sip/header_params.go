@@ -120,8 +120,8 @@ func (hp HeaderParams) ToString(sep byte) string {
 	for _, kv := range hp {
 		buffer.WriteByte(sep)
 		buffer.WriteString(kv.K)
-		// This could be removed
-		if strings.ContainsAny(kv.V, abnf) {
+		// A value parsed from a quoted-string keeps its quotes.
+		if strings.ContainsAny(kv.V, abnf) && !isQuoted(kv.V) {
 			buffer.WriteString("=\"")
 			buffer.WriteString(kv.V)
 			buffer.WriteByte('"')
@@ -153,8 +153,8 @@ func (hp HeaderParams) ToStringWrite(sep byte, buffer io.StringWriter) {
 		if kv.V == "" {
 			continue
 		}
-		// This could be removed
-		if strings.ContainsAny(kv.V, abnf) {
+		// A value parsed from a quoted-string keeps its quotes.
+		if strings.ContainsAny(kv.V, abnf) && !isQuoted(kv.V) {
 			buffer.WriteString("=\"")
 			buffer.WriteString(kv.V)
 			buffer.WriteString("\"")
@@ -204,4 +204,9 @@ func (hp HeaderParams) Equals(other interface{}) bool {
 	}
 
 	return true
+}
+
+// isQuoted reports whether v is a quoted-string ("...").
+func isQuoted(v string) bool {
+	return len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"'
 }

@@ -146,45 +146,12 @@ func addressStateUri(a *nameAddress, s string) (addressFSM, string, error) {
 }
 
 func addressStateHeaderParams(a *nameAddress, s string) (addressFSM, string, error) {
-
-	addParam := func(equal int, s string) {
-
-		if equal > 0 {
-			name := s[:equal]
-			val := s[equal+1:]
-			if a.headerParams != nil {
-				a.headerParams.Add(name, val)
-			}
-			return
-		}
-
-		if len(s) == 0 {
-			// could be just ;
-			return
-		}
-
-		// Case when we have key name but not value. ex ;+siptag;
-		name := s[:]
-		if a.headerParams != nil {
-			a.headerParams.Add(name, "")
-		}
+	params := a.headerParams
+	if params == nil {
+		params = &HeaderParams{}
 	}
-
-	equal := -1
-	for i, c := range s {
-		if c == '=' {
-			equal = i
-			continue
-		}
-
-		if c == ';' {
-			addParam(equal, s[:i])
-			return addressStateHeaderParams, s[i+1:], nil
-		}
-	}
-
-	addParam(equal, s)
-	return nil, s, nil
+	scanParams(s, ';', 0, params)
+	return nil, "", nil
 }
 
 // headerParserTo generates ToHeader

@@ -62,92 +62,61 @@ func viaStateProtocolVersion(h *ViaHeader, s string) (viaFSM, int, error) {
 }
 
 func viaStateProtocolTransport(h *ViaHeader, s string) (viaFSM, int, error) {
-	ind := strings.IndexAny(s, " \t")
+	// LWS may surround the slashes and precede the transport (RFC 3261 25.1).
+	lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
+	ind := strings.IndexAny(s[lead:], " \t\r\n")
 	if ind < 0 {
 		return nil, 0, errors.New("Malformed transport in Via header")
 	}
-	h.Transport = strings.TrimSpace(s[:ind])
-	return viaStateHost, ind + 1, nil
+	h.Transport = s[lead : lead+ind]
+	return viaStateHost, lead + ind + 1, nil
 }
 
+// viaStateHost parses sent-by: host [":" port], ended by ";" (params), ","
+// (another via-parm) or the end; LWS may surround the colon and precede
+// the separator.
 func viaStateHost(h *ViaHeader, s string) (viaFSM, int, error) {
-	// IPv6 host literal: "[addr]" with optional ":port" and ";params".
-	// The colons inside the IPv6 literal must not be confused with the
-	// host:port separator, so this case is handled before the generic
-	// colon-walking path below.
-	if len(s) > 0 && s[0] == '[' {
-		closeIdx := strings.Index(s, "]")
+	end := strings.IndexAny(s, ";,")
+	if end < 0 {
+		end = len(s)
+	}
+	sentBy := strings.TrimSpace(s[:end])
+	host, port := sentBy, ""
+	if strings.HasPrefix(sentBy, "[") {
+		// IPv6 reference: stored without brackets (uriIP adds them back).
+		closeIdx := strings.IndexByte(sentBy, ']')
 		if closeIdx < 0 {
 			return nil, 0, errors.New("Malformed IPv6 host in Via header: no closing bracket")
 		}
-		// Store the bare IPv6 address without brackets to match the
-		// convention expected by uriIP() at serialization time.
-		h.Host = strings.TrimSpace(s[1:closeIdx])
-
-		rest := s[closeIdx+1:]
-		baseOff := closeIdx + 1
-		if len(rest) == 0 {
-			return nil, 0, nil
-		}
-		if rest[0] == ':' {
-			// Optional port follows the IPv6 literal.
-			endIdx := strings.IndexByte(rest, ';')
-			var portStr string
-			if endIdx < 0 {
-				portStr = rest[1:]
-			} else {
-				portStr = rest[1:endIdx]
+		host = sentBy[1:closeIdx]
+		rest := strings.TrimSpace(sentBy[closeIdx+1:])
+		if rest != "" {
+			if rest[0] != ':' {
+				return nil, 0, errors.New("Malformed sent-by in Via header")
 			}
-			port, err := strconv.Atoi(strings.TrimSpace(portStr))
-			if err != nil {
-				return nil, 0, nil
-			}
-			h.Port = port
-			if endIdx < 0 {
-				return nil, 0, nil
-			}
-			return viaStateParams, baseOff + endIdx + 1, nil
+			port = rest[1:]
 		}
-		if rest[0] == ';' {
-			return viaStateParams, baseOff + 1, nil
+	} else if i := strings.IndexByte(sentBy, ':'); i >= 0 {
+		host, port = sentBy[:i], sentBy[i+1:]
+	}
+	h.Host = strings.TrimSpace(host)
+	if h.Host == "" {
+		return nil, 0, errors.New("Malformed sent-by in Via header: no host")
+	}
+	if port = strings.TrimSpace(port); port != "" {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 0 || p > 65535 {
+			return nil, 0, errors.New("Malformed port in Via header")
 		}
-		// Unexpected character right after the IPv6 literal; bail
-		// without producing an error to keep behavior consistent with
-		// the legacy path which also returns nil on parse trouble.
+		h.Port = p
+	}
+	switch {
+	case end == len(s):
 		return nil, 0, nil
+	case s[end] == ',':
+		return nil, 0, errComaDetected(end)
 	}
-
-	var colonInd int
-	var endIndex int = len(s)
-	var err error
-loop:
-	for i, c := range s {
-		switch c {
-		case ';':
-			endIndex = i
-			break loop
-		case ':':
-			colonInd = i
-			// Uri has port
-		}
-	}
-
-	if colonInd > 0 {
-		h.Port, err = strconv.Atoi(s[colonInd+1 : endIndex])
-		if err != nil {
-			return nil, 0, nil
-		}
-		h.Host = strings.TrimSpace(s[:colonInd])
-	} else {
-		h.Host = strings.TrimSpace(s[:endIndex])
-	}
-
-	if endIndex == len(s) {
-		return nil, 0, nil
-	}
-
-	// return nil, "", nil
-	return viaStateParams, endIndex + 1, nil
+	return viaStateParams, end + 1, nil
 }
 
 func viaStateParams(h *ViaHeader, s string) (viaFSM, int, error) {

@@ -413,7 +413,9 @@ func split3(s string) (parts [3]string, ok bool) {
 //	INVITE bob@example.com SIP/2.0
 //	REGISTER jane@telco.com SIP/1.0
 func parseRequestLine(parts [3]string, recipient *Uri) (method RequestMethod, sipVersion string, err error) {
-	method = RequestMethod(strings.ToUpper(parts[0]))
+	// Methods are case-sensitive (RFC 3261 7.1): "invite" is not INVITE,
+	// and an extension method is relayed as it was written.
+	method = RequestMethod(parts[0])
 	err = ParseUri(parts[1], recipient)
 	sipVersion = parts[2]
 
