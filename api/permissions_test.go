@@ -104,6 +104,9 @@ var sweepCases = map[string]sweepCase{
 	// admin-only or missing; their own tests cover them configured.
 	"GET /api/v1/integrations":                                 {want: [4]int{404, 404, 404, 200}},
 	"GET /api/v1/integrations/{name}":                          {want: [4]int{404, 404, 404, 404}},
+	"POST /api/v1/integrations":                                {body: `{}`, want: [4]int{404, 404, 404, 404}},
+	"PUT /api/v1/integrations/{name}":                          {body: `{}`, want: [4]int{404, 404, 404, 404}},
+	"DELETE /api/v1/integrations/{name}":                       {want: [4]int{404, 404, 404, 404}},
 	"GET /api/v1/integrations/{name}/dead-letters":             {want: [4]int{404, 404, 404, 404}},
 	"POST /api/v1/integrations/{name}/dead-letters/{id}/retry": {want: [4]int{404, 404, 404, 404}},
 	"DELETE /api/v1/integrations/{name}/dead-letters/{id}":     {want: [4]int{404, 404, 404, 404}},
