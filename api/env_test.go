@@ -10,36 +10,18 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cidproxy/config"
+	"cidproxy/internal/testsupport"
 	"cidproxy/lookup"
 	"cidproxy/store"
 )
 
 // The store must satisfy the API's contract.
 var _ Store = (*store.DB)(nil)
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is a real server on a real store in a temporary directory, with
 // the fixture below:
@@ -55,7 +37,7 @@ type env struct {
 	db     *store.DB
 	srv    *httptest.Server
 	reg    *prometheus.Registry
-	logs   *syncBuffer
+	logs   *testsupport.Buffer
 	admin  string
 	tok    map[string]string         // extension -> token
 	pb     map[string]string         // name -> phonebook id
@@ -80,7 +62,7 @@ func withMaxBody(n int64) envOpt { return func(o *Options, _ *[]storeOption) { o
 
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testsupport.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var sopts []store.Option
 	o := Options{Logger: log}

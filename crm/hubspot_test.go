@@ -11,11 +11,12 @@ import (
 
 	"cidproxy/crm/builtin"
 	"cidproxy/crm/crmtest"
+	"cidproxy/internal/testsupport"
 )
 
 const hubToken = "pat-eu1-11111111-2222-3333-4444-555555555555"
 
-func newHubSpot(t *testing.T, maxConc int) (*crmtest.HubSpot, *Integration, *logBuffer) {
+func newHubSpot(t *testing.T, maxConc int) (*crmtest.HubSpot, *Integration, *testsupport.Buffer) {
 	t.Helper()
 	h := crmtest.NewHubSpot("hub-client", "hub-secret")
 	t.Cleanup(h.Close)

@@ -9,6 +9,7 @@ import (
 
 	"cidproxy/crm/builtin"
 	"cidproxy/crm/crmtest"
+	"cidproxy/internal/testsupport"
 )
 
 const (
@@ -16,7 +17,7 @@ const (
 	zohoClientSecret = "zoho-client-secret-0123456789"
 )
 
-func newZoho(t *testing.T, kv KV, fields map[string]string) (*crmtest.Zoho, *Integration, *logBuffer) {
+func newZoho(t *testing.T, kv KV, fields map[string]string) (*crmtest.Zoho, *Integration, *testsupport.Buffer) {
 	t.Helper()
 	z := crmtest.NewZoho(zohoClientID, zohoClientSecret)
 	t.Cleanup(z.Close)

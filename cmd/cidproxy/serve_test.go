@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+
+	"cidproxy/internal/testsupport"
 )
 
 func freePort(t *testing.T) int {
@@ -29,12 +31,12 @@ func freePort(t *testing.T) int {
 
 // startDaemon runs "cidproxy serve" in-process and returns the admin base
 // URL, the config path and a stop function that returns the exit status.
-func startDaemon(t *testing.T) (string, string, func() int, *syncWriter) {
+func startDaemon(t *testing.T) (string, string, func() int, *testsupport.Buffer) {
 	return startDaemonWith(t, nil)
 }
 
 // startDaemonWith calls before(cfgPath) before the daemon starts.
-func startDaemonWith(t *testing.T, before func(cfgPath string)) (string, string, func() int, *syncWriter) {
+func startDaemonWith(t *testing.T, before func(cfgPath string)) (string, string, func() int, *testsupport.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -58,7 +60,7 @@ extensions:
 		before(cfgPath)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncWriter{}
+	out := &testsupport.Buffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve", "-config", cfgPath}, io.Discard, out) }()
 	base := "http://" + admin

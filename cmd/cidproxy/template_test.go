@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"cidproxy/crm/builtin"
 	"cidproxy/crm/crmtest"
+	"cidproxy/internal/testsupport"
 )
 
 func writeTemplate(t *testing.T, name string, data []byte) string {
@@ -160,24 +160,6 @@ func TestTemplateTestUsage(t *testing.T) {
 	}
 }
 
-// syncWriter is a goroutine-safe buffer the test can poll.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 func TestTemplateTestOAuthBrowserFlow(t *testing.T) {
 	z := crmtest.NewZoho("1000.CLI", "cli-secret-abcdef")
 	defer z.Close()
@@ -193,7 +175,7 @@ func TestTemplateTestOAuthBrowserFlow(t *testing.T) {
 	redirect := fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", port)
 	zoho, _ := builtin.Bytes(builtin.Zoho)
 	path := writeTemplate(t, "zoho.xml", zoho)
-	out := &syncWriter{}
+	out := &testsupport.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(context.Background(), []string{"template", "test", path, "--phone", "+4930555", "--field", "client_id=1000.CLI",

@@ -10,6 +10,7 @@ import (
 
 	"cidproxy/crm/crmtest"
 	"cidproxy/crm/template"
+	"cidproxy/internal/testsupport"
 )
 
 const seedAPIKey = "seed-api-key-SECRET-987"
@@ -47,7 +48,7 @@ func seedDesk(t *testing.T) *crmtest.Server {
 	return srv
 }
 
-func seedIntegration(t *testing.T, srv *crmtest.Server) (*Integration, *logBuffer) {
+func seedIntegration(t *testing.T, srv *crmtest.Server) (*Integration, *testsupport.Buffer) {
 	raw, err := os.ReadFile("testdata/seed.xml")
 	if err != nil {
 		t.Fatal(err)
