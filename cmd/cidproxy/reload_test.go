@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cidproxy/config"
+	"cidproxy/internal/testsupport"
 )
 
 // reloadEnv is a running daemon whose configuration file the test rewrites.
@@ -22,7 +23,7 @@ type reloadEnv struct {
 	token    string
 }
 
-func newReloadEnv(t *testing.T) (*reloadEnv, func() int, *syncWriter) {
+func newReloadEnv(t *testing.T) (*reloadEnv, func() int, *testsupport.Buffer) {
 	base, cfgPath, stop, out := startDaemon(t)
 	b, err := os.ReadFile(cfgPath)
 	if err != nil {
