@@ -52,7 +52,7 @@ func NewZohoLocal(clientID, clientSecret, refreshToken string) *ZohoLocal {
 	l.OAuth.AddRefreshToken(refreshToken)
 	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
 	l.URL = l.srv.URL
-	l.OAuth.Extra = map[string]any{"api_domain": l.URL}
+	l.APIDomain = l.URL
 	return l
 }
 
