@@ -22,6 +22,43 @@ type CRM interface {
 	ManualIntegration() string
 	PutIntegration(ctx context.Context, c config.Integration) (created bool, err error)
 	DeleteIntegration(ctx context.Context, name string) error
+	Authorize(name, redirectURI string) (string, error)
+	OAuthCallback() http.Handler
+}
+
+// oauthCallbackPath is where CRMs send the administrator's browser back
+// after an OAuth2 consent; register PUBLIC_URL + this path with the CRM app.
+const oauthCallbackPath = "/api/v1/oauth/callback"
+
+// authorizeIntegration starts an OAuth2 consent and returns the CRM's
+// consent URL for the administrator's browser.
+func (s *Server) authorizeIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	cm, err := s.crmFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	base := s.opts.PublicURL
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	u, err := cm.Authorize(r.PathValue("name"), base+oauthCallbackPath)
+	if err != nil {
+		if errors.Is(err, service.ErrNoIntegration) {
+			return crmProblem(err, r.PathValue("name"))
+		}
+		return problemf(http.StatusConflict, "conflict", "%v", err)
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"url": u, "redirect_uri": base + oauthCallbackPath})
+}
+
+// oauthCallback passes the CRM's redirect to the integrations (no token:
+// the state parameter, single-use and short-lived, authenticates it).
+func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if s.opts.CRM == nil {
+		return notFound("resource", r.URL.Path)
+	}
+	s.opts.CRM.OAuthCallback().ServeHTTP(w, r)
+	return nil
 }
 
 // The integration routes are admin-only: extension tokens get 404.

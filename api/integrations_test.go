@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,11 @@ import (
 
 // fakeCRM records what the integration routes ask of the service.
 type fakeCRM struct {
-	dead    map[string]service.Entry // id -> entry
-	retried []string
-	created []string // integration/number/display
-	put     []config.Integration
+	dead      map[string]service.Entry // id -> entry
+	retried   []string
+	created   []string // integration/number/display
+	put       []config.Integration
+	callbacks []string
 }
 
 func (f *fakeCRM) Statuses(ctx context.Context) []service.Status {
@@ -72,6 +74,36 @@ func (f *fakeCRM) CreateContact(_ context.Context, integration, number, display 
 }
 
 func (f *fakeCRM) ManualIntegration() string { return "zoho" }
+
+func (f *fakeCRM) Authorize(name, redirectURI string) (string, error) {
+	if name != "zoho" {
+		return "", fmt.Errorf("%w: %q", service.ErrNoIntegration, name)
+	}
+	return "https://accounts.zoho.com/oauth/v2/auth?redirect_uri=" + redirectURI, nil
+}
+
+func (f *fakeCRM) OAuthCallback() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.callbacks = append(f.callbacks, r.URL.Query().Get("state"))
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func TestIntegrationAuthorizeAndCallback(t *testing.T) {
+	f := &fakeCRM{}
+	e := newStreamEnv(t, func(o *Options) { o.CRM = f; o.PublicURL = "https://pbx.example.com" })
+	e.expect(req{method: "POST", path: "/api/v1/integrations/zoho/authorize", token: e.tok["1001"]}, 404)
+	r := e.expect(req{method: "POST", path: "/api/v1/integrations/zoho/authorize", token: e.admin}, 200)
+	if !strings.Contains(string(r.Body), "https://pbx.example.com/api/v1/oauth/callback") {
+		t.Fatalf("authorize %s", r.Body)
+	}
+	e.expect(req{method: "POST", path: "/api/v1/integrations/nope/authorize", token: e.admin}, 404)
+	// The CRM's redirect carries no token: the single-use state is checked by the service.
+	e.expect(req{method: "GET", path: "/api/v1/oauth/callback?state=s1&code=c1"}, 200)
+	if len(f.callbacks) != 1 || f.callbacks[0] != "s1" {
+		t.Fatalf("callbacks %v", f.callbacks)
+	}
+}
 
 func (f *fakeCRM) PutIntegration(_ context.Context, c config.Integration) (bool, error) {
 	if c.Name == "zoho" {

@@ -109,6 +109,8 @@ var routes = []route{
 	{mGet, "/api/v1/integrations/{name}", authBearer, (*Server).getIntegration},
 	{mPut, "/api/v1/integrations/{name}", authBearer, (*Server).putIntegration},
 	{mDelete, "/api/v1/integrations/{name}", authBearer, (*Server).deleteIntegration},
+	{mPost, "/api/v1/integrations/{name}/authorize", authBearer, (*Server).authorizeIntegration},
+	{mGet, "/api/v1/oauth/callback", authNone, (*Server).oauthCallback},
 	{mGet, "/api/v1/integrations/{name}/dead-letters", authBearer, (*Server).listDeadLetters},
 	{mPost, "/api/v1/integrations/{name}/dead-letters/{id}/retry", authBearer, (*Server).retryDeadLetter},
 	{mDelete, "/api/v1/integrations/{name}/dead-letters/{id}", authBearer, (*Server).dropDeadLetter},

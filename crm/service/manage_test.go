@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +124,51 @@ func TestApplyKeepsUnchangedInstances(t *testing.T) {
 	err := e.svc.Apply(context.Background(), []config.Integration{bad})
 	if err == nil || !strings.Contains(err.Error(), "zoho") || e.svc.Get("zoho").cfg.Template != "builtin:zoho" {
 		t.Fatalf("a bad configuration replaced the running one: %v", err)
+	}
+}
+
+func TestOAuthConsentAuthorizesARunningIntegration(t *testing.T) {
+	z := crmtest.NewZoho(zid, zsecret)
+	t.Cleanup(z.Close)
+	logs := &bytes.Buffer{}
+	db := newStore(t, logs)
+	svc := newService(t, db, logs, prometheus.NewRegistry(), z.Client(), config.Integration{
+		Name: "zoho", Template: "builtin:zoho", Fields: map[string]string{"client_id": zid, "client_secret": zsecret}})
+	ctx := context.Background()
+	if st, _ := svc.IntegrationStatus(ctx, "zoho"); st.State != StateNotAuthorized {
+		t.Fatalf("state before consent %q", st.State)
+	}
+	const redirect = "https://pbx.example.com/api/v1/oauth/callback"
+	u, err := svc.Authorize("zoho", redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := z.Client()
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := browser.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cb, _ := url.Parse(resp.Header.Get("Location"))
+	if !strings.HasPrefix(cb.String(), redirect+"?") {
+		t.Fatalf("redirected to %s", cb)
+	}
+	rec := httptest.NewRecorder()
+	svc.OAuthCallback().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.RequestURI(), nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("callback %d %s", rec.Code, rec.Body)
+	}
+	if st, _ := svc.IntegrationStatus(ctx, "zoho"); st.State != StateConnected || st.TokenExpiry.IsZero() {
+		t.Fatalf("state after consent %+v", st)
+	}
+	// A replayed callback (same state) is refused.
+	rec = httptest.NewRecorder()
+	svc.OAuthCallback().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.RequestURI(), nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("replayed callback %d", rec.Code)
+	}
+	if _, err := svc.Authorize("nope", redirect); !errors.Is(err, ErrNoIntegration) {
+		t.Fatalf("unknown integration: %v", err)
 	}
 }

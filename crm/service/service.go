@@ -71,6 +71,7 @@ type Service struct {
 	wake   chan struct{}
 	local  lookup.Source // the local sources (set by Resolver)
 	ringQ  chan ringTask
+	oauth  *crm.OAuthHandler
 
 	applyMu  sync.Mutex      // serialises Apply, Configure, Put/DeleteIntegration
 	fromFile map[string]bool // integrations of the configuration file
@@ -161,6 +162,7 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 		return nil, err
 	}
 	s.refs = refs
+	s.oauth = crm.NewOAuthHandler(s.log)
 	s.crmM = crm.NewMetrics(opts.Registerer)
 	s.cur.Store(newMembers(nil))
 	s.m = newMetrics(opts.Registerer, s)
@@ -304,13 +306,22 @@ func (s *Service) startLocked(in *Integration) {
 // refreshes the user links every 15 minutes.
 func (in *Integration) run(ctx context.Context) {
 	delay := 5 * time.Second
+	warned := false
 	for {
 		err := in.it.Start(ctx)
-		if err == nil || errors.Is(err, crm.ErrNotAuthorized) {
-			if err != nil {
-				in.s.log.Warn("crm integration waits for authorization", "integration", in.name)
-			}
+		if err == nil {
 			break
+		}
+		if errors.Is(err, crm.ErrNotAuthorized) {
+			// OAuth2 consent pending (POST /api/v1/integrations/NAME/authorize).
+			if !warned {
+				in.s.log.Warn("crm integration waits for authorization", "integration", in.name)
+				warned = true
+			}
+			if !sleep(ctx, 5*time.Second) {
+				return
+			}
+			continue
 		}
 		in.fail(err)
 		in.s.log.Warn("crm integration start failed; retrying", "integration", in.name, "in", delay, "err", in.it.Redactor().String(err.Error()))

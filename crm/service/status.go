@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -238,3 +239,17 @@ func (s *Service) ManualIntegration() string {
 	}
 	return ""
 }
+
+// Authorize starts the OAuth2 consent of integration name and returns the
+// URL to open in the administrator's browser; the CRM sends the browser
+// back to redirectURI, where OAuthCallback must be served.
+func (s *Service) Authorize(name, redirectURI string) (string, error) {
+	in, err := s.integration(name)
+	if err != nil {
+		return "", err
+	}
+	return s.oauth.Begin(in.it, redirectURI)
+}
+
+// OAuthCallback serves the CRM's redirect back after the consent.
+func (s *Service) OAuthCallback() http.Handler { return s.oauth }
