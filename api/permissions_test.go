@@ -100,13 +100,15 @@ var sweepCases = map[string]sweepCase{
 	"GET /api/v1/lookup":         {want: [4]int{404, 404, 404, 200}},
 	"POST /api/v1/reload":        {want: [4]int{404, 404, 404, 501}}, // the test server has no Reload
 
-	// No CRM and no stream hub in this server: integrations and calls are
-	// admin-only or missing; their own tests cover them configured.
+	// No CRM in this server: admin-only routes answer 404 to everyone but
+	// the list (empty for the admin).
 	"GET /api/v1/integrations":                                 {want: [4]int{404, 404, 404, 200}},
+	"POST /api/v1/integrations":                                {body: `{"name":"x","template":"builtin:zoho"}`, want: [4]int{404, 404, 404, 404}},
 	"GET /api/v1/integrations/{name}":                          {want: [4]int{404, 404, 404, 404}},
-	"POST /api/v1/integrations":                                {body: `{}`, want: [4]int{404, 404, 404, 404}},
 	"PUT /api/v1/integrations/{name}":                          {body: `{}`, want: [4]int{404, 404, 404, 404}},
 	"DELETE /api/v1/integrations/{name}":                       {want: [4]int{404, 404, 404, 404}},
+	"POST /api/v1/integrations/{name}/authorize":               {want: [4]int{404, 404, 404, 404}},
+	"GET /api/v1/oauth/callback":                               {want: [4]int{404, 404, 404, 404}},
 	"GET /api/v1/integrations/{name}/dead-letters":             {want: [4]int{404, 404, 404, 404}},
 	"POST /api/v1/integrations/{name}/dead-letters/{id}/retry": {want: [4]int{404, 404, 404, 404}},
 	"DELETE /api/v1/integrations/{name}/dead-letters/{id}":     {want: [4]int{404, 404, 404, 404}},
