@@ -156,7 +156,7 @@ func writeCSV(w io.Writer, cs []lookup.Contact, header bool) error {
 	rec := make([]string, len(store.CSVColumns))
 	for i := range cs {
 		for j, col := range store.CSVColumns {
-			rec[j] = *csvField(&cs[i], col)
+			rec[j] = store.SafeCSVCell(*csvField(&cs[i], col), store.IsNumberColumn(col))
 		}
 		cw.Write(rec)
 	}

@@ -225,7 +225,7 @@ func (db *DB) ExportCSV(ctx context.Context, w io.Writer) (int, error) {
 	row := make([]string, len(CSVColumns))
 	err := db.EachContact(ctx, func(c lookup.Contact) (bool, error) {
 		for i, f := range contactFields(&c)[:len(CSVColumns)] {
-			row[i] = *f
+			row[i] = SafeCSVCell(*f, IsNumberColumn(CSVColumns[i]))
 		}
 		n++
 		return true, cw.Write(row)

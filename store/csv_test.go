@@ -308,3 +308,47 @@ func TestImportCSVRefusesControlCharacters(t *testing.T) {
 		t.Errorf("PutPhonebook with NUL: %v", err)
 	}
 }
+
+// TestExportCSVNeutralisesFormulas (issue 15 item 12): the CLI's CSV
+// exports quote-prefix text that a spreadsheet would run as a formula and
+// keep phone numbers and prefixes as written.
+func TestExportCSVNeutralisesFormulas(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, t.TempDir())
+	if _, err := db.PutContact(ctx, lookup.Contact{FirstName: "=1+2", Company: "@cmd", Mobile: "+49 171 2345678"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutPrefixRule(ctx, lookup.PrefixRule{Prefix: "+4930*", Name: "-Berlin"}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if _, err := db.ExportCSV(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "'=1+2,,'@cmd,,,,,+49 171 2345678,") {
+		t.Errorf("contact export:\n%s", b.String())
+	}
+	b.Reset()
+	if _, err := db.ExportPrefixCSV(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "prefix,name\n+4930*,'-Berlin\n" {
+		t.Errorf("prefix export %q", b.String())
+	}
+}
+
+func TestSafeCSVCell(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		number bool
+		want   string
+	}{
+		{"", false, ""}, {"Ann", false, "Ann"}, {"=A1", false, "'=A1"}, {"+1", false, "'+1"},
+		{"+49 (30) 123-4", true, "+49 (30) 123-4"}, {"+4930*", true, "+4930*"},
+		{"=1+2", true, "'=1+2"}, {"+49 cmd|' /C calc'!A0", true, "'+49 cmd|' /C calc'!A0"}, {"@x", true, "'@x"},
+	} {
+		if got := SafeCSVCell(tc.in, tc.number); got != tc.want {
+			t.Errorf("SafeCSVCell(%q, %v) = %q, want %q", tc.in, tc.number, got, tc.want)
+		}
+	}
+}

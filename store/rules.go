@@ -227,7 +227,7 @@ func (db *DB) ExportPrefixCSV(ctx context.Context, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(PrefixCSVColumns)
 	for _, r := range rules {
-		_ = cw.Write([]string{r.Prefix, r.Name})
+		_ = cw.Write([]string{SafeCSVCell(r.Prefix, true), SafeCSVCell(r.Name, false)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
