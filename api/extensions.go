@@ -109,15 +109,11 @@ func (s *Server) putExtension(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := adminWrite(c, num); err != nil {
 		return err
 	}
-	cur, err := s.st.GetExtension(r.Context(), num)
-	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	cur, exists, err := loadForWrite(r.Context(), num, s.st.GetExtension)
+	if err != nil {
 		return err
 	}
-	if !exists && r.Header.Get("If-Match") != "" {
-		return problemf(http.StatusPreconditionFailed, "precondition-failed", "If-Match given, but extension %q does not exist", num)
-	}
-	if err := checkIfMatch(r, cur.Rev); err != nil {
+	if err := ifMatch(r, "extension", num, exists, cur.Rev); err != nil {
 		return err
 	}
 	var e lookup.Extension
@@ -154,11 +150,7 @@ func (s *Server) saveExtension(w http.ResponseWriter, r *http.Request, num strin
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if !exists {
-		status = http.StatusCreated
-	}
-	return writeRecord(w, r, status, e.Rev, e)
+	return writeSaved(w, r, exists, e.Rev, e)
 }
 
 func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request, c *call) error {

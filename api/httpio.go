@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"cidproxy/store"
 )
 
 // Paging bounds.
@@ -204,6 +207,43 @@ func writeRecord(w http.ResponseWriter, r *http.Request, status int, rev uint64,
 		}
 	}
 	return writeJSON(w, status, v)
+}
+
+// The write choreography of PUT, PATCH and DELETE on one record: load it
+// (loadForWrite: absent is no error for a PUT), check If-Match (ifMatch),
+// save, answer 201 for a new record and 200 otherwise (writeSaved).
+
+// loadForWrite gets record id for a write; a missing record is no error
+// (exists is false).
+func loadForWrite[T any](ctx context.Context, id string, get func(context.Context, string) (T, error)) (v T, exists bool, err error) {
+	v, err = get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+// ifMatch enforces If-Match on a write to the kind record id: 412 when
+// If-Match is given for a record that does not exist or names another
+// revision than rev.
+func ifMatch(r *http.Request, kind, id string, exists bool, rev uint64) error {
+	if !exists {
+		if r.Header.Get("If-Match") != "" {
+			return problemf(http.StatusPreconditionFailed, "precondition-failed", "If-Match given, but %s %q does not exist", kind, id)
+		}
+		return nil
+	}
+	return checkIfMatch(r, rev)
+}
+
+// writeSaved answers a write with the saved record: 201 Created when it
+// did not exist before, 200 OK otherwise.
+func writeSaved(w http.ResponseWriter, r *http.Request, existed bool, rev uint64, v any) error {
+	status := http.StatusOK
+	if !existed {
+		status = http.StatusCreated
+	}
+	return writeRecord(w, r, status, rev, v)
 }
 
 // checkIfMatch enforces If-Match on a write: 412 when it names another

@@ -91,32 +91,24 @@ func (s *Server) createPhonebook(w http.ResponseWriter, r *http.Request, c *call
 // mismatch. Synced phonebooks may only get view grants changed (the
 // store answers 409 to anything else) and cannot be deleted.
 func (s *Server) writableBook(r *http.Request, c *call, id string) (lookup.Phonebook, bool, error) {
-	p, err := s.st.GetPhonebook(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		switch {
-		case !c.viewer.Admin || r.Method != http.MethodPut:
-			return p, false, notFound("phonebook", id)
-		case r.Header.Get("If-Match") != "":
-			return p, false, problemf(http.StatusPreconditionFailed, "precondition-failed", "If-Match given, but phonebook %q does not exist", id)
-		}
-		return p, false, nil
-	}
-	if err != nil {
+	p, exists, err := loadForWrite(r.Context(), id, s.st.GetPhonebook)
+	switch {
+	case err != nil:
 		return p, false, err
-	}
-	if !c.viewer.Admin {
-		if p.CanView(c.viewer.Extension) {
-			return p, true, forbidden("only an admin token may change phonebooks")
-		}
+	case !exists && (!c.viewer.Admin || r.Method != http.MethodPut):
+		return p, false, notFound("phonebook", id)
+	case exists && !c.viewer.Admin && p.CanView(c.viewer.Extension):
+		return p, true, forbidden("only an admin token may change phonebooks")
+	case exists && !c.viewer.Admin:
 		return p, true, notFound("phonebook", id)
 	}
-	if err := checkIfMatch(r, p.Rev); err != nil {
-		return p, true, err
+	if err := ifMatch(r, "phonebook", id, exists, p.Rev); err != nil {
+		return p, exists, err
 	}
 	if p.ReadOnly && r.Method == http.MethodDelete {
-		return p, true, readOnlyBook(p)
+		return p, exists, readOnlyBook(p)
 	}
-	return p, true, nil
+	return p, exists, nil
 }
 
 // checkGrants refuses (422 naming view or manage) a grant to an
@@ -181,11 +173,7 @@ func (s *Server) updatePhonebook(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if !exists {
-		status = http.StatusCreated
-	}
-	return writeRecord(w, r, status, next.Rev, next)
+	return writeSaved(w, r, exists, next.Rev, next)
 }
 
 func (s *Server) deletePhonebook(w http.ResponseWriter, r *http.Request, c *call) error {

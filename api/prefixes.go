@@ -88,11 +88,7 @@ func (s *Server) putPrefix(w http.ResponseWriter, r *http.Request, c *call) erro
 	if p, err = s.st.PutPrefixRule(r.Context(), p); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if !exists {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, p)
+	return writeSaved(w, r, exists, 0, p)
 }
 
 func (s *Server) deletePrefix(w http.ResponseWriter, r *http.Request, c *call) error {
