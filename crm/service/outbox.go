@@ -67,12 +67,17 @@ type Outbox interface {
 // KVOutbox is the Badger-backed Outbox (entries sealed: they hold numbers
 // and names).
 type KVOutbox struct {
-	kv            crm.KV
-	secrets       *crm.SecretStore
-	mu            sync.Mutex // serialises Add's check-then-put and moves
-	pending, dead int
-	counted       bool
+	kv      crm.KV
+	secrets *crm.SecretStore
+	mu      sync.Mutex // serialises Add's check-then-put and moves
+	// index holds the pending entries' due times (loaded on first use), so
+	// Due unseals only entries that are due, not a backlog of hours.
+	index  map[string]dueInfo
+	dead   int
+	loaded bool
 }
+
+type dueInfo struct{ next, created time.Time }
 
 var _ Outbox = (*KVOutbox)(nil)
 
@@ -112,10 +117,34 @@ func (o *KVOutbox) Add(ctx context.Context, e Entry) error {
 	if ok {
 		return ErrDuplicate
 	}
+	if err := o.load(ctx); err != nil {
+		return err
+	}
 	if err := o.secrets.PutJSON(ctx, obPending+e.Key, e); err != nil {
 		return err
 	}
-	o.pending++
+	o.index[e.Key] = dueInfo{e.NextTry, e.Created}
+	return nil
+}
+
+// load reads the pending index and dead-letter count once (o.mu held).
+func (o *KVOutbox) load(ctx context.Context) error {
+	if o.loaded {
+		return nil
+	}
+	all, err := o.list(ctx, obPending)
+	if err != nil {
+		return err
+	}
+	d, err := o.kv.List(ctx, obDead)
+	if err != nil {
+		return err
+	}
+	o.index = make(map[string]dueInfo, len(all))
+	for _, e := range all {
+		o.index[e.Key] = dueInfo{e.NextTry, e.Created}
+	}
+	o.dead, o.loaded = len(d), true
 	return nil
 }
 
@@ -138,28 +167,49 @@ func (o *KVOutbox) list(ctx context.Context, prefix string) ([]Entry, error) {
 	return out, nil
 }
 
-// Due implements Outbox.
+// Due implements Outbox: the oldest due entries first.
 func (o *KVOutbox) Due(ctx context.Context, now time.Time, limit int) ([]Entry, error) {
-	all, err := o.list(ctx, obPending)
-	if err != nil {
+	o.mu.Lock()
+	if err := o.load(ctx); err != nil {
+		o.mu.Unlock()
 		return nil, err
 	}
-	var out []Entry
-	for _, e := range all {
-		if !e.NextTry.After(now) {
-			out = append(out, e)
+	var keys []string
+	for k, d := range o.index {
+		if !d.next.After(now) {
+			keys = append(keys, k)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
-	if len(out) > limit {
-		out = out[:limit]
+	sort.Slice(keys, func(i, j int) bool { return o.index[keys[i]].created.Before(o.index[keys[j]].created) })
+	o.mu.Unlock()
+	if len(keys) > limit {
+		keys = keys[:limit]
+	}
+	out := make([]Entry, 0, len(keys))
+	for _, k := range keys {
+		var e Entry
+		if err := o.secrets.GetJSON(ctx, obPending+k, &e); err != nil {
+			if errors.Is(err, crm.ErrNotFound) {
+				continue
+			}
+			return nil, fmt.Errorf("journal: %s: %w", k, err)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
 
 // Update implements Outbox.
 func (o *KVOutbox) Update(ctx context.Context, e Entry) error {
-	return o.secrets.PutJSON(ctx, obPending+e.Key, e)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.secrets.PutJSON(ctx, obPending+e.Key, e); err != nil {
+		return err
+	}
+	if o.index != nil {
+		o.index[e.Key] = dueInfo{e.NextTry, e.Created}
+	}
+	return nil
 }
 
 // Done implements Outbox: the done marker is written before the pending
@@ -173,7 +223,7 @@ func (o *KVOutbox) Done(ctx context.Context, key string) error {
 	if err := o.kv.Delete(ctx, obPending+key); err != nil {
 		return err
 	}
-	o.pending--
+	delete(o.index, key)
 	return nil
 }
 
@@ -188,7 +238,7 @@ func (o *KVOutbox) Dead(ctx context.Context, e Entry) error {
 	if err := o.kv.Delete(ctx, obPending+e.Key); err != nil {
 		return err
 	}
-	o.pending--
+	delete(o.index, e.Key)
 	o.dead++
 	return nil
 }
@@ -211,13 +261,16 @@ func (o *KVOutbox) Retry(ctx context.Context, key string, now time.Time) error {
 		return err
 	}
 	e.Attempts, e.NextTry, e.LastError = 0, now, ""
+	if err := o.load(ctx); err != nil {
+		return err
+	}
 	if err := o.secrets.PutJSON(ctx, obPending+key, e); err != nil {
 		return err
 	}
 	if err := o.kv.Delete(ctx, obDead+key); err != nil {
 		return err
 	}
-	o.pending++
+	o.index[key] = dueInfo{e.NextTry, e.Created}
 	o.dead--
 	return nil
 }
@@ -239,22 +292,14 @@ func (o *KVOutbox) Drop(ctx context.Context, key string) error {
 	return nil
 }
 
-// Depth implements Outbox (counted once from the KV, then kept).
+// Depth implements Outbox.
 func (o *KVOutbox) Depth(ctx context.Context) (int, int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.counted {
-		p, err := o.kv.List(ctx, obPending)
-		if err != nil {
-			return 0, 0, err
-		}
-		d, err := o.kv.List(ctx, obDead)
-		if err != nil {
-			return 0, 0, err
-		}
-		o.pending, o.dead, o.counted = len(p), len(d), true
+	if err := o.load(ctx); err != nil {
+		return 0, 0, err
 	}
-	return o.pending, o.dead, nil
+	return len(o.index), o.dead, nil
 }
 
 // Prune forgets done markers older than seven days.

@@ -93,7 +93,9 @@ func newEnv(t *testing.T, mod func(*config.Integration)) *env {
 
 // newStore opens a store in a temporary directory with extensions 1001
 // (Alice, alice@example.com) and 1002 (Bob).
-func newStore(t *testing.T, logs *bytes.Buffer) *store.DB {
+func newStore(t *testing.T, logs *bytes.Buffer) *store.DB { return newStoreTB(t, logs) }
+
+func newStoreTB(t testing.TB, logs *bytes.Buffer) *store.DB {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	db, err := store.Open(config.Store{Dir: t.TempDir()}, log, store.WithLookup(config.Default().Lookup))
@@ -111,6 +113,10 @@ func newStore(t *testing.T, logs *bytes.Buffer) *store.DB {
 
 // newService builds a Service with one integration over db.
 func newService(t *testing.T, db *store.DB, logs *bytes.Buffer, reg *prometheus.Registry, client *http.Client, ic config.Integration) *Service {
+	return newServiceTB(t, db, logs, reg, client, ic)
+}
+
+func newServiceTB(t testing.TB, db *store.DB, logs *bytes.Buffer, reg *prometheus.Registry, client *http.Client, ic config.Integration) *Service {
 	t.Helper()
 	sealer, err := crm.NewSealer(bytes.Repeat([]byte{9}, crm.KeySize))
 	if err != nil {
