@@ -7,7 +7,7 @@ PKGS     := ./...
 # Fuzz time per target in `make fuzz`.
 FUZZTIME ?= 30s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load lint fuzz deps clean man
+.PHONY: all build run test unit e2e bench bench-go bench-load bench-crm lint fuzz deps clean man
 
 all: build
 
@@ -33,14 +33,17 @@ test: deps
 	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -count=1 -timeout 8m ./e2e/...
 
-## bench: Go benchmarks plus the SIPp load comparison (direct / cidproxy / Kamailio)
-bench: deps bench-go bench-load
+## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio) and the CRM-in-the-call load
+bench: deps bench-go bench-load bench-crm
 
 bench-go:
 	bash bench/go-bench.sh
 
 bench-load: build
 	bash bench/sipp-load.sh
+
+bench-crm:
+	bash bench/crm-load.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

@@ -37,6 +37,8 @@ type ZohoLocal struct {
 	CallsDelay atomic.Int64
 
 	callPosts atomic.Int64
+	inCalls   atomic.Int64 // POST .../Calls in flight
+	maxCalls  atomic.Int64
 	release   chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
@@ -75,6 +77,10 @@ func (l *ZohoLocal) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Calls") {
 		l.callPosts.Add(1)
+		n := l.inCalls.Add(1)
+		defer l.inCalls.Add(-1)
+		for m := l.maxCalls.Load(); n > m && !l.maxCalls.CompareAndSwap(m, n); m = l.maxCalls.Load() {
+		}
 		if !l.wait(r, time.Duration(l.CallsDelay.Load()), false) {
 			return
 		}
@@ -128,6 +134,9 @@ func (l *ZohoLocal) SearchTotal() int {
 
 // CallPosts returns the number of POST .../Calls requests (failed ones too).
 func (l *ZohoLocal) CallPosts() int64 { return l.callPosts.Load() }
+
+// MaxCallsInFlight returns the most POST .../Calls handled at once.
+func (l *ZohoLocal) MaxCallsInFlight() int64 { return l.maxCalls.Load() }
 
 // Refreshes returns the number of successful refresh_token grants.
 func (l *ZohoLocal) Refreshes() int {
