@@ -73,6 +73,8 @@ func (s *Server) extensionEvents(w http.ResponseWriter, r *http.Request, c *call
 			return nil
 		case <-client.Gone():
 			return nil
+		case <-hub.Done():
+			return nil
 		case f := <-client.C():
 			err = s.writeSSE(rc, w, "", f)
 		case <-tick.C:

@@ -5,6 +5,8 @@
 #
 #   sipp      Debian package sip-tester (SIPp 3.6)      e2e tests, bench
 #   promtool  Debian package prometheus                 metrics and alert rule checks in the tests
+#   chromium  Debian package chromium (headless, driven by chromedp)
+#             the popup page's browser tests (api, e2e)
 #   kamailio  Debian packages kamailio (tm, rr, sl, maxfwd, pv, siputils,
 #             htable, uac are in the main package) and kamailio-lua-modules
 #             (app_lua: fills the bench's htable at start)      bench only
@@ -17,7 +19,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--sipp-only) want_kamailio=0 ;;
 	-h | --help)
-		sed -n '2,12p' "$0"
+		sed -n '2,14p' "$0"
 		exit 0
 		;;
 	*)
@@ -30,6 +32,7 @@ done
 pkgs=""
 command -v sipp >/dev/null 2>&1 || pkgs="$pkgs sip-tester"
 command -v promtool >/dev/null 2>&1 || pkgs="$pkgs prometheus"
+[ -x /usr/bin/chromium ] || pkgs="$pkgs chromium"
 if [ "$want_kamailio" = 1 ]; then
 	if ! command -v kamailio >/dev/null 2>&1 && ! [ -x /usr/sbin/kamailio ]; then
 		pkgs="$pkgs kamailio"
@@ -72,6 +75,10 @@ $SUDO apt-get install -y -qq --no-install-recommends $pkgs </dev/null
 # runs its own instance on other ports, so a running default one is harmless.
 command -v sipp >/dev/null 2>&1 || {
 	echo "install-deps: sipp still missing after install" >&2
+	exit 1
+}
+[ -x /usr/bin/chromium ] || {
+	echo "install-deps: chromium still missing after install" >&2
 	exit 1
 }
 echo "install-deps: done"

@@ -59,6 +59,9 @@ type Hub struct {
 	exts   map[string]*extState
 	popped map[string]time.Time // popup ids already sent (producer side)
 	pruned time.Time
+
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns a hub.
@@ -89,20 +92,30 @@ func New(opts Options) *Hub {
 		epoch:  strconv.FormatInt(opts.Now().UnixNano(), 36),
 		exts:   map[string]*extState{},
 		popped: map[string]time.Time{},
+		done:   make(chan struct{}),
 	}
-	h.m = newMetrics(opts.Registerer, h)
+	h.m = newMetrics(opts.Registerer)
 	if h.opts.Fanout == nil {
 		h.opts.Fanout = Local{h}
 	}
 	return h
 }
 
-// Run consumes sub until its channel is closed (the bus closed).
+// Run consumes sub until its channel is closed (the bus closed), then
+// closes the hub.
 func (h *Hub) Run(ctx context.Context, sub *event.Subscription) {
+	defer h.Close()
 	for ev := range sub.Events() {
 		h.HandleEvent(ctx, ev)
 	}
 }
+
+// Close ends every stream (the daemon stops); browsers reconnect to the
+// next start.
+func (h *Hub) Close() { h.closeOnce.Do(func() { close(h.done) }) }
+
+// Done is closed by Close.
+func (h *Hub) Done() <-chan struct{} { return h.done }
 
 // HandleEvent publishes the messages one call event causes: a call
 // message per extension of the call and, at the trigger, one popup.

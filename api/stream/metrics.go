@@ -16,7 +16,7 @@ type metrics struct {
 	publishErrors prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer, _ *Hub) *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		clients: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "cidproxy", Subsystem: "popup", Name: "clients",

@@ -8,6 +8,11 @@
   let token = localStorage.getItem(KEY_TOKEN) || "";
   let ext = localStorage.getItem(KEY_EXT) || "";
   let source = null, live = null, timer = null, recent = [];
+  // crmWin is the tab opened by the "Enable popups" click. Browsers block
+  // window.open without a click, but a page may always navigate a tab it
+  // opened: when a new tab is blocked, the record opens there.
+  let crmWin = null;
+  const armed = () => crmWin !== null && !crmWin.closed;
 
   function api(path, method) {
     return fetch(path, { method: method || "GET", headers: { Authorization: "Bearer " + token }, cache: "no-store" });
@@ -80,6 +85,7 @@
     const btn = $("open-crm"), link = $("record-link");
     btn.hidden = link.hidden = true;
     if (!c) return;
+    link.textContent = "CRM record";
     $("c-caller").textContent = c.caller.number || "unknown";
     $("c-name").textContent = c.contact_name || c.caller.name || "—";
     $("c-source").textContent = c.source || "—";
@@ -115,9 +121,11 @@
     }
   }
 
-  // onPopup opens the record once: the first tab to claim the popup wins,
-  // so other tabs and reconnects never open it again.
+  // onPopup opens the record once: the first armed tab to claim the popup
+  // wins, so other tabs and reconnects never open it again. A tab without
+  // the "Enable popups" click only offers the link.
   async function onPopup(p) {
+    if (!armed()) { show("enable", true); show("enabled", false); offerLink(p.url); return; }
     let res;
     try { res = await api("/api/v1/extensions/" + encodeURIComponent(ext) + "/popups/" + encodeURIComponent(p.id) + "/claim", "POST"); } catch (e) { return; }
     if (!res.ok || !(await res.json()).open) return;
@@ -126,16 +134,35 @@
 
   function openTab(url) {
     const w = window.open(url, "_blank");
-    if (!w) { show("blocked", true); $("record-link").href = url; show("record-link", true); return false; }
-    try { w.opener = null; } catch (e) { /* cross-origin already */ }
+    if (w) {
+      try { w.opener = null; } catch (e) { /* cross-origin already */ }
+    } else if (armed()) {
+      crmWin.location.href = url;
+      crmWin.focus();
+    } else {
+      show("blocked", true);
+      offerLink(url);
+      return false;
+    }
     show("blocked", false);
     return true;
   }
 
+  function offerLink(url) {
+    $("record-link").href = url;
+    show("record-link", true);
+  }
+
   function enable() {
-    const w = window.open("about:blank", "_blank");
-    if (w) { w.close(); show("enable", false); show("enabled", true); show("blocked", false); }
-    else show("blocked", true);
+    const w = window.open("about:blank", "cidproxy-crm");
+    if (!w) { show("blocked", true); return; }
+    crmWin = w;
+    try {
+      w.document.title = "CRM records (cidproxy)";
+      w.document.body.textContent = "The CRM records of your calls open here.";
+    } catch (e) { /* the tab still shows a record of another site */ }
+    window.focus();
+    show("enable", false); show("enabled", true); show("blocked", false);
   }
 
   $("signin-form").addEventListener("submit", signIn);

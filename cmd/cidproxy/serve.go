@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cidproxy/api"
+	"cidproxy/api/stream"
 	"cidproxy/config"
 	"cidproxy/crm/service"
 	"cidproxy/lookup"
@@ -79,6 +80,8 @@ type Main struct {
 	Proxy    *sip.Proxy
 	API      *api.Server
 	CRM      *service.Service // nil without crm.integrations
+	// Popups feeds the extensions' event streams and the popup page.
+	Popups *stream.Hub
 
 	// Level, if set, is the log level a reload changes.
 	Level *slog.LevelVar
@@ -154,6 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		sub := m.Bus.Subscribe("log", cfg.Events.QueueSize)
 		m.consume(func() { event.Log(context.WithoutCancel(ctx), sub, m.Log.With("component", "events")) })
 	}
+	m.startPopups(ctx, nil) // TODO(lead): pass the CRM runtime's NewContactURL
 	m.workCtx, m.stopWorkers = context.WithCancel(context.WithoutCancel(ctx))
 
 	resolver, err := m.startCRM(ctx)
@@ -207,6 +211,7 @@ func (m *Main) startAdmin() error {
 			}
 			return m.reloadFrom(ctx, m.load)
 		},
+		Stream: m.Popups,
 	})
 	if m.CRM != nil { // a nil *service.Service must not become a non-nil api.CRM
 		m.API.SetCRM(m.CRM)
