@@ -427,3 +427,42 @@ func mustGet(t *testing.T, e *env, key string) []byte {
 	}
 	return v
 }
+
+func TestWithheldCallersNeverReachTheCRM(t *testing.T) {
+	e := newEnv(t, nil)
+	addZohoContact(e.z, "c-1", "Secret", "Caller", "+49 30 4440001")
+	if _, err := e.resolver().LookupLocal(context.Background(), lookup.Query{Number: "+49304440001"}); err == nil {
+		t.Fatal("LookupLocal named a caller only the CRM knows")
+	}
+	if n := e.searches.Load(); n != 0 {
+		t.Fatalf("LookupLocal sent %d searches to the CRM", n)
+	}
+}
+
+func TestAlwaysQueryPrefersTheCRMName(t *testing.T) {
+	e := newEnv(t, func(c *config.Integration) { c.Lookup.AlwaysQuery = true })
+	ctx := context.Background()
+	pb, err := e.db.PutPhonebook(ctx, lookup.Phonebook{Name: "Old", ViewAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.PutContact(ctx, lookup.Contact{FirstName: "Stale", LastName: "Name", Business: "+49 30 4440002", Phonebooks: []string{pb.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	addZohoContact(e.z, "c-2", "Fresh", "Name", "+49 30 4440002")
+	res, err := e.resolver().Lookup(ctx, lookup.Query{Number: "+49304440002", Callee: "1001"})
+	if err != nil || res.Name != "Fresh Name" || res.Source != lookup.SourceCRM {
+		t.Fatalf("always_query: %+v %v", res, err)
+	}
+	// A dead CRM leaves the local name.
+	e.delay.Store(int64(time.Hour))
+	e.svc.Get("zoho").misses.del("+49304440003")
+	if _, err := e.db.PutContact(ctx, lookup.Contact{FirstName: "Local", LastName: "Only", Business: "+49 30 4440003", Phonebooks: []string{pb.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Get("zoho").cfg.Lookup.Budget = config.Duration(50 * time.Millisecond)
+	res, err = e.resolver().Lookup(ctx, lookup.Query{Number: "+49304440003", Callee: "1001"})
+	if err != nil || res.Name != "Local Only" {
+		t.Fatalf("always_query with a hung CRM: %+v %v", res, err)
+	}
+}
