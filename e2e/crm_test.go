@@ -13,7 +13,9 @@ import (
 // TestCRMNamesCallerWithinBudget: a caller only the CRM knows is named
 // with the CRM's name (From, PAI, RPID; X-Cid-Source: crm) when the CRM
 // answers within the budget; the second call from the number is named
-// from the integration's phonebook without a CRM request. A CRM slower
+// from the integration's phonebook without a CRM request. A hostile CRM
+// name is sanitised like a local one (no injected header); a withheld
+// caller is never sent to the CRM. A CRM slower
 // than the budget leaves the caller's own name on the call, and its late
 // answer names the next call locally.
 func TestCRMNamesCallerWithinBudget(t *testing.T) {
@@ -41,7 +43,29 @@ func TestCRMNamesCallerWithinBudget(t *testing.T) {
 			t.Fatalf("the second call made %d CRM requests", n)
 		}
 	})
+	t.Run("hostile_crm_name_sanitised", func(t *testing.T) {
+		addContact(e.z, "c-66", `Eve "The Hacker"`, "X\r\nX-Injected: 1\\", "+49 30 5550166")
+		r := e.placeCalls(t, "busy", named(eveWire), uacOpts{}, plainCaller("+49305550166"))
+		r.checkSource(t, 1, "crm")
+		for _, h := range r.invites(t)[0].Headers {
+			if strings.HasPrefix(strings.ToLower(h), "x-injected") {
+				t.Errorf("header injected: %q", h)
+			}
+		}
+	})
+	t.Run("withheld_caller_never_sent_to_crm", func(t *testing.T) {
+		addContact(e.z, "c-79", "Wanda", "Withheld", "+49 30 5550179")
+		before := e.z.SearchTotal()
+		anon := caller{User: "anonymous", Display: `"Anonymous"`, PAI: "+49305550179"}
+		r := e.placeCalls(t, "busy", unnamed(anon), uacOpts{}, anon)
+		r.checkSource(t, 1, "")
+		if n := e.z.SearchTotal() - before; n != 0 {
+			t.Fatalf("a withheld caller was sent to the CRM (%d requests)", n)
+		}
+	})
+	var synced float64
 	t.Run("crm_slower_than_budget_keeps_original_name", func(t *testing.T) {
+		synced = e.crmMetric(t, "cidproxy_crm_cache_entries", `kind="synced"`)
 		e.z.SearchDelay.Store(int64(1500 * time.Millisecond))
 		r := e.placeCalls(t, "busy", unnamed(lena), uacOpts{}, lena)
 		r.checkSource(t, 1, "")
@@ -51,7 +75,7 @@ func TestCRMNamesCallerWithinBudget(t *testing.T) {
 	})
 	t.Run("late_answer_names_next_call_locally", func(t *testing.T) {
 		waitFor(t, 10*time.Second, "the late CRM answer never reached the phonebook", func() bool {
-			return e.crmMetric(t, "cidproxy_crm_cache_entries", `kind="synced"`) == 2
+			return e.crmMetric(t, "cidproxy_crm_cache_entries", `kind="synced"`) == synced+1
 		})
 		before := e.z.SearchTotal()
 		r := e.placeCalls(t, "busy", named(`"Lena Late"`), uacOpts{}, lena)
