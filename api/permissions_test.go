@@ -115,6 +115,10 @@ var sweepCases = map[string]sweepCase{
 	"GET /api/v1/extensions/{ext}/calls":                       {want: [4]int{404, 200, 404, 200}},
 	"POST /api/v1/calls/{id}/create-contact":                   {want: [4]int{404, 404, 404, 404}},
 
+	"GET /api/v1/sql-sources":              {want: [4]int{404, 404, 404, 200}},
+	"GET /api/v1/sql-sources/{name}":       {want: [4]int{404, 404, 404, 404}}, // the test server has no SQL sources
+	"POST /api/v1/sql-sources/{name}/sync": {want: [4]int{404, 404, 404, 404}},
+
 	"GET /phonebook/{format}": {want: [4]int{200, 200, 200, 200}},
 }
 

@@ -104,6 +104,10 @@ var routes = []route{
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
 	{mPost, "/api/v1/reload", authBearer, (*Server).reload},
 
+	{mGet, "/api/v1/sql-sources", authBearer, (*Server).listSQLSources},
+	{mGet, "/api/v1/sql-sources/{name}", authBearer, (*Server).getSQLSource},
+	{mPost, "/api/v1/sql-sources/{name}/sync", authBearer, (*Server).syncSQLSource},
+
 	{mGet, "/api/v1/integrations", authBearer, (*Server).listIntegrations},
 	{mPost, "/api/v1/integrations", authBearer, (*Server).createIntegration},
 	{mGet, "/api/v1/integrations/{name}", authBearer, (*Server).getIntegration},

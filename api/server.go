@@ -47,6 +47,9 @@ type Options struct {
 	// CRM serves /api/v1/integrations and contact creation for calls;
 	// nil: no integrations.
 	CRM CRM
+	// SQL serves /api/v1/sql-sources (the SQL contact sync); nil: no
+	// sources.
+	SQL SQLSources
 	// Stream serves the extensions' call event streams and the popup
 	// page's calls; nil answers 404 on those routes.
 	Stream *stream.Hub

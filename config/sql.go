@@ -46,13 +46,13 @@ type SQLSource struct {
 // SQLPhonebook is where synced contacts go: exactly one of the fields.
 type SQLPhonebook struct {
 	// Create makes a phonebook of that name.
-	Create string `yaml:"create"`
+	Create string `yaml:"create" json:"create,omitempty"`
 	// ByColumn makes one phonebook per distinct value of the column; rows
 	// with an empty value go to a phonebook named after the source.
-	ByColumn string `yaml:"by_column"`
+	ByColumn string `yaml:"by_column" json:"by_column,omitempty"`
 	// Existing takes over an existing phonebook, which must be empty (or
 	// already this source's).
-	Existing string `yaml:"existing"`
+	Existing string `yaml:"existing" json:"existing,omitempty"`
 }
 
 // SQLSchedule is when a source syncs by itself: at most one of every,

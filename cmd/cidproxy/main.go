@@ -119,7 +119,7 @@ func (c *cli) root() *cobra.Command {
 	root.SetErr(c.stderr)
 	root.PersistentFlags().StringVarP(&c.cfgPath, "config", "c", "", "configuration file (embedded defaults without it)")
 	root.AddCommand(
-		c.serveCmd(), c.configCmd(), c.contactsCmd(), c.lookupCmd(), c.tokenCmd(), c.templateCmd(),
+		c.serveCmd(), c.configCmd(), c.contactsCmd(), c.lookupCmd(), c.tokenCmd(), c.templateCmd(), c.sqlCmd(),
 		c.versionCmd(), c.manCmd(),
 	)
 	root.InitDefaultCompletionCmd()

@@ -22,6 +22,7 @@ import (
 	"cidproxy/sip"
 	"cidproxy/sip/event"
 	"cidproxy/store"
+	"cidproxy/store/sqlsync"
 )
 
 // storeLockWait is how long serve waits for the store's lock: a daemon
@@ -82,6 +83,7 @@ type Main struct {
 	CRM      *service.Service // nil without crm.integrations
 	// Popups feeds the extensions' event streams and the popup page.
 	Popups *stream.Hub
+	SQL    *sqlsync.Syncer // the SQL contact sync (sql.sources)
 
 	// Level, if set, is the log level a reload changes.
 	Level *slog.LevelVar
@@ -165,6 +167,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.resolver = resolver
+	if err := m.startSQL(); err != nil {
+		return err
+	}
 	m.Proxy, err = sip.New(cfg.SIP, sip.Options{
 		Resolver:   resolver,
 		Bus:        m.Bus,
@@ -195,6 +200,19 @@ func (m *Main) work(name string, fn func(context.Context) error) {
 	})
 }
 
+// startSQL starts the SQL contact sync's schedules (a worker: stopped
+// after the bus, before the store closes; runs in progress are cancelled
+// and write nothing).
+func (m *Main) startSQL() error {
+	s, err := sqlsync.New(m.DB, m.Config.SQL, m.Log, m.Registry)
+	if err != nil {
+		return err
+	}
+	m.SQL = s
+	m.work("sqlsync", s.Run)
+	return nil
+}
+
 func (m *Main) startAdmin() error {
 	cfg := m.Config
 	m.API = api.New(m.DB, api.Options{
@@ -205,6 +223,7 @@ func (m *Main) startAdmin() error {
 		ProtectMetrics: cfg.Admin.ProtectMetrics,
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 		Resolver:       m.resolver,
+		SQL:            m.SQL,
 		Reload: func(ctx context.Context) (any, error) {
 			if m.load == nil {
 				return nil, errors.New("no configuration to reload from")

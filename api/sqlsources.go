@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"cidproxy/store/sqlsync"
+)
+
+// SQLSources is what the /api/v1/sql-sources routes need of the SQL
+// contact sync (store/sqlsync.Syncer).
+type SQLSources interface {
+	Sources() []sqlsync.Status
+	Source(name string) (sqlsync.Status, error)
+	SyncNow(ctx context.Context, name string) (sqlsync.Run, error)
+}
+
+// SyncWait is how long POST /api/v1/sql-sources/{name}/sync waits for the
+// run before it answers 202 (the run goes on; GET the source for its
+// result). ?wait=0 answers 202 at once.
+const SyncWait = 45 * time.Second
+
+// The SQL source routes are admin-only: extension tokens get 404.
+
+func (s *Server) sqlFor(c *call, path string) (SQLSources, error) {
+	if err := requireAdmin(c, "resource", path); err != nil {
+		return nil, err
+	}
+	if s.opts.SQL == nil {
+		return nil, notFound("sql source", "")
+	}
+	return s.opts.SQL, nil
+}
+
+func (s *Server) listSQLSources(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := requireAdmin(c, "resource", r.URL.Path); err != nil {
+		return err
+	}
+	items := []sqlsync.Status{}
+	if s.opts.SQL != nil {
+		items = s.opts.SQL.Sources()
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) getSQLSource(w http.ResponseWriter, r *http.Request, c *call) error {
+	src, err := s.sqlFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	st, err := src.Source(r.PathValue("name"))
+	if err != nil {
+		return sqlProblem(err, r.PathValue("name"))
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+// syncSQLSource is Sync Now: 200 with the run's result, 202 when it takes
+// longer than SyncWait (or ?wait=0), 409 when the source is running.
+func (s *Server) syncSQLSource(w http.ResponseWriter, r *http.Request, c *call) error {
+	src, err := s.sqlFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if _, err := src.Source(name); err != nil {
+		return sqlProblem(err, name)
+	}
+	type result struct {
+		run sqlsync.Run
+		err error
+	}
+	done := make(chan result, 1)
+	// The run does not end with the request: a client that gives up
+	// waiting does not cancel it.
+	ctx := context.WithoutCancel(r.Context())
+	go func() {
+		run, err := src.SyncNow(ctx, name)
+		done <- result{run, err}
+	}()
+	wait := SyncWait
+	if r.URL.Query().Get("wait") == "0" {
+		wait = 0
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return sqlProblem(res.err, name)
+		}
+		return writeJSON(w, http.StatusOK, res.run)
+	case <-timer.C:
+		w.Header().Set("Location", "/api/v1/sql-sources/"+name)
+		return writeJSON(w, http.StatusAccepted, map[string]string{"status": "running", "source": name})
+	}
+}
+
+func sqlProblem(err error, name string) error {
+	switch {
+	case errors.Is(err, sqlsync.ErrNotFound):
+		return notFound("sql source", name)
+	case errors.Is(err, sqlsync.ErrBusy):
+		return problemf(http.StatusConflict, "conflict", "sql source %q is syncing already; GET /api/v1/sql-sources/%s for its result", name, name)
+	}
+	return err
+}
