@@ -129,6 +129,27 @@ func (b *Bulk) PutContact(c lookup.Contact) (lookup.Contact, error) {
 	return c, b.stageContact("", &c, keys, fresh)
 }
 
+// UpdateContact stages new values for stored company contact c.ID (an
+// import that merges; the stored contact must come from c.Source and not
+// be synced).
+func (b *Bulk) UpdateContact(c lookup.Contact) error {
+	if b.sync || !validID(c.ID) {
+		return fmt.Errorf("store: update in bulk: %w", ErrInvalid)
+	}
+	c.Owner = ""
+	keys, err := b.contactRecord(&c)
+	if err != nil {
+		return err
+	}
+	return b.stageContact("", &c, keys, false)
+}
+
+// deleteUnsynced stages the deletion of company contact id, which must
+// not be synced (an import that replaces).
+func (b *Bulk) deleteUnsynced(id string) error {
+	return b.stage(&bulkOp{op: opDeleteContact, flags: flagUnsynced, id: id})
+}
+
 // contactRecord validates c for this bulk and returns its number keys.
 func (b *Bulk) contactRecord(c *lookup.Contact) ([]string, error) {
 	if c.Source == "" && !b.sync {

@@ -42,8 +42,9 @@ const (
 )
 
 const (
-	flagNew    byte = 1 << iota // the record does not exist yet
-	flagExists                  // resolved at Commit: the record exists
+	flagNew      byte = 1 << iota // the record does not exist yet
+	flagExists                    // resolved at Commit: the record exists
+	flagUnsynced                  // a delete by an import: the contact must not be synced
 )
 
 // bulkOp is one staged operation. Decoded ops alias the read buffer.

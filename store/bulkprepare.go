@@ -118,8 +118,8 @@ func (db *DB) resolveOp(txn *badger.Txn, o *bulkOp, p *bulkPlan) (bool, error) {
 		if err != nil || !found {
 			return false, err
 		}
-		if !old.ReadOnly {
-			return false, fmt.Errorf("store: contact %s comes from %s and is not synced: %w", o.id, old.Source, ErrReadOnly)
+		if unsynced := o.flags&flagUnsynced != 0; old.ReadOnly == unsynced {
+			return false, fmt.Errorf("store: contact %s comes from %s (read-only %t): %w", o.id, old.Source, old.ReadOnly, ErrReadOnly)
 		}
 		o.chpbs = old.Phonebooks
 		p.delta--

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"cidproxy/config"
+	"cidproxy/contactfile"
 	"cidproxy/lookup"
 	"cidproxy/store"
 )
@@ -79,7 +80,7 @@ func TestContactsImportExportLookup(t *testing.T) {
 	// ...unless every company contact may name callers.
 	cfg.Lookup.IdentifyFromAllCompanyContacts = true
 	r = runCLI(t, cfg, contacts, "export")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(store.CSVColumns, ",")+"\n") || !strings.Contains(r.stdout, `"ACME, GmbH"`) {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, strings.Join(contactfile.Columns, ",")+"\n") || !strings.Contains(r.stdout, `"ACME, GmbH"`) {
 		t.Fatalf("export: %+v", r)
 	}
 	tests := []struct {
@@ -127,7 +128,7 @@ func TestContactsImportRejected(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "line 3: mobile_number") || !strings.Contains(r.stderr, "nothing written") {
 		t.Fatalf("bad import: %+v", r)
 	}
-	if r := runCLI(t, cfg, contacts, "export"); r.stdout != strings.Join(store.CSVColumns, ",")+"\n" {
+	if r := runCLI(t, cfg, contacts, "export"); r.stdout != strings.Join(contactfile.Columns, ",")+"\n" {
 		t.Errorf("rejected import wrote contacts: %q", r.stdout)
 	}
 	if r := runCLI(t, cfg, contacts, "import", filepath.Join(t.TempDir(), "missing.csv")); r.code != 1 {
