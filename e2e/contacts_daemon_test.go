@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -114,17 +113,7 @@ func startPBDaemon(t *testing.T, o pbOpts) *pbDaemon {
 func (d *pbDaemon) launch(t *testing.T) {
 	t.Helper()
 	inst := &daemon{sipPort: d.sipAt, admin: d.adminURL, cfgPath: d.cfg, done: make(chan struct{})}
-	inst.cmd = exec.Command(binPath, "serve", "-config", d.cfg)
-	inst.cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
-	stderr, err := inst.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst.cmd.Stdout = io.Discard
-	if err := inst.cmd.Start(); err != nil {
-		t.Fatalf("start cidproxy serve: %v", err)
-	}
-	go inst.readLog(stderr)
+	inst.start(t)
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {

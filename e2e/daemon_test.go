@@ -131,6 +131,15 @@ func startDaemon(t *testing.T, o daemonOpts) *daemon {
 // cleanup and waits until it is ready.
 func (d *daemon) launch(t *testing.T) {
 	t.Helper()
+	d.start(t)
+	t.Cleanup(func() { d.stop(t) })
+	d.waitReady(t)
+}
+
+// start execs `cidproxy serve` with d's configuration and collects its log;
+// the caller arranges the stop and waits for readiness (see launch).
+func (d *daemon) start(t *testing.T) {
+	t.Helper()
 	d.cmd = exec.Command(binPath, "serve", "-config", d.cfgPath)
 	d.cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
 	stderr, err := d.cmd.StderrPipe()
@@ -142,8 +151,6 @@ func (d *daemon) launch(t *testing.T) {
 		t.Fatalf("start cidproxy serve: %v", err)
 	}
 	go d.readLog(stderr)
-	t.Cleanup(func() { d.stop(t) })
-	d.waitReady(t)
 }
 
 // crash kills the daemon with SIGKILL (kill -9) and waits for its exit.
