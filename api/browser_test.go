@@ -14,50 +14,6 @@ import (
 	"cidproxy/sip/event"
 )
 
-// tab drives the popup page in one browser tab.
-type tab struct {
-	t   *testing.T
-	ctx context.Context
-}
-
-func (p tab) do(steps ...chromedp.Action[chromedp.Void]) {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		dump, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText + " | stream=" + document.body.dataset.stream + " | " + location.href`))
-		p.t.Fatalf("browser: %v; the page shows: %s", err, dump)
-	}
-}
-
-func (p tab) text(sel string) string {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		p.t.Fatalf("browser: text of %s: %v", sel, err)
-	}
-	return s
-}
-
-// signIn opens /popup, signs in with token, waits for the live stream
-// and clicks "Enable popups" (the one user gesture).
-func (p tab) signIn(base, token string) {
-	p.t.Helper()
-	p.do(
-		chromedp.Navigate(base+"/popup"),
-		chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
-		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), token),
-		chromedp.Click(chromedp.CSS("#signin-btn")),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="open"]`)),
-		chromedp.Click(chromedp.CSS("#enable")),
-		chromedp.WaitVisible(chromedp.CSS("#enabled")),
-	)
-}
-
 // crmDouble serves the record pages the popups open.
 func crmDouble(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,20 +40,20 @@ func TestPopupPageInChromium(t *testing.T) {
 	}
 
 	t.Run("ringing", func(t *testing.T) {
-		p := tab{t, browser}
-		p.signIn(e.srv.URL, e.tok["1001"])
+		p := chromium.Tab{T: t, Ctx: browser}
+		p.SignInPopup(e.srv.URL, e.tok["1001"])
 		tabs := chromium.Watch(browser)
 		url := call(event.Ringing, "r1", "1001")
 		if n := tabs.WaitURL(url, 15*time.Second); n != 1 {
-			t.Fatalf("%d tabs show %s; tabs: %v; page says %q", n, url, tabs.URLs(), p.text("#enable-box"))
+			t.Fatalf("%d tabs show %s; tabs: %v; page says %q", n, url, tabs.URLs(), p.Text("#enable-box"))
 		}
-		if got := p.text("#c-name"); got != "Ann CRM" {
+		if got := p.Text("#c-name"); got != "Ann CRM" {
 			t.Errorf("live call name %q", got)
 		}
 		// A second tab of the same agent: the next record still opens once.
 		second, cancel := chromedp.NewContext(browser)
 		defer cancel()
-		tab{t, second}.do(chromedp.Navigate(e.srv.URL+"/popup"), chromedp.WaitVisible(chromedp.CSS(`body[data-stream="open"]`)))
+		chromium.Tab{T: t, Ctx: second}.Do(chromedp.Navigate(e.srv.URL+"/popup"), chromedp.WaitVisible(chromedp.CSS(`body[data-stream="open"]`)))
 		waitGauge(t, e.reg, "cidproxy_popup_clients", 2)
 		url2 := call(event.Ringing, "r2", "1001")
 		tabs.WaitURL(url2, 15*time.Second)
@@ -106,15 +62,15 @@ func TestPopupPageInChromium(t *testing.T) {
 			t.Errorf("%d tabs show %s with two popup pages open; want 1", n, url2)
 		}
 		call(event.Ended, "r1", "1001")
-		p.do(chromedp.WaitVisible(chromedp.CSS(`#recent a[href$="/contacts/r1"]`)))
+		p.Do(chromedp.WaitVisible(chromedp.CSS(`#recent a[href$="/contacts/r1"]`)))
 	})
 
 	t.Run("answered", func(t *testing.T) {
-		p := tab{t, browser}
-		p.signIn(e.srv.URL, e.tok["1003"])
+		p := chromium.Tab{T: t, Ctx: browser}
+		p.SignInPopup(e.srv.URL, e.tok["1003"])
 		tabs := chromium.Watch(browser)
 		url := call(event.Ringing, "a1", "1003")
-		p.do(chromedp.WaitVisible(chromedp.CSS("#call")))
+		p.Do(chromedp.WaitVisible(chromedp.CSS("#call")))
 		if n := tabs.WaitURL(url, 1500*time.Millisecond); n != 0 {
 			t.Fatalf("the record opened while ringing (trigger answered)")
 		}
@@ -125,15 +81,15 @@ func TestPopupPageInChromium(t *testing.T) {
 	})
 
 	t.Run("manual", func(t *testing.T) {
-		p := tab{t, browser}
-		p.signIn(e.srv.URL, e.tok["1002"])
+		p := chromium.Tab{T: t, Ctx: browser}
+		p.SignInPopup(e.srv.URL, e.tok["1002"])
 		tabs := chromium.Watch(browser)
 		url := call(event.Ringing, "m1", "1002")
-		p.do(chromedp.WaitVisible(chromedp.CSS("#open-crm")))
+		p.Do(chromedp.WaitVisible(chromedp.CSS("#open-crm")))
 		if n := tabs.WaitURL(url, time.Second); n != 0 {
 			t.Fatal("manual mode opened the record by itself")
 		}
-		p.do(chromedp.Click(chromedp.CSS("#open-crm")))
+		p.Do(chromedp.Click(chromedp.CSS("#open-crm")))
 		if n := tabs.WaitURL(url, 15*time.Second); n != 1 {
 			t.Fatalf("%d tabs show %s after Open in CRM; tabs %v", n, url, tabs.URLs())
 		}

@@ -226,6 +226,14 @@ func startUAS(t *testing.T, scenario string, tr transport, port, calls int) *sip
 // (host:port) for the callers given, one call each, and waits for it.
 func runUAC(t *testing.T, flow string, tr transport, target, callee string, callers ...caller) *sippRun {
 	t.Helper()
+	r := startUAC(t, flow, tr, target, callee, callers...)
+	r.wait(t)
+	return r
+}
+
+// startUAC is runUAC without the wait.
+func startUAC(t *testing.T, flow string, tr transport, target, callee string, callers ...caller) *sippRun {
+	t.Helper()
 	r := newRun(t, "uac")
 	inf := filepath.Join(filepath.Dir(r.msgFile), "callers.csv")
 	var b strings.Builder
@@ -240,7 +248,6 @@ func runUAC(t *testing.T, flow string, tr transport, target, callee string, call
 	args := append(r.baseArgs(scenario, tr, freePort(t), len(callers)),
 		"-inf", inf, "-s", callee, "-d", "200", "-r", "10", target)
 	r.start(t, args)
-	r.wait(t)
 	return r
 }
 

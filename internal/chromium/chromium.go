@@ -131,3 +131,57 @@ func (t *Tabs) WaitURL(url string, d time.Duration) int {
 		}
 	}
 }
+
+// Tab drives one browser tab in a test.
+type Tab struct {
+	T   testing.TB
+	Ctx context.Context
+}
+
+// Do runs steps within 20 s; on failure it fails the test with the text
+// the page shows.
+func (p Tab) Do(steps ...chromedp.Action[chromedp.Void]) {
+	p.T.Helper()
+	ctx, cancel := context.WithTimeout(p.Ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.T.Fatalf("browser: %v; the page shows: %s", err, p.dump())
+	}
+}
+
+func (p Tab) dump() string {
+	ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText`))
+	return s
+}
+
+// Text returns the visible text of the first element matching sel.
+func (p Tab) Text(sel string) string {
+	p.T.Helper()
+	ctx, cancel := context.WithTimeout(p.Ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.T.Fatalf("browser: text of %s: %v; the page shows: %s", sel, err, p.dump())
+	}
+	return s
+}
+
+// SignInPopup opens the popup page at base+"/popup", signs in with token,
+// waits for the live event stream and clicks "Enable popups" (the one
+// user gesture the page asks for).
+func (p Tab) SignInPopup(base, token string) {
+	p.T.Helper()
+	p.Do(
+		chromedp.Navigate(base+"/popup"),
+		chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Click(chromedp.CSS("#signin-btn")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="open"]`)),
+		chromedp.Click(chromedp.CSS("#enable")),
+		chromedp.WaitVisible(chromedp.CSS("#enabled")),
+	)
+}
