@@ -28,6 +28,7 @@ const (
 	zSecret  = "e2e-zoho-secret-0123456789"
 	zRefresh = "1000.e2e-refresh-token-abcdef"
 	zOwner   = "u-100"
+	zOwner2  = "u-101"
 )
 
 // crmOpts configures startCRMDaemon.
@@ -75,9 +76,9 @@ func crmYAML(t *testing.T, z *crmtest.ZohoLocal, o crmOpts) string {
       template: %q
       fields: %s
       lookup: {budget: %s}
-      users: {map: {"100": %q}}
+      users: {map: {"100": %q, "101": %q}}
       journal: {enabled: %t}
-`, path, fields, o.budget, zOwner, o.journal)
+`, path, fields, o.budget, zOwner, zOwner2, o.journal)
 }
 
 // startCRMDaemon starts a double and a daemon that uses it.
@@ -106,6 +107,8 @@ type uacOpts struct {
 	limit int  // simultaneous calls (default: SIPp's)
 	hold  int  // ms between 200 and BYE (answer flow; default 200)
 	rtt   bool // write SIPp's INVITE->180 response times
+	// callee is the To and Request-URI user (default 100).
+	callee string
 }
 
 // crmRun is one finished caller run and its callee.
@@ -119,8 +122,27 @@ type crmRun struct {
 func (e *crmEnv) placeCalls(t *testing.T, flow string, chk nameCheck, o uacOpts, callers ...caller) crmRun {
 	t.Helper()
 	e.d.alive(t)
-	tr := transports[0]
-	uas := startUAS(t, renderUAS(t, flow, chk), tr, e.uasPort, len(callers))
+	uas := startUAS(t, renderUAS(t, flow, chk), transports[0], e.uasPort, len(callers))
+	r := e.startUAC(t, flow, o, callers...)
+	r.wait(t)
+	if code := uas.wait(t); r.code != 0 || code != 0 {
+		t.Fatalf("uac exit %d, uas exit %d\n%s\n%s\n--- daemon log:\n%s", r.code, code, r.report(), uas.report(), e.d.logTail(30))
+	}
+	run := crmRun{uac: r, uas: uas}
+	if o.rtt {
+		m, _ := filepath.Glob(filepath.Join(filepath.Dir(r.msgFile), "*_rtt.csv"))
+		if len(m) != 1 {
+			t.Fatalf("SIPp rtt trace: %v", m)
+		}
+		run.rttFile = m[0]
+	}
+	return run
+}
+
+// startUAC starts a SIPp caller placing one call per caller (uac_<flow>)
+// and returns without waiting.
+func (e *crmEnv) startUAC(t *testing.T, flow string, o uacOpts, callers ...caller) *sippRun {
+	t.Helper()
 	r := newRun(t, "uac")
 	dir := filepath.Dir(r.msgFile)
 	inf := filepath.Join(dir, "callers.csv")
@@ -141,9 +163,12 @@ func (e *crmEnv) placeCalls(t *testing.T, flow string, chk nameCheck, o uacOpts,
 	if err := os.WriteFile(scenario, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rate, hold := orDefault(o.rate, 10), orDefault(o.hold, 200)
-	args := append(r.baseArgs(scenario, tr, freePort(t), len(callers)),
-		"-inf", inf, "-s", "100", "-d", strconv.Itoa(hold), "-r", strconv.Itoa(rate))
+	rate, hold, callee := orDefault(o.rate, 10), orDefault(o.hold, 200), o.callee
+	if callee == "" {
+		callee = "100"
+	}
+	args := append(r.baseArgs(scenario, transports[0], freePort(t), len(callers)),
+		"-inf", inf, "-s", callee, "-d", strconv.Itoa(hold), "-r", strconv.Itoa(rate))
 	if o.limit > 0 {
 		args = append(args, "-l", strconv.Itoa(o.limit))
 	}
@@ -151,19 +176,7 @@ func (e *crmEnv) placeCalls(t *testing.T, flow string, chk nameCheck, o uacOpts,
 		args = append(args, "-trace_rtt", "-rtt_freq", "1")
 	}
 	r.start(t, append(args, e.d.target()))
-	r.wait(t)
-	if code := uas.wait(t); r.code != 0 || code != 0 {
-		t.Fatalf("uac exit %d, uas exit %d\n%s\n%s\n--- daemon log:\n%s", r.code, code, r.report(), uas.report(), e.d.logTail(30))
-	}
-	run := crmRun{uac: r, uas: uas}
-	if o.rtt {
-		m, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
-		if len(m) != 1 {
-			t.Fatalf("SIPp rtt trace: %v in %s", m, dir)
-		}
-		run.rttFile = m[0]
-	}
-	return run
+	return r
 }
 
 func orDefault(v, def int) int {

@@ -420,3 +420,34 @@ func TestCRMTokenExpiryMidRun(t *testing.T) {
 		t.Errorf("lookups hit = %v, want 2", n)
 	}
 }
+
+// TestCRMJournalRingGroupOneMissedRecord: a ring group rings extensions
+// 100 and 101 (two INVITEs from one caller through the proxy, both linked
+// to CRM users) and the caller gives up: the CRM gets one missed-call
+// record for the group, not one per phone rung.
+func TestCRMJournalRingGroupOneMissedRecord(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
+	c := plainCaller("+49305550701")
+	uas := startUAS(t, renderUAS(t, "cancel", unnamed(c)), transports[0], e.uasPort, 2)
+	legs := []*sippRun{e.startUAC(t, "cancel", uacOpts{callee: "100"}, c), e.startUAC(t, "cancel", uacOpts{callee: "101"}, c)}
+	for _, r := range legs {
+		if r.wait(t) != 0 {
+			t.Fatalf("leg failed\n%s", r.report())
+		}
+	}
+	if code := uas.wait(t); code != 0 {
+		t.Fatalf("uas exit %d\n%s", code, uas.report())
+	}
+	waitFor(t, 20*time.Second, "the missed group call never reached the CRM", func() bool { return len(e.z.Created("Calls")) >= 1 })
+	time.Sleep(5 * time.Second) // past the settle time of the other leg
+	recs := e.z.Created("Calls")
+	if len(recs) != 1 {
+		t.Fatalf("%d Calls records for one missed ring-group call: %v", len(recs), recs)
+	}
+	if recs[0]["Call_Type"] != "Missed" || !strings.Contains(fmt.Sprint(recs[0]["Description"]), c.User) {
+		t.Errorf("record %v", recs[0])
+	}
+	if n := e.crmMetric(t, "cidproxy_journal_skipped_total", `reason="ring_group_leg"`); n != 1 {
+		t.Errorf("journal skipped ring_group_leg = %v, want 1", n)
+	}
+}
