@@ -26,7 +26,7 @@ man:
 ## deps: install the external test peers (SIPp, Kamailio) when missing
 deps:
 	bash scripts/install-deps.sh
-	sh scripts/start-services.sh
+	bash scripts/start-services.sh
 
 ## test: the whole suite — vet, unit tests with the race detector, SIPp end-to-end tests
 test: deps

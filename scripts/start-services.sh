@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # start-services.sh: start the local database servers the tests use when
 # they are down (PostgreSQL and MariaDB for the SQL sync tests). On the
 # project's machines they run from boot; CI and a fresh machine may find
