@@ -7,7 +7,7 @@ PKGS     := ./...
 # Fuzz time per target in `make fuzz`.
 FUZZTIME ?= 30s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load bench-crm lint fuzz deps clean man
+.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm lint fuzz deps clean man
 
 all: build
 
@@ -34,14 +34,18 @@ test: deps
 	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -count=1 -timeout 8m ./e2e/...
 
-## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio) and the CRM-in-the-call load
-bench: deps bench-go bench-load bench-crm
+## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio), the CRM-in-the-call load and the SQL sync
+bench: deps bench-go bench-load bench-crm bench-sql
 
 bench-go:
 	bash bench/go-bench.sh
 
 bench-load: build
 	bash bench/sipp-load.sh
+
+## bench-sql: 500,000 rows from PostgreSQL through the daemon's SQL sync (ROWS=...)
+bench-sql: build
+	bash bench/sql-sync.sh
 
 bench-crm:
 	bash bench/crm-load.sh
