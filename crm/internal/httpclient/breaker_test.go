@@ -9,7 +9,7 @@ import (
 
 // cooldown is long enough that "still open" checks right after a trip hold
 // on a loaded machine, short enough to wait out twice.
-const testCooldown = 400 * time.Millisecond
+const testCooldown = time.Second
 
 func TestBreakerStates(t *testing.T) {
 	var mu sync.Mutex
