@@ -22,9 +22,9 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, in, 503, "Service Unavailable")
 		return
 	}
-	if reason := invalidRequest(in); reason != "" {
+	if f := requestFault(in); f.code != 0 {
 		p.m.malformed.Inc()
-		p.respond(tx, in, 400, reason)
+		p.respondFault(tx, in, f)
 		return
 	}
 	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {
@@ -160,6 +160,18 @@ func (p *Proxy) relayResponse(tx sip.ServerTransaction, res *sip.Response) {
 	}
 }
 
+// respondFault answers a request that failed validation (requestFault).
+func (p *Proxy) respondFault(tx sip.ServerTransaction, in *sip.Request, f fault) {
+	res := sip.NewResponseFromRequest(in, f.code, f.reason, nil)
+	if f.unsupported != "" {
+		res.AppendHeader(sip.NewHeader("Unsupported", f.unsupported))
+	}
+	p.m.response(f.code)
+	if err := tx.Respond(res); err != nil {
+		p.log.Debug("respond failed", "status", f.code, "error", err)
+	}
+}
+
 // respond answers a request locally.
 func (p *Proxy) respond(tx sip.ServerTransaction, in *sip.Request, code int, reason string) {
 	p.m.response(code)
@@ -174,7 +186,7 @@ func (p *Proxy) respond(tx sip.ServerTransaction, in *sip.Request, code int, rea
 // forwards it first (takeAck).
 func (p *Proxy) onAck(in *sip.Request, _ sip.ServerTransaction) {
 	p.m.request(in.Method)
-	if invalidRequest(in) != "" { // an ACK is never answered: drop it
+	if requestFault(in).code != 0 { // an ACK is never answered: drop it
 		p.m.malformed.Inc()
 		return
 	}
@@ -230,7 +242,7 @@ func (p *Proxy) takeAck(data []byte, from net.Addr) bool {
 		return false
 	}
 	in, ok := msg.(*sip.Request)
-	if !ok || in.Method != sip.ACK || invalidRequest(in) != "" {
+	if !ok || in.Method != sip.ACK || requestFault(in).code != 0 {
 		return false
 	}
 	if mf := in.MaxForwards(); mf != nil && mf.Val() == 0 {

@@ -132,6 +132,16 @@ func addressStateUri(a *nameAddress, s string) (addressFSM, string, error) {
 	if len(s) == 0 {
 		return nil, s, errors.New("No URI present")
 	}
+	// RFC 3261 20: a URI with headers ("?") must be enclosed in "<" and
+	// ">"; reading one without them as name-addr would change its meaning
+	// (RFC 4475 regbadct).
+	uriEnd := strings.IndexByte(s, ';')
+	if uriEnd < 0 {
+		uriEnd = len(s)
+	}
+	if strings.IndexByte(s[:uriEnd], '?') >= 0 {
+		return nil, s, errors.New("URI with headers must be enclosed in <>")
+	}
 
 	for i, c := range s {
 		if c == ';' {

@@ -1,6 +1,5 @@
 package sip
 
-
 const (
 	paramsStateNone = iota
 	paramsStateKey

@@ -152,7 +152,10 @@ func TestTransportLayerReadFilterTCPErrorStopsRead(t *testing.T) {
 	}
 }
 
-func TestTransportLayerTCPFramingErrorClosesConnection(t *testing.T) {
+// A message without Content-Length on a stream is answered 400 and the
+// connection stays open: the next complete message is still handled
+// (RFC 3261 18.3; patched, upstream closed the connection).
+func TestTransportLayerTCPFramingErrorAnswered(t *testing.T) {
 	tcp := &TransportTCP{}
 	tcp.init(NewParser())
 
@@ -174,23 +177,27 @@ func TestTransportLayerTCPFramingErrorClosesConnection(t *testing.T) {
 		msgs <- msg
 	})
 
-	// Missing Content-Length on a stream transport is a framing error (RFC 3261 7.5).
-	cancel := []byte("CANCEL sip:bob@example.com SIP/2.0\r\n" +
+	cancel := "CANCEL sip:bob@example.com SIP/2.0\r\n" +
 		"Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK-framing\r\n" +
 		"From: <sip:alice@example.com>;tag=from1\r\n" +
 		"To: <sip:bob@example.com>\r\n" +
 		"Call-ID: framing-err\r\n" +
-		"CSeq: 1 CANCEL\r\n" +
-		"\r\n")
-	_, err := clientConn.Write(cancel)
+		"CSeq: 1 CANCEL\r\n"
+	go clientConn.Write([]byte(cancel + "\r\n" + cancel + "Content-Length: 0\r\n\r\n"))
+
+	buf := make([]byte, 4096)
+	clientConn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := clientConn.Read(buf)
 	require.NoError(t, err)
+	require.Contains(t, string(buf[:n]), "SIP/2.0 400 Bad Request (no Content-Length on a stream transport)")
 
 	select {
 	case <-closed:
+		t.Fatal("connection closed")
 	case msg := <-msgs:
-		t.Fatalf("handler called with %q, expected connection close", msg.String())
+		require.Equal(t, "framing-err", msg.CallID().Value())
 	case <-time.After(2 * time.Second):
-		t.Fatal("expected framing error to close the TCP read connection")
+		t.Fatal("the complete message after the bad one was not handled")
 	}
 }
 

@@ -235,24 +235,30 @@ func (t *TransportTCP) readConnection(conn *TCPConnection, laddr string, raddr s
 		// TODO fallback to parseFull if message size limit is set
 
 		// t.log.Debug().Str("raddr", raddr).Str("data", string(data)).Msg("new message")
-		if err := t.parseStream(par, data, raddr, handler); err != nil {
+		if err := t.parseStream(par, data, raddr, handler, conn); err != nil {
 			// A framing error leaves no message boundary to resync on, so close the connection.
 			return
 		}
 	}
 }
 
-func (t *TransportTCP) parseStream(par *ParserStream, data []byte, src string, handler MessageHandler) error {
-	err := par.ParseSIPStream(data, func(msg Message) {
+func (t *TransportTCP) parseStream(par *ParserStream, data []byte, src string, handler MessageHandler, conn Connection) error {
+	// Framed by Content-Length (RFC 3261 18.3): every complete message in
+	// the data is handled, a malformed one is answered (400) or dropped and
+	// the connection stays open.
+	err := par.ParseSIPStreamFramed(data, func(msg Message) {
 		msg.SetTransport(t.Network())
 		msg.SetSource(src)
 		handler(msg)
-	})
-
-	if err != nil {
-		if err == ErrParseSipPartial {
-			return nil
+	}, func(raw []byte, perr error) {
+		t.log.Error("failed to parse", "error", perr, "data", string(raw))
+		if res := t.parser.UnparseableResponse(raw, perr); res != nil {
+			if werr := conn.WriteMsg(res); werr != nil {
+				t.log.Debug("failed to answer unparseable request", "error", werr)
+			}
 		}
+	})
+	if err != nil {
 		t.log.Error("failed to parse", "error", err, "data", string(data))
 		return err
 	}

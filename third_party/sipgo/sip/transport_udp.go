@@ -314,6 +314,7 @@ func (t *TransportUDP) parse(data []byte, src string) Message {
 	msg, err := t.parser.ParseSIP(data) //Very expensive operation
 	if err != nil {
 		t.log.Error("failed to parse", "data", string(data), "error", err)
+		t.answerUnparseable(data, src, err)
 		return nil
 	}
 
@@ -451,4 +452,23 @@ func (c *UDPConnection) WriteMsg(msg Message) error {
 		return fmt.Errorf("fail to write full message")
 	}
 	return nil
+}
+
+// answerUnparseable answers a request that failed to parse with 400 (or
+// 416 for an unknown Request-URI scheme) when it can be answered (a top Via
+// and a Call-ID can be read, not an ACK), sent back to the datagram's
+// source only: never to an address taken from the message.
+func (t *TransportUDP) answerUnparseable(data []byte, src string, err error) {
+	res := t.parser.UnparseableResponse(data, err)
+	if res == nil {
+		return
+	}
+	c := t.pool.Get(src)
+	if c == nil {
+		return
+	}
+	res.SetDestination(src)
+	if werr := c.WriteMsg(res); werr != nil {
+		t.log.Debug("failed to answer unparseable request", "error", werr)
+	}
 }
