@@ -21,7 +21,7 @@ import (
 // ("zoho") against crmtest.ZohoLocal, a Zoho double on loopback: the
 // built-in Zoho template with its hosts replaced by the double's URL,
 // a refresh_token field instead of the browser consent, extension 100
-// (the SIPp callee) linked to the CRM user u-100.
+// (the SIPp callee) and 101 linked to the CRM users u-100 and u-101.
 
 const (
 	zClient  = "1000.E2ECLIENT"
@@ -55,38 +55,67 @@ func newZoho(t *testing.T) *crmtest.ZohoLocal {
 	return z
 }
 
-// crmYAML writes the double's template and returns the crm section.
-func crmYAML(t *testing.T, z *crmtest.ZohoLocal, o crmOpts) string {
+// integration is one crm.integrations entry for crmYAML.
+type integration struct {
+	name   string
+	tpl    []byte // template XML, written to a file
+	fields map[string]string
+	users  map[string]string // users.map
+}
+
+// zohoIntegration is the integration "zoho" against z.
+func zohoIntegration(t *testing.T, z *crmtest.ZohoLocal, o crmOpts) integration {
 	t.Helper()
 	tpl, err := z.Template(o.maxConcurrent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "zoho-local.xml")
-	if err := os.WriteFile(path, tpl, 0o644); err != nil {
+	return integration{name: "zoho", tpl: tpl, fields: z.Fields(zRefresh), users: map[string]string{"100": zOwner, "101": zOwner2}}
+}
+
+// crmYAML writes the template and returns the crm section.
+func crmYAML(t *testing.T, in integration, o crmOpts) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), in.name+"-local.xml")
+	if err := os.WriteFile(path, in.tpl, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fields, err := json.Marshal(z.Fields(zRefresh))
+	fields, err := json.Marshal(in.fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := json.Marshal(in.users)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf(`crm:
   integrations:
-    - name: zoho
+    - name: %s
       template: %q
       fields: %s
       lookup: {budget: %s}
-      users: {map: {"100": %q, "101": %q}}
+      users: {map: %s}
       journal: {enabled: %t}
-`, path, fields, o.budget, zOwner, zOwner2, o.journal)
+`, in.name, path, fields, o.budget, users, o.journal)
 }
 
-// startCRMDaemon starts a double and a daemon that uses it.
+// startCRMDaemon starts a Zoho double and a daemon that uses it.
 func startCRMDaemon(t *testing.T, o crmOpts) *crmEnv {
 	t.Helper()
 	needBinary(t)
-	e := &crmEnv{z: newZoho(t), uasPort: freePort(t)}
-	do := daemonOpts{tr: transports[0], upstream: e.uasPort, extra: crmYAML(t, e.z, o)}
+	z := newZoho(t)
+	e := startDaemonWith(t, zohoIntegration(t, z, o), o)
+	e.z = z
+	return e
+}
+
+// startDaemonWith starts a daemon with integration in (its double
+// already running) and a UDP callee port.
+func startDaemonWith(t *testing.T, in integration, o crmOpts) *crmEnv {
+	t.Helper()
+	needBinary(t)
+	e := &crmEnv{uasPort: freePort(t)}
+	do := daemonOpts{tr: transports[0], upstream: e.uasPort, extra: crmYAML(t, in, o)}
 	if o.sipBudget > 0 {
 		do.sip = fmt.Sprintf("  lookup_budget: %s\n", o.sipBudget)
 	}
@@ -300,4 +329,14 @@ func (e *crmEnv) adminGET(t *testing.T, path string, out any) {
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("GET %s: %v: %s", path, err, b)
 	}
+}
+
+// jsonString marshals v for substring checks.
+func jsonString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

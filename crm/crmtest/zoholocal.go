@@ -158,20 +158,42 @@ func (l *ZohoLocal) Close() {
 // by the custom fields api_url and accounts_url (see Fields) and, when
 // maxConcurrent > 0, MaxConcurrentRequest set to it.
 func (l *ZohoLocal) Template(maxConcurrent int) ([]byte, error) {
-	b, err := builtin.Bytes(builtin.Zoho)
+	return LocalTemplate(builtin.Zoho, map[string]string{
+		"https://accounts.zoho.{{.domain}}": "accounts_url",
+		"https://www.zohoapis.{{.domain}}":  "api_url",
+	}, maxConcurrent)
+}
+
+// LocalTemplate returns built-in template key with every base URL of bases
+// (e.g. "https://api.hubapi.com") replaced by a custom field (its value in
+// bases, e.g. "api_url": {{.api_url}}), those fields declared, and, when
+// maxConcurrent > 0, MaxConcurrentRequest set to it: the template of a
+// process that reaches a double on loopback.
+func LocalTemplate(key string, bases map[string]string, maxConcurrent int) ([]byte, error) {
+	b, err := builtin.Bytes(key)
 	if err != nil {
 		return nil, err
 	}
-	b = bytes.ReplaceAll(b, []byte("https://accounts.zoho.{{.domain}}"), []byte("{{.accounts_url}}"))
-	b = bytes.ReplaceAll(b, []byte("https://www.zohoapis.{{.domain}}"), []byte("{{.api_url}}"))
-	anchor := []byte(`<Parameter Father="CustomFieldList" Name="client_id"`)
-	if !bytes.Contains(b, anchor) {
-		return nil, fmt.Errorf("crmtest: the built-in Zoho template has no client_id custom field")
+	anchor := []byte(`<Parameter Father="CustomFieldList"`)
+	i := bytes.Index(b, anchor)
+	if i < 0 {
+		return nil, fmt.Errorf("crmtest: template %s has no custom field", key)
 	}
-	fields := `<Parameter Father="CustomFieldList" Name="api_url" Editor="string" Title="API base URL"></Parameter>
-        <Parameter Father="CustomFieldList" Name="accounts_url" Editor="string" Title="Accounts base URL"></Parameter>
-        `
-	b = bytes.Replace(b, anchor, append([]byte(fields), anchor...), 1)
+	var decl bytes.Buffer
+	declared := map[string]bool{}
+	for base, field := range bases {
+		if !bytes.Contains(b, []byte(base)) {
+			return nil, fmt.Errorf("crmtest: template %s does not use %s", key, base)
+		}
+		if !declared[field] {
+			declared[field] = true
+			fmt.Fprintf(&decl, "<Parameter Father=\"CustomFieldList\" Name=%q Editor=\"string\" Title=%q></Parameter>\n        ", field, field)
+		}
+	}
+	b = append(b[:i:i], append(decl.Bytes(), b[i:]...)...)
+	for base, field := range bases {
+		b = bytes.ReplaceAll(b, []byte(base), []byte("{{."+field+"}}"))
+	}
 	if maxConcurrent > 0 {
 		re := regexp.MustCompile(`MaxConcurrentRequest="[0-9]+"`)
 		b = re.ReplaceAll(b, []byte(`MaxConcurrentRequest="`+strconv.Itoa(maxConcurrent)+`"`))
