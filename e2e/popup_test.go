@@ -56,12 +56,12 @@ func startPopupDaemon(t *testing.T) *popupEnv {
       template: %q
       fields: %s
       lookup: {budget: 2s}
-      popup: {trigger: ringing}
+      popup: {trigger: ringing, unknown: new_contact, new_contact_url: %q}
 extensions:
   - {number: "1001", name: "Agent Ringing"}
   - {number: "1002", name: "Agent Answered", popup: {trigger: answered}}
   - {number: "1003", name: "Agent Manual", popup: {trigger: manual}}
-`, path, fields)
+`, path, fields, e.newContactURL())
 	e.d = startDaemon(t, daemonOpts{tr: transports[0], upstream: e.uasPort, extra: extra,
 		sip: "  lookup_budget: 3s\n  extensions: [\"1001-1003\"]\n"})
 	for _, ext := range []string{"1001", "1002", "1003"} {
@@ -82,6 +82,9 @@ extensions:
 	return e
 }
 
+// newContactURL is the CRM's new-contact page (on the double).
+func (e *popupEnv) newContactURL() string { return e.z.URL + "/crm/new-contact" }
+
 // recordURL is the page the Zoho template renders for contact id.
 func (e *popupEnv) recordURL(id string) string {
 	return e.z.URL + "/crm/" + crmtest.ZohoOrgDomain + "/tab/Contacts/" + id
@@ -89,11 +92,16 @@ func (e *popupEnv) recordURL(id string) string {
 
 // call starts one SIPp call from number to ext (the callee rings 2.5 s,
 // then answers; the caller hangs up 200 ms later); wait for it with done.
+// An empty name expects the caller to keep the name it sent.
 func (e *popupEnv) call(t *testing.T, ext, number, name string) (done func()) {
 	t.Helper()
 	tr := transports[0]
 	c := plainCaller(number)
-	uas := startUAS(t, renderUAS(t, "popup_answer", named(`"`+name+`"`)), tr, e.uasPort, 1)
+	chk := unnamed(c)
+	if name != "" {
+		chk = named(`"` + name + `"`)
+	}
+	uas := startUAS(t, renderUAS(t, "popup_answer", chk), tr, e.uasPort, 1)
 	uac := startUAC(t, "answer", tr, e.d.target(), ext, c)
 	return func() {
 		t.Helper()
@@ -182,7 +190,17 @@ func TestPopupOpensCRMRecord(t *testing.T) {
 		// The finished call stays in the recent list with its record link.
 		p.Do(chromedp.WaitVisible(chromedp.CSS(`#recent a[href="` + url + `"]`)))
 	})
-	if n := sumMetric(e.d.metrics(t), "cidproxy_popup_popups_total"); n != 2 {
-		t.Errorf("popups_total = %v, want 2 (ringing and answered; manual sends none)", n)
+	t.Run("unknown_caller_new_contact_1001", func(t *testing.T) {
+		p.T = t
+		p.SignInPopup(e.d.admin, e.tok["1001"])
+		tabs := chromium.Watch(p.Ctx)
+		done := e.call(t, "1001", "+49305559999", "")
+		if n := tabs.WaitURL(e.newContactURL(), 15*time.Second); n != 1 {
+			t.Fatalf("%d tabs show the new-contact page; tabs %v", n, tabs.URLs())
+		}
+		done()
+	})
+	if n := sumMetric(e.d.metrics(t), "cidproxy_popup_popups_total"); n != 3 {
+		t.Errorf("popups_total = %v, want 3 (two ringing, one answered; manual sends none)", n)
 	}
 }

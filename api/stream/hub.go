@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,10 +50,11 @@ type Options struct {
 
 // Hub keeps the per-extension streams.
 type Hub struct {
-	opts  Options
-	log   *slog.Logger
-	m     *metrics
-	epoch string
+	opts   Options
+	policy atomic.Pointer[Policy]
+	log    *slog.Logger
+	m      *metrics
+	epoch  string
 
 	mu     sync.Mutex
 	seq    uint64
@@ -94,6 +96,7 @@ func New(opts Options) *Hub {
 		popped: map[string]time.Time{},
 		done:   make(chan struct{}),
 	}
+	h.policy.Store(opts.Policy)
 	h.m = newMetrics(opts.Registerer)
 	if h.opts.Fanout == nil {
 		h.opts.Fanout = Local{h}
@@ -109,6 +112,10 @@ func (h *Hub) Run(ctx context.Context, sub *event.Subscription) {
 		h.HandleEvent(ctx, ev)
 	}
 }
+
+// SetPolicy replaces the popup settings (a configuration reload); calls
+// in progress get the new settings from their next event.
+func (h *Hub) SetPolicy(p *Policy) { h.policy.Store(p) }
 
 // Close ends every stream (the daemon stops); browsers reconnect to the
 // next start.
@@ -153,7 +160,7 @@ func (h *Hub) publish(ctx context.Context, m Message) {
 
 // callFor builds the call message for ext with the URL its settings allow.
 func (h *Hub) callFor(ext string, ev event.Event) (Call, Settings) {
-	s := h.opts.Policy.Resolve(ext, ev.Integration)
+	s := h.policy.Load().Resolve(ext, ev.Integration)
 	c := Call{
 		CallID: ev.CallID, Phase: ev.Kind, Direction: ev.Direction,
 		Caller: ev.Caller, Callee: ev.Callee,

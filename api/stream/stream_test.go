@@ -227,3 +227,15 @@ func TestReplay(t *testing.T) {
 		}
 	}
 }
+
+func TestSetPolicyAppliesToNextEvent(t *testing.T) {
+	ctx := context.Background()
+	h := New(Options{Policy: testPolicy()})
+	c, _ := h.Subscribe("1001", "")
+	h.SetPolicy(NewPolicy([]config.Integration{{Name: "hub", Popup: config.Popup{Trigger: "manual"}}}, nil))
+	h.HandleEvent(ctx, known(inbound(event.Ringing, "p", "1001"), "hub"))
+	fs := drain(c)
+	if len(popups(fs)) != 0 || len(fs) != 1 || fs[0].msg.Call.Trigger != "manual" {
+		t.Fatalf("after the reload to manual: %+v", fs)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"cidproxy/api/stream"
+	"cidproxy/crm/service"
 )
 
 // popupQueue is the popup hub's bus queue: it only encodes and fans out,
@@ -12,10 +13,13 @@ import (
 const popupQueue = 8192
 
 // startPopups builds the popup hub from crm.integrations[].popup and
-// extensions[].popup and feeds it from the bus. newContact gives the
-// CRM's new-contact pages (the CRM integration runtime); nil: unknown
-// callers get no popup.
-func (m *Main) startPopups(ctx context.Context, newContact stream.NewContactURLer) {
+// extensions[].popup (Reload swaps the policy) and feeds it from the bus.
+// The CRM service gives the new-contact pages (popup.new_contact_url).
+func (m *Main) startPopups(ctx context.Context, crm *service.Service) {
+	var newContact stream.NewContactURLer
+	if crm != nil { // a nil *service.Service must not become a non-nil interface
+		newContact = crm
+	}
 	m.Popups = stream.New(stream.Options{
 		Policy:     stream.NewPolicy(m.Config.CRM.Integrations, m.Config.Extensions),
 		NewContact: newContact,

@@ -159,7 +159,6 @@ func (m *Main) Run(ctx context.Context) error {
 		sub := m.Bus.Subscribe("log", cfg.Events.QueueSize)
 		m.consume(func() { event.Log(context.WithoutCancel(ctx), sub, m.Log.With("component", "events")) })
 	}
-	m.startPopups(ctx, nil) // TODO(lead): pass the CRM runtime's NewContactURL
 	m.workCtx, m.stopWorkers = context.WithCancel(context.WithoutCancel(ctx))
 
 	resolver, err := m.startCRM(ctx)
@@ -167,6 +166,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.resolver = resolver
+	m.startPopups(ctx, m.CRM)
 	if err := m.startSQL(); err != nil {
 		return err
 	}
