@@ -4,8 +4,10 @@ BIN      ?= bin/cidproxy
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.Version=$(VERSION)
 PKGS     := ./...
-# Fuzz time per target in `make fuzz`.
+# Fuzz time per target in `make fuzz`, and in `make test` (a short run of
+# every target past its seed corpus).
 FUZZTIME ?= 30s
+FUZZSMOKE ?= 2s
 
 .PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm lint fuzz deps clean man
 
@@ -33,6 +35,7 @@ test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -count=1 -timeout 8m ./e2e/...
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZSMOKE)
 
 ## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio), the CRM-in-the-call load and the SQL sync
 bench: deps bench-go bench-load bench-crm bench-sql
@@ -52,11 +55,7 @@ bench-crm:
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZTIME)
 
 ## lint: gofmt and go vet
 lint:

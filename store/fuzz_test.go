@@ -76,3 +76,51 @@ func FuzzRecord(f *testing.F) {
 		_, _ = decodeRule("id", raw)
 	})
 }
+
+// FuzzImportPrefixCSV imports arbitrary prefix CSV into one store: an
+// import either fails and changes nothing, or adds at most the rules it
+// reports (a known prefix replaces its rule's name).
+func FuzzImportPrefixCSV(f *testing.F) {
+	for _, name := range []string{"prefixes-good.csv", "prefixes-bad-duplicate.csv", "prefixes-bad-prefix.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	db := openTest(f, f.TempDir())
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, in string) {
+		before := db.Index().Rules()
+		n, err := db.ImportPrefixCSV(ctx, strings.NewReader(in))
+		after := db.Index().Rules()
+		if err != nil {
+			if n != 0 || after != before {
+				t.Fatalf("failed import wrote %d (%d -> %d): %v", n, before, after, err)
+			}
+			return
+		}
+		if after < before || after > before+n {
+			t.Fatalf("import reported %d rules, index went %d -> %d", n, before, after)
+		}
+	})
+}
+
+// FuzzSafeCSVCell: an exported cell never starts like a formula unless it
+// is a number of digits and separators only, and dropping the added quote
+// gives the value back.
+func FuzzSafeCSVCell(f *testing.F) {
+	f.Add("=HYPERLINK(\"x\")", false)
+	f.Add("+49 30 1234", true)
+	f.Add("+49 cmd|' /C calc'!A0", true)
+	f.Add("\t@x", false)
+	f.Fuzz(func(t *testing.T, v string, number bool) {
+		got := SafeCSVCell(v, number)
+		if got != v && got != "'"+v {
+			t.Fatalf("SafeCSVCell(%q) = %q", v, got)
+		}
+		if got != "" && strings.ContainsRune(formulaStart, rune(got[0])) && !(number && strings.Trim(got, numberChars) == "") {
+			t.Fatalf("SafeCSVCell(%q, %v) = %q starts like a formula", v, number, got)
+		}
+	})
+}
