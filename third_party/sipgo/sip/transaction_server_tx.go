@@ -169,7 +169,20 @@ func (tx *ServerTx) Terminate() {
 // retransmission timers while allowing the caller to return.
 func (tx *ServerTx) TerminateGracefully() {
 	if tx.reliable {
-		// reliable transports have no retransmission, so it is better just to terminate
+		// An INVITE transaction that sent a non-2xx final response waits in
+		// Completed for its ACK even on a reliable transport (RFC 3261
+		// 17.2.1: Timer H; Timer I is zero), so the ACK is absorbed here and
+		// not taken for a new request. Anything else has no retransmission
+		// to absorb and ends now.
+		if tx.origin.IsInvite() {
+			tx.fsmMu.Lock()
+			failed := tx.fsmResp != nil && tx.fsmResp.StatusCode >= 300
+			tx.fsmMu.Unlock()
+			if failed {
+				tx.log.Debug("Server transaction retained for the ACK")
+				return
+			}
+		}
 		tx.Terminate()
 		return
 	}
