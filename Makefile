@@ -4,12 +4,15 @@ BIN      ?= bin/cidproxy
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.Version=$(VERSION)
 PKGS     := ./...
+# make install: PREFIX for the binary, man pages and completion; DESTDIR for packaging.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 # Fuzz time per target in `make fuzz`, and in `make test` (a short run of
 # every target past its seed corpus).
 FUZZTIME ?= 30s
 FUZZSMOKE ?= 2s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm lint fuzz deps clean man
+.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm lint fuzz deps clean man install
 
 all: build
 
@@ -24,6 +27,22 @@ run: build
 ## man: write the man pages (one per command) into docs/man
 man:
 	$(GO) run ./cmd/cidproxy man docs/man
+
+## install: binary, man pages, bash/zsh/fish completion, systemd unit and (if none) /etc/cidproxy/cidproxy.yaml
+install: build man
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cidproxy
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	./$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cidproxy
+	./$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cidproxy
+	./$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cidproxy.fish
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/cidproxy
+	sed 's|/usr/local/bin/cidproxy|$(PREFIX)/bin/cidproxy|g' deploy/systemd/cidproxy.service > $(DESTDIR)/etc/systemd/system/cidproxy.service
+	test -e $(DESTDIR)/etc/cidproxy/cidproxy.yaml || \
+	  ./$(BIN) config default | sed 's|^  dir: ./data|  dir: /var/lib/cidproxy/data|' > $(DESTDIR)/etc/cidproxy/cidproxy.yaml
+	./$(BIN) config check $(DESTDIR)/etc/cidproxy/cidproxy.yaml
+	@echo "installed; now: systemctl daemon-reload && systemctl enable --now cidproxy"
 
 ## deps: install the external test peers (SIPp, Kamailio) when missing
 deps:

@@ -115,3 +115,18 @@ func TestConfigCheckReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// The example configurations (three topologies) and the container's
+// configuration pass "cidproxy config check".
+func TestExampleConfigsCheck(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	files = append(files, "../../deploy/docker/cidproxy.yaml")
+	if len(files) < 4 {
+		t.Fatalf("examples: %v", files)
+	}
+	for _, f := range files {
+		if r := runArgs("config", "check", f); r.code != 0 || r.stdout != f+": ok\n" {
+			t.Errorf("%s: %+v", f, r)
+		}
+	}
+}
