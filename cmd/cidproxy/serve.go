@@ -145,7 +145,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := db.RegisterMetrics(m.Registry); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	if err := ensureCLIToken(ctx, db, tokenFile(cfg), m.Log); err != nil {
+	if err := ensureCLIToken(ctx, db, tokenFile(cfg), m.Log); errors.Is(err, store.ErrDiskFull) {
+		m.Log.Warn("admin token file not written: the CLI cannot use the running daemon until space is freed and it restarts", "err", err)
+	} else if err != nil {
 		return fmt.Errorf("admin token file: %w", err)
 	}
 	// Building the index from the store leaves tens of MB of garbage

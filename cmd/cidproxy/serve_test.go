@@ -229,3 +229,64 @@ func TestServeMountsAPIWithTokens(t *testing.T) {
 		t.Errorf("admin token: %d %s (the configured extension must be seeded)", code, body)
 	}
 }
+
+// TestServeOnFullDisk (issue 15 item 1): a daemon whose store has less
+// free space than store.min_free_space starts (a warning says why writes
+// are refused), answers writes with 507 and counts them, and still looks
+// numbers up from memory.
+func TestServeOnFullDisk(t *testing.T) {
+	var token string
+	base, _, _, out := startDaemonWith(t, func(cfgPath string) {
+		var o, e bytes.Buffer
+		if code := run(context.Background(), []string{"token", "create", "--admin", "-config", cfgPath}, &o, &e); code != 0 {
+			t.Fatalf("token create: %d %s", code, e.String())
+		}
+		for _, f := range strings.Fields(o.String()) {
+			if len(f) >= 40 {
+				token = f
+			}
+		}
+		csv := filepath.Join(filepath.Dir(cfgPath), "p.csv")
+		if err := os.WriteFile(csv, []byte("prefix,name\n+4930123*,ACME Berlin\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code := run(context.Background(), []string{"contacts", "import-prefixes", "-config", cfgPath, csv}, &o, &e); code != 0 {
+			t.Fatalf("import-prefixes: %d %s", code, e.String())
+		}
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.Replace(b, []byte("store:\n"), []byte("store:\n  min_free_space: 900000GB\n"), 1) // more than any disk has free
+		if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	do := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := do("POST", "/api/v1/contacts", `{"company":"ACME"}`); code != http.StatusInsufficientStorage {
+		t.Errorf("write on a full disk: %d %s, want 507", code, body)
+	}
+	if code, body := do("GET", "/api/v1/lookup?number=%2B49301234567", ""); code != 200 || !strings.Contains(body, "ACME Berlin") {
+		t.Errorf("lookup on a full disk: %d %s", code, body)
+	}
+	_, body := do("GET", "/metrics", "")
+	if !strings.Contains(body, `cidproxy_store_write_errors_total{reason="disk_full"} `) || strings.Contains(body, `cidproxy_store_write_errors_total{reason="disk_full"} 0`) {
+		t.Errorf("metrics lack the refused writes")
+	}
+	for _, w := range []string{"writes are refused until space is freed", "admin token file not written"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("log lacks %q:\n%s", w, out.String())
+		}
+	}
+}

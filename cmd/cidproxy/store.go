@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,7 +23,13 @@ func openStore(cfg *config.Config, log *slog.Logger, extra ...store.Option) (*st
 	if err != nil {
 		return nil, err
 	}
-	if err := db.SeedExtensions(context.Background(), cfg.Extensions); err != nil {
+	err = db.SeedExtensions(context.Background(), cfg.Extensions)
+	if errors.Is(err, store.ErrDiskFull) {
+		// Start anyway: lookups and calls work from memory (issue 15).
+		if log != nil {
+			log.Warn("configured extensions not written to the store", "err", err)
+		}
+	} else if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("extensions: %w", err)
 	}
