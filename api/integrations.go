@@ -193,28 +193,26 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) retryDeadLetter(w http.ResponseWriter, r *http.Request, c *call) error {
-	cm, err := s.crmFor(c, r.URL.Path)
-	if err != nil {
-		return err
-	}
-	name, id := r.PathValue("name"), r.PathValue("id")
-	if err := cm.RetryDeadLetter(r.Context(), name, id); err != nil {
-		return crmProblem(err, name+"/"+id)
-	}
-	w.WriteHeader(http.StatusAccepted)
-	return nil
+	return s.settleDeadLetter(w, r, c, CRM.RetryDeadLetter, http.StatusAccepted)
 }
 
 func (s *Server) dropDeadLetter(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.settleDeadLetter(w, r, c, CRM.DropDeadLetter, http.StatusNoContent)
+}
+
+// settleDeadLetter applies act (retry or drop) to the dead letter of the
+// path and answers status.
+func (s *Server) settleDeadLetter(w http.ResponseWriter, r *http.Request, c *call,
+	act func(CRM, context.Context, string, string) error, status int) error {
 	cm, err := s.crmFor(c, r.URL.Path)
 	if err != nil {
 		return err
 	}
 	name, id := r.PathValue("name"), r.PathValue("id")
-	if err := cm.DropDeadLetter(r.Context(), name, id); err != nil {
+	if err := act(cm, r.Context(), name, id); err != nil {
 		return crmProblem(err, name+"/"+id)
 	}
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(status)
 	return nil
 }
 
