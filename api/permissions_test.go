@@ -118,6 +118,8 @@ var sweepCases = map[string]sweepCase{
 	"GET /api/v1/sql-sources":              {want: [4]int{404, 404, 404, 200}},
 	"GET /api/v1/sql-sources/{name}":       {want: [4]int{404, 404, 404, 404}}, // the test server has no SQL sources
 	"POST /api/v1/sql-sources/{name}/sync": {want: [4]int{404, 404, 404, 404}},
+	"PUT /api/v1/sql-sources/{name}":       {body: `{}`, want: [4]int{404, 404, 404, 404}},
+	"DELETE /api/v1/sql-sources/{name}":    {want: [4]int{404, 404, 404, 404}},
 
 	"GET /phonebook/{format}": {want: [4]int{200, 200, 200, 200}},
 }

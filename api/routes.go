@@ -106,6 +106,8 @@ var routes = []route{
 
 	{mGet, "/api/v1/sql-sources", authBearer, (*Server).listSQLSources},
 	{mGet, "/api/v1/sql-sources/{name}", authBearer, (*Server).getSQLSource},
+	{mPut, "/api/v1/sql-sources/{name}", authBearer, (*Server).putSQLSource},
+	{mDelete, "/api/v1/sql-sources/{name}", authBearer, (*Server).deleteSQLSource},
 	{mPost, "/api/v1/sql-sources/{name}/sync", authBearer, (*Server).syncSQLSource},
 
 	{mGet, "/api/v1/integrations", authBearer, (*Server).listIntegrations},

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
+	"cidproxy/config"
 	"cidproxy/store/sqlsync"
 )
 
@@ -15,6 +17,8 @@ type SQLSources interface {
 	Sources() []sqlsync.Status
 	Source(name string) (sqlsync.Status, error)
 	SyncNow(ctx context.Context, name string) (sqlsync.Run, error)
+	Put(ctx context.Context, cfg config.SQLSource) (created bool, err error)
+	Delete(ctx context.Context, name string) error
 }
 
 // SyncWait is how long POST /api/v1/sql-sources/{name}/sync waits for the
@@ -98,8 +102,60 @@ func (s *Server) syncSQLSource(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 }
 
+// putSQLSource creates or replaces a source managed through the API (201
+// or 200); a DSN left out keeps the stored one. Sources of the
+// configuration file are 409.
+func (s *Server) putSQLSource(w http.ResponseWriter, r *http.Request, c *call) error {
+	src, err := s.sqlFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	var cfg config.SQLSource
+	if err := decodeJSON(r, &cfg); err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if cfg.Name == "" {
+		cfg.Name = name
+	}
+	if cfg.Name != name {
+		return invalid("name", "the body names %q, the path %q", cfg.Name, name)
+	}
+	created, err := src.Put(r.Context(), cfg)
+	if err != nil {
+		return sqlProblem(err, name)
+	}
+	st, err := src.Source(name)
+	if err != nil {
+		return err
+	}
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	return writeJSON(w, code, st)
+}
+
+// deleteSQLSource removes a source managed through the API and the
+// contacts and phonebooks it synced.
+func (s *Server) deleteSQLSource(w http.ResponseWriter, r *http.Request, c *call) error {
+	src, err := s.sqlFor(c, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	if err := src.Delete(r.Context(), r.PathValue("name")); err != nil {
+		return sqlProblem(err, r.PathValue("name"))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func sqlProblem(err error, name string) error {
 	switch {
+	case errors.Is(err, sqlsync.ErrInvalid):
+		return problemf(http.StatusUnprocessableEntity, "invalid", "%s", strings.TrimPrefix(err.Error(), sqlsync.ErrInvalid.Error()+": "))
+	case errors.Is(err, sqlsync.ErrConfigured):
+		return problemf(http.StatusConflict, "conflict", "sql source %q is configured in the file; change it there", name)
 	case errors.Is(err, sqlsync.ErrNotFound):
 		return notFound("sql source", name)
 	case errors.Is(err, sqlsync.ErrBusy):

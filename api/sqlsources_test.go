@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cidproxy/config"
 	"cidproxy/store/sqlsync"
 )
 
@@ -15,6 +16,7 @@ import (
 type fakeSQL struct {
 	release chan struct{}
 	running chan struct{}
+	put     []config.SQLSource
 }
 
 var _ SQLSources = (*sqlsync.Syncer)(nil)
@@ -37,6 +39,54 @@ func (f *fakeSQL) SyncNow(ctx context.Context, name string) (sqlsync.Run, error)
 	defer func() { <-f.running }()
 	<-f.release
 	return sqlsync.Run{Source: name, Outcome: sqlsync.OutcomeSuccess, Added: 3}, ctx.Err()
+}
+
+func (f *fakeSQL) Put(_ context.Context, c config.SQLSource) (bool, error) {
+	switch {
+	case c.Name == "erp":
+		return false, fmt.Errorf("%w: %q", sqlsync.ErrConfigured, c.Name)
+	case c.Driver != "postgres":
+		return false, fmt.Errorf("%w: driver: %q is not one of sqlserver, postgres, mysql", sqlsync.ErrInvalid, c.Driver)
+	}
+	f.put = append(f.put, c)
+	return true, nil
+}
+
+func (f *fakeSQL) Delete(_ context.Context, name string) error {
+	if name == "erp" {
+		return fmt.Errorf("%w: %q", sqlsync.ErrConfigured, name)
+	}
+	return fmt.Errorf("%w: %q", sqlsync.ErrNotFound, name)
+}
+
+// TestSQLSourcesManagedAPI: PUT passes the settings on (the DSN included,
+// never returned), maps refusals to 422 and 409; DELETE of a file source
+// is 409; extension tokens get 404.
+func TestSQLSourcesManagedAPI(t *testing.T) {
+	f := &fakeSQL{running: make(chan struct{}, 1)}
+	e := newEnv(t, func(o *Options, _ *[]storeOption) { o.SQL = f })
+	body := `{"driver":"postgres","dsn":"postgres://u:pw@db/x","map":{"id":"id","company":"c"},"filter":"select ${MAP} from a.b",` +
+		`"phonebook":{"by_column":"team"},"schedule":{"every":"15m","time_zone":"Europe/Berlin"},"remove_missing":true,"timeout":"2m"}`
+	// The fake's Source knows only erp, so the answer is 500-free only for it; check what Put got.
+	e.do(req{method: "PUT", path: "/api/v1/sql-sources/crm2", token: e.admin, body: body})
+	if len(f.put) != 1 {
+		t.Fatalf("Put calls: %+v", f.put)
+	}
+	got := f.put[0]
+	if got.Name != "crm2" || got.DSN != "postgres://u:pw@db/x" || got.Phonebook.ByColumn != "team" || got.Schedule.Every.D() != 15*time.Minute ||
+		got.Schedule.TimeZone != "Europe/Berlin" || !got.RemoveMissing || got.Timeout.D() != 2*time.Minute || got.Map["company"] != "c" {
+		t.Errorf("Put got %+v", got)
+	}
+	p := e.expect(req{method: "PUT", path: "/api/v1/sql-sources/crm2", token: e.admin, body: `{"driver":"oracle"}`}, http.StatusUnprocessableEntity).problem(t)
+	if !strings.Contains(p.Detail, `driver: "oracle" is not one of`) {
+		t.Errorf("422: %+v", p)
+	}
+	e.expect(req{method: "PUT", path: "/api/v1/sql-sources/erp", token: e.admin, body: `{"driver":"postgres"}`}, http.StatusConflict)
+	e.expect(req{method: "PUT", path: "/api/v1/sql-sources/crm2", token: e.admin, body: `{"name":"other"}`}, http.StatusUnprocessableEntity)
+	e.expect(req{method: "DELETE", path: "/api/v1/sql-sources/erp", token: e.admin}, http.StatusConflict)
+	e.expect(req{method: "DELETE", path: "/api/v1/sql-sources/nope", token: e.admin}, http.StatusNotFound)
+	e.expect(req{method: "PUT", path: "/api/v1/sql-sources/crm2", token: e.tok["1001"], body: body}, http.StatusNotFound)
+	e.expect(req{method: "DELETE", path: "/api/v1/sql-sources/erp", token: e.tok["1001"]}, http.StatusNotFound)
 }
 
 // TestSQLSourcesAPI: admins list and read sources and Sync Now answers the

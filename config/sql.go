@@ -19,28 +19,28 @@ type SQL struct {
 // SQLSource is one database whose rows become read-only contacts with
 // source sql:NAME.
 type SQLSource struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:"name,omitempty"`
 	// Driver: sqlserver, postgres or mysql (MariaDB too).
-	Driver string `yaml:"driver"`
+	Driver string `yaml:"driver" json:"driver,omitempty"`
 	// DSN is the driver's connection string, a secret: write ${env:NAME}
 	// or ${file:PATH} to keep it out of the file. Never logged or returned.
-	DSN string `yaml:"dsn"`
+	DSN string `yaml:"dsn" json:"dsn,omitempty"`
 	// Map maps contact fields (SQLFields) to column names; "id" names the
 	// column that identifies a row.
-	Map map[string]string `yaml:"map"`
+	Map map[string]string `yaml:"map" json:"map,omitempty"`
 	// Filter is "select ${MAP} from schema.table [where ...] [order by ...]".
-	Filter    string       `yaml:"filter"`
-	Phonebook SQLPhonebook `yaml:"phonebook"`
-	Schedule  SQLSchedule  `yaml:"schedule"`
+	Filter    string       `yaml:"filter" json:"filter,omitempty"`
+	Phonebook SQLPhonebook `yaml:"phonebook" json:"phonebook,omitempty"`
+	Schedule  SQLSchedule  `yaml:"schedule" json:"schedule,omitempty"`
 	// Notify: up to 5 email addresses separated by ";", sent the result of
 	// every run (needs sql.smtp).
-	Notify string `yaml:"notify"`
+	Notify string `yaml:"notify" json:"notify,omitempty"`
 	// Webhook receives the result of every run as a JSON POST.
-	Webhook string `yaml:"webhook"`
+	Webhook string `yaml:"webhook" json:"webhook,omitempty"`
 	// RemoveMissing deletes contacts synced before and absent now.
-	RemoveMissing bool `yaml:"remove_missing"`
+	RemoveMissing bool `yaml:"remove_missing" json:"remove_missing,omitempty"`
 	// Timeout bounds one run's query (statement timeout and deadline).
-	Timeout Duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
 
 // SQLPhonebook is where synced contacts go: exactly one of the fields.
@@ -58,11 +58,11 @@ type SQLPhonebook struct {
 // SQLSchedule is when a source syncs by itself: at most one of every,
 // daily ("HH:MM") and weekly ("mon HH:MM"); none means Sync Now only.
 type SQLSchedule struct {
-	Every  Duration `yaml:"every"`
-	Daily  string   `yaml:"daily"`
-	Weekly string   `yaml:"weekly"`
+	Every  Duration `yaml:"every" json:"every,omitempty"`
+	Daily  string   `yaml:"daily" json:"daily,omitempty"`
+	Weekly string   `yaml:"weekly" json:"weekly,omitempty"`
 	// TimeZone is an IANA name for daily/weekly; empty: the machine's.
-	TimeZone string `yaml:"time_zone"`
+	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
 }
 
 // SMTP is a mail relay.

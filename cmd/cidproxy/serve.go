@@ -206,7 +206,11 @@ func (m *Main) work(name string, fn func(context.Context) error) {
 // after the bus, before the store closes; runs in progress are cancelled
 // and write nothing).
 func (m *Main) startSQL() error {
-	s, err := sqlsync.New(m.DB, m.Config.SQL, m.Log, m.Registry)
+	sealer, err := loadSealer(m.Config.CRM.KeyFile, m.Config.Store.Dir)
+	if err != nil {
+		return err
+	}
+	s, err := sqlsync.New(m.DB, m.Config.SQL, m.Log, m.Registry, sqlsync.WithSealer(sealer))
 	if err != nil {
 		return err
 	}

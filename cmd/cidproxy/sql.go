@@ -54,7 +54,11 @@ func (c *cli) sqlCmd() *cobra.Command {
 func (c *cli) withSQL(local func(*sqlsync.Syncer, []string) int, remote func(*apiClient, []string) int) func(*cobra.Command, []string) error {
 	return c.withStoreOrAPI(func(db *store.DB, args []string) int {
 		cfg, log, _ := c.config()
-		s, err := sqlsync.New(db, cfg.SQL, log, nil)
+		sealer, err := loadSealer(cfg.CRM.KeyFile, cfg.Store.Dir)
+		if err != nil {
+			return exitErr(c.stderr, "cidproxy sql", err)
+		}
+		s, err := sqlsync.New(db, cfg.SQL, log, nil, sqlsync.WithSealer(sealer))
 		if err != nil {
 			return exitErr(c.stderr, "cidproxy sql", err)
 		}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/robfig/cron/v3"
 
 	"cidproxy/config"
@@ -113,5 +115,25 @@ func TestRunSchedules(t *testing.T) {
 	}
 	if _, err := s.SyncNow(context.Background(), "tick"); err == nil {
 		t.Error("Sync Now after Run ended was accepted")
+	}
+}
+
+// TestMetricsLint: the sync's metrics pass promlint once they have
+// samples, and a run is counted by source and outcome.
+func TestMetricsLint(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := newMetrics(reg)
+	m.observe(Run{Source: "erp", Outcome: OutcomePartial, Added: 2, Failed: 1, Duration: 0.5, Started: time.Now()})
+	m.observe(Run{Source: "erp", Outcome: OutcomeFailed})
+	m.notifyErrors.WithLabelValues("erp", "email").Inc()
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %+v", err, problems)
+	}
+	if n := testutil.ToFloat64(m.runs.WithLabelValues("erp", OutcomeFailed)); n != 1 {
+		t.Errorf("runs_total{failed} = %v", n)
+	}
+	if n := testutil.ToFloat64(m.rows.WithLabelValues("erp", "added")); n != 2 {
+		t.Errorf("rows_total{added} = %v", n)
 	}
 }

@@ -22,6 +22,8 @@ type source struct {
 	pbCol   int      // column of by_column, -1: none
 	query   string
 	spec    string // cron spec, "" = Sync Now only
+	// fromFile: configured in the YAML file (read-only through the API).
+	fromFile bool
 
 	run     sync.Mutex // one run at a time
 	mu      sync.Mutex // guards runs

@@ -60,8 +60,12 @@ type Syncer struct {
 	// smtpRoots verifies the relay's certificate (nil: the system's).
 	smtpRoots *x509.CertPool
 	http      *http.Client
-	sources   map[string]*source
-	names     []string
+	sealer    Sealer // seals DSNs of sources managed through the API
+
+	srcMu   sync.RWMutex // guards sources, names, entries and cron's entries
+	sources map[string]*source
+	names   []string
+	entries map[string]cron.EntryID
 
 	base   context.Context // cancelled by Close: stops runs
 	cancel context.CancelFunc
@@ -82,42 +86,94 @@ func (s *Syncer) track() bool {
 	return true
 }
 
-// New compiles the sources (an invalid filter is an error naming the
-// source) and loads their run history. reg may be nil.
-func New(db *store.DB, cfg config.SQL, log *slog.Logger, reg prometheus.Registerer) (*Syncer, error) {
+// Option configures New.
+type Option func(*Syncer)
+
+// WithSealer lets sources managed through the API keep a literal DSN,
+// sealed at rest; without it such a DSN must be ${env:NAME} or
+// ${file:PATH}.
+func WithSealer(sl Sealer) Option { return func(s *Syncer) { s.sealer = sl } }
+
+// New compiles the configured sources (an invalid filter is an error
+// naming the source), loads the sources managed through the API and the
+// run histories. reg may be nil.
+func New(db *store.DB, cfg config.SQL, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (*Syncer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	base, cancel := context.WithCancel(context.Background())
 	s := &Syncer{db: db, log: log.With("component", "sqlsync"), m: newMetrics(reg), smtp: cfg.SMTP,
-		http: &http.Client{Timeout: 10 * time.Second}, sources: map[string]*source{}, base: base, cancel: cancel}
+		http: &http.Client{Timeout: 10 * time.Second}, sources: map[string]*source{}, entries: map[string]cron.EntryID{},
+		base: base, cancel: cancel}
+	for _, o := range opts {
+		o(s)
+	}
 	for _, c := range cfg.Sources {
 		src, err := compile(c)
 		if err != nil {
 			cancel()
 			return nil, err
 		}
-		src.runs = s.loadRuns(c.Name)
-		s.sources[c.Name] = src
-		s.names = append(s.names, c.Name)
+		src.fromFile = true
+		s.add(src)
+	}
+	if err := s.loadManaged(); err != nil {
+		cancel()
+		return nil, err
 	}
 	return s, nil
+}
+
+// add registers src (srcMu held or not yet shared) with its history.
+func (s *Syncer) add(src *source) {
+	src.runs = s.loadRuns(src.cfg.Name)
+	if _, ok := s.sources[src.cfg.Name]; !ok {
+		s.names = append(s.names, src.cfg.Name)
+	}
+	s.sources[src.cfg.Name] = src
+}
+
+// lookup returns source name.
+func (s *Syncer) lookup(name string) (*source, error) {
+	s.srcMu.RLock()
+	defer s.srcMu.RUnlock()
+	src, ok := s.sources[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return src, nil
+}
+
+// schedule (re)adds src's cron entry while Run runs (srcMu held).
+func (s *Syncer) schedule(src *source) error {
+	if id, ok := s.entries[src.cfg.Name]; ok {
+		s.cron.Remove(id)
+		delete(s.entries, src.cfg.Name)
+	}
+	if s.cron == nil || src.spec == "" {
+		return nil
+	}
+	id, err := s.cron.AddFunc(src.spec, func() { s.scheduled(src) })
+	if err != nil {
+		return fmt.Errorf("sqlsync: source %s: schedule %q: %w", src.cfg.Name, src.spec, err)
+	}
+	s.entries[src.cfg.Name] = id
+	return nil
 }
 
 // Run starts the schedules and blocks until ctx ends; then it stops
 // them, cancels runs in progress and waits for them.
 func (s *Syncer) Run(ctx context.Context) error {
 	c := cron.New()
+	s.srcMu.Lock()
+	s.cron = c
 	for _, name := range s.names {
-		src := s.sources[name]
-		if src.spec == "" {
-			continue
-		}
-		if _, err := c.AddFunc(src.spec, func() { s.scheduled(src) }); err != nil {
-			return fmt.Errorf("sqlsync: source %s: schedule %q: %w", name, src.spec, err)
+		if err := s.schedule(s.sources[name]); err != nil {
+			s.srcMu.Unlock()
+			return err
 		}
 	}
-	s.cron = c
+	s.srcMu.Unlock()
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()
@@ -145,9 +201,9 @@ func (s *Syncer) scheduled(src *source) {
 // is running already. The run stops when ctx or the Syncer ends (writing
 // nothing).
 func (s *Syncer) SyncNow(ctx context.Context, name string) (Run, error) {
-	src, ok := s.sources[name]
-	if !ok {
-		return Run{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	src, err := s.lookup(name)
+	if err != nil {
+		return Run{}, err
 	}
 	runCtx, cancel := context.WithCancel(s.base)
 	defer cancel()
@@ -232,12 +288,17 @@ type Status struct {
 	Notify        []string            `json:"notify,omitempty"`
 	Webhook       bool                `json:"webhook"`
 	RemoveMissing bool                `json:"remove_missing"`
-	Running       bool                `json:"running"`
-	Runs          []Run               `json:"runs"`
+	Timeout       config.Duration     `json:"timeout,omitempty"`
+	// Managed: "config" (the file; read-only through the API) or "api".
+	Managed string `json:"managed"`
+	Running bool   `json:"running"`
+	Runs    []Run  `json:"runs"`
 }
 
 // Sources returns every source's status, in configuration order.
 func (s *Syncer) Sources() []Status {
+	s.srcMu.RLock()
+	defer s.srcMu.RUnlock()
 	out := make([]Status, 0, len(s.names))
 	for _, n := range s.names {
 		out = append(out, s.sources[n].status())
@@ -247,9 +308,9 @@ func (s *Syncer) Sources() []Status {
 
 // Source returns the status of source name (ErrNotFound).
 func (s *Syncer) Source(name string) (Status, error) {
-	src, ok := s.sources[name]
-	if !ok {
-		return Status{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	src, err := s.lookup(name)
+	if err != nil {
+		return Status{}, err
 	}
 	return src.status(), nil
 }
@@ -258,7 +319,10 @@ func (src *source) status() Status {
 	c := src.cfg
 	st := Status{Name: c.Name, Driver: c.Driver, Map: c.Map, Filter: c.Filter, Phonebook: c.Phonebook,
 		Schedule: src.spec, TimeZone: c.Schedule.TimeZone, Notify: config.NotifyAddresses(c.Notify),
-		Webhook: c.Webhook != "", RemoveMissing: c.RemoveMissing}
+		Webhook: c.Webhook != "", RemoveMissing: c.RemoveMissing, Timeout: c.Timeout, Managed: "api"}
+	if src.fromFile {
+		st.Managed = "config"
+	}
 	src.mu.Lock()
 	st.Running, st.Runs = src.running, slices.Clone(src.runs)
 	src.mu.Unlock()
