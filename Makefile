@@ -12,7 +12,7 @@ DESTDIR  ?=
 FUZZTIME ?= 30s
 FUZZSMOKE ?= 2s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm lint fuzz deps clean man install
+.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm bench-popup lint fuzz deps clean man install
 
 all: build
 
@@ -57,7 +57,7 @@ test: deps
 	GO=$(GO) bash scripts/fuzz.sh $(FUZZSMOKE)
 
 ## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio), the CRM-in-the-call load and the SQL sync
-bench: deps bench-go bench-load bench-crm bench-sql
+bench: deps bench-go bench-load bench-crm bench-sql bench-popup
 
 bench-go:
 	bash bench/go-bench.sh
@@ -71,6 +71,10 @@ bench-sql: build
 
 bench-crm:
 	bash bench/crm-load.sh
+
+## bench-popup: 100 popup event streams on 100 extensions at 200 calls/s (RATE, SECS, CLIENTS)
+bench-popup:
+	bash bench/popup-load.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

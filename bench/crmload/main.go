@@ -14,14 +14,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,9 +27,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"cidproxy/bench/internal/loadenv"
 	"cidproxy/crm/crmtest"
 )
 
@@ -126,18 +124,7 @@ type env struct {
 }
 
 func (e *env) close() {
-	for _, c := range []*exec.Cmd{e.daemon, e.uas} {
-		if c != nil && c.Process != nil {
-			_ = c.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { _ = c.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				_ = c.Process.Kill()
-			}
-		}
-	}
+	loadenv.Stop(e.daemon, e.uas)
 	e.z.Close()
 }
 
@@ -158,15 +145,15 @@ func (o options) start(name string, maxConc int, budget time.Duration, journal b
 		return e, err
 	}
 	fields, _ := json.Marshal(e.z.Fields(refresh))
-	e.sipPort, err = freePort()
+	e.sipPort, err = loadenv.FreePort()
 	if err != nil {
 		return e, err
 	}
-	uasPort, err := freePort()
+	uasPort, err := loadenv.FreePort()
 	if err != nil {
 		return e, err
 	}
-	adminPort, err := freePort()
+	adminPort, err := loadenv.FreePort()
 	if err != nil {
 		return e, err
 	}
@@ -227,33 +214,7 @@ func (e *env) waitReady() error {
 
 // metric sums the samples of name whose labels contain every want.
 func (e *env) metric(name string, want ...string) float64 {
-	res, err := http.Get(e.admin + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer res.Body.Close()
-	var sum float64
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-next:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name) {
-			continue
-		}
-		key, val, _ := strings.Cut(line, " ")
-		if k, _, _ := strings.Cut(key, "{"); k != name {
-			continue
-		}
-		for _, w := range want {
-			if !strings.Contains(key, w) {
-				continue next
-			}
-		}
-		v, _ := strconv.ParseFloat(val, 64)
-		sum += v
-	}
-	return sum
+	return loadenv.Metric(e.admin, name, want...)
 }
 
 // callers writes n caller numbers (SIPp -inf) starting at first; with
@@ -285,16 +246,6 @@ func (o options) runLatency(e *env, callersFile string, rate int, d time.Duratio
 	return line, nil
 }
 
-// field returns key=value's value from a bench/latency line.
-func field(line, key string) string {
-	for _, f := range strings.Fields(line) {
-		if v, ok := strings.CutPrefix(f, key+"="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
 func (o options) latencyRun(r run) (string, error) {
 	e, err := o.start(strings.ReplaceAll(strings.ToLower(r.name), " ", "-"), r.maxConc, r.budget, false)
 	defer e.close()
@@ -312,10 +263,10 @@ func (o options) latencyRun(r run) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if field(line, "no180") != "0" || field(line, "no200") != "0" {
+	if loadenv.Field(line, "no180") != "0" || loadenv.Field(line, "no200") != "0" {
 		return "", fmt.Errorf("calls lost: %s", line)
 	}
-	p := strings.Split(field(line, "inv180_us"), "/") // p50/p90/p99/max
+	p := strings.Split(loadenv.Field(line, "inv180_us"), "/") // p50/p90/p99/max
 	if len(p) != 4 {
 		return "", fmt.Errorf("latency output %q", line)
 	}
@@ -339,7 +290,7 @@ func (o options) latencyRun(r run) (string, error) {
 	hits := e.metric("cidproxy_crm_lookups_total", `outcome="hit"`)
 	over := e.metric("cidproxy_crm_lookups_total", `outcome="budget_exceeded"`)
 	return fmt.Sprintf("| %s | %s | %s | %s | %.0f / %.0f | %s / %s / %s ms | %s |",
-		r.name, r.budget, conc, field(line, "calls"), hits, over, ms(p[0]), ms(p[2]), ms(p[3]), target), nil
+		r.name, r.budget, conc, loadenv.Field(line, "calls"), hits, over, ms(p[0]), ms(p[2]), ms(p[3]), target), nil
 }
 
 // journalRun places journalCalls answered calls (one known caller, named
@@ -385,7 +336,7 @@ func (o options) journalRun() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	answered, _ := strconv.Atoi(field(line, "answered"))
+	answered, _ := strconv.Atoi(loadenv.Field(line, "answered"))
 	placed.Store(int64(answered))
 	<-polled
 	if last.IsZero() {
@@ -396,22 +347,4 @@ func (o options) journalRun() (string, error) {
 	return fmt.Sprintf("Journal: %d answered calls at %d calls/s over %s; the Zoho double's Calls endpoint answers in %s, template MaxConcurrentRequest %d (at most %.0f records/s): %d records delivered, %.1f records/s, the last %.1f s after the last call; at most %d Calls requests in flight; outbox depth at the end %.0f.",
 		answered, rate, placing, delay, maxConc, float64(maxConc)/delay.Seconds(), got, rateGot,
 		last.Sub(start.Add(placing)).Seconds(), e.z.MaxCallsInFlight(), e.metric("cidproxy_journal_outbox_depth")), nil
-}
-
-// freePort returns a loopback port free for UDP and TCP.
-func freePort() (int, error) {
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port")
 }

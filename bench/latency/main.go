@@ -31,8 +31,9 @@ func main() {
 	dur := flag.Duration("duration", 10*time.Second, "how long to place calls")
 	callersFile := flag.String("callers", "", "SIPp -inf file (first line SEQUENTIAL, then NUMBER;) for the From user")
 	service := flag.String("service", "100", "callee user part")
+	services := flag.Int("services", 1, "cycle the callee through this many numbers from -service on (-service 1001 -services 100: 1001..1100)")
 	flag.Parse()
-	if err := run(*target, *rate, *dur, *callersFile, *service); err != nil {
+	if err := run(*target, *rate, *dur, *callersFile, *service, *services); err != nil {
 		fmt.Fprintln(os.Stderr, "latency:", err)
 		os.Exit(1)
 	}
@@ -45,14 +46,15 @@ type call struct {
 }
 
 type client struct {
-	conn    *net.UDPConn
-	local   string
-	service string
-	mu      sync.Mutex
-	calls   map[string]*call
+	conn     *net.UDPConn
+	local    string
+	service  string
+	services int
+	mu       sync.Mutex
+	calls    map[string]*call
 }
 
-func run(target string, rate int, dur time.Duration, callersFile, service string) error {
+func run(target string, rate int, dur time.Duration, callersFile, service string, services int) error {
 	if rate <= 0 || dur <= 0 {
 		return fmt.Errorf("rate and duration must be positive")
 	}
@@ -70,7 +72,7 @@ func run(target string, rate int, dur time.Duration, callersFile, service string
 	}
 	defer conn.Close()
 	conn.SetReadBuffer(4 << 20)
-	c := &client{conn: conn, local: conn.LocalAddr().String(), service: service, calls: map[string]*call{}}
+	c := &client{conn: conn, local: conn.LocalAddr().String(), service: service, services: services, calls: map[string]*call{}}
 	ctx, cancel := context.WithTimeout(context.Background(), dur+3*time.Second)
 	defer cancel()
 	go c.receive(ctx)
@@ -116,6 +118,16 @@ func readCallers(path string) ([]string, error) {
 
 const sdp = "v=0\r\no=lat 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 
+// callee is the i-th call's callee: -service, or with -services N the
+// numbers from -service on in turn.
+func (c *client) callee(i int) string {
+	base, err := strconv.Atoi(c.service)
+	if c.services <= 1 || err != nil {
+		return c.service
+	}
+	return strconv.Itoa(base + i%c.services)
+}
+
 func (c *client) invite(i int, user string) error {
 	id := fmt.Sprintf("lat-%d-%d", os.Getpid(), i)
 	msg := fmt.Sprintf("INVITE sip:%[1]s@%[2]s SIP/2.0\r\n"+
@@ -128,7 +140,7 @@ func (c *client) invite(i int, user string) error {
 		"Max-Forwards: 70\r\n"+
 		"Content-Type: application/sdp\r\n"+
 		"Content-Length: %[6]d\r\n\r\n%[7]s",
-		c.service, c.conn.RemoteAddr().String(), c.local, id, user, len(sdp), sdp)
+		c.callee(i), c.conn.RemoteAddr().String(), c.local, id, user, len(sdp), sdp)
 	c.mu.Lock()
 	c.calls[id] = &call{sent: time.Now()}
 	c.mu.Unlock()
