@@ -4,6 +4,7 @@
 # from CI (no stdin, no prompts) and as a user with sudo.
 #
 #   sipp      Debian package sip-tester (SIPp 3.6)      e2e tests, bench
+#   baresip   Debian package baresip (1.0)              e2e interop test
 #   promtool  Debian package prometheus                 metrics and alert rule checks in the tests
 #   chromium  Debian package chromium (headless, driven by chromedp)
 #             the popup page's browser tests (api, e2e)
@@ -31,6 +32,7 @@ done
 
 pkgs=""
 command -v sipp >/dev/null 2>&1 || pkgs="$pkgs sip-tester"
+command -v baresip >/dev/null 2>&1 || pkgs="$pkgs baresip"
 command -v promtool >/dev/null 2>&1 || pkgs="$pkgs prometheus"
 [ -x /usr/bin/chromium ] || pkgs="$pkgs chromium"
 if [ "$want_kamailio" = 1 ]; then
@@ -75,6 +77,10 @@ $SUDO apt-get install -y -qq --no-install-recommends $pkgs </dev/null
 # runs its own instance on other ports, so a running default one is harmless.
 command -v sipp >/dev/null 2>&1 || {
 	echo "install-deps: sipp still missing after install" >&2
+	exit 1
+}
+command -v baresip >/dev/null 2>&1 || {
+	echo "install-deps: baresip still missing after install" >&2
 	exit 1
 }
 [ -x /usr/bin/chromium ] || {
