@@ -426,13 +426,17 @@ func TestStalledClientDroppedWithoutDelayingCalls(t *testing.T) {
 func TestHeartbeatAndCurrentCalls(t *testing.T) {
 	e := newStreamEnv(t, func(o *Options) { o.Heartbeat = 50 * time.Millisecond })
 	c := e.openStream(t, "1002", e.tok["1002"], "")
-	select {
-	case f := <-c.frames:
-		for f.typ == ":" && !strings.Contains(f.data, "heartbeat") {
-			f = <-c.frames
+	deadline := time.After(5 * time.Second)
+	for hb := false; !hb; {
+		select {
+		case f := <-c.frames:
+			if f.typ != ":" {
+				t.Fatalf("event on an idle stream: %+v", f)
+			}
+			hb = strings.Contains(f.data, "heartbeat")
+		case <-deadline:
+			t.Fatal("no heartbeat within 5 s (interval 50 ms)")
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no heartbeat")
 	}
 	var cur struct {
 		Call   *stream.Call
