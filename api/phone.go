@@ -18,12 +18,12 @@ const maxPhoneContacts = 10000
 
 // phoneDirectory serves GET /phonebook/{format}: the caller's personal
 // contacts and the company contacts of the phonebooks it may view (or of
-// ?phonebook=ID), as Yealink, Grandstream, Cisco, XML or JSON. Cisco
+// ?phonebook=ID), as Yealink, Grandstream, Cisco, Snom, XML or JSON. Cisco
 // phones get the search form with ?search=1; ?name= and ?number= filter.
 func (s *Server) phoneDirectory(w http.ResponseWriter, r *http.Request, c *call) error {
 	f, err := phonedir.ParseFormat(r.PathValue("format"))
 	if err != nil {
-		return problemf(http.StatusNotFound, "not-found", "unknown phonebook format %q (formats: yealink, grandstream, cisco, xml, json)", r.PathValue("format"))
+		return problemf(http.StatusNotFound, "not-found", "unknown phonebook format %q (formats: yealink, grandstream, cisco, snom, xml, json)", r.PathValue("format"))
 	}
 	q := r.URL.Query()
 	page, dir, err := phoneParams(q)
@@ -51,11 +51,30 @@ func (s *Server) phoneDirectory(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
+	if dir.Groups, err = s.phoneGroups(r.Context(), sc); err != nil {
+		return err
+	}
 	dir.Contacts = s.phoneSearch(dir.Contacts, q.Get(phonedir.QueryName), q.Get(phonedir.QueryNumber))
 	page.BaseURL = base
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Cache-Control", "private, no-store")
 	return phonedir.Render(w, f, dir, page)
+}
+
+// phoneGroups names the phonebooks the caller may view (Grandstream
+// lists them as groups).
+func (s *Server) phoneGroups(ctx context.Context, sc *scope) (map[string]string, error) {
+	pbs, err := s.st.ListPhonebooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(pbs))
+	for _, p := range pbs {
+		if sc.canViewBook(p.ID) {
+			out[p.ID] = p.Name
+		}
+	}
+	return out, nil
 }
 
 // phoneParams reads ?offset=, ?limit=, ?account= and ?labels=.

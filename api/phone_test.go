@@ -50,7 +50,7 @@ func (e *env) phoneGet(path, user, pass string) *resp {
 
 func TestPhoneDirectoryFormats(t *testing.T) {
 	e := newEnv(t)
-	roots := map[string]string{"yealink": "YealinkIPPhoneDirectory", "grandstream": "AddressBook", "cisco": "CiscoIPPhoneDirectory", "xml": "Directory"}
+	roots := map[string]string{"yealink": "YealinkIPPhoneDirectory", "grandstream": "AddressBook", "cisco": "CiscoIPPhoneDirectory", "snom": "SnomIPPhoneDirectory", "xml": "Directory"}
 	// Grandstream lists first and last name separately.
 	visible := []string{"Paula", "Sam", "Sue", "Eve"}
 	hidden := []string{"Bert", "Xavier"}
@@ -115,7 +115,7 @@ func TestPhoneDirectoryAuth(t *testing.T) {
 	e.expect(req{method: "GET", path: "/phonebook/yealink"}, 401)
 	e.expect(req{method: "GET", path: "/phonebook/yealink?token=nope"}, 401)
 	e.expect(req{method: "GET", path: "/phonebook/yealink", token: e.tok["1002"]}, 200)
-	e.expect(req{method: "GET", path: "/phonebook/snom?token=" + e.tok["1001"]}, 404)
+	e.expect(req{method: "GET", path: "/phonebook/polycom?token=" + e.tok["1001"]}, 404)
 	e.expect(req{method: "GET", path: "/phonebook/yealink?offset=-1&token=" + e.tok["1001"]}, 400)
 }
 
@@ -189,5 +189,29 @@ func TestPhoneDirectoryCiscoSearchAndPaging(t *testing.T) {
 	e.must(xml.Unmarshal(e.expect(req{method: "GET", path: u.Path[len("/admin"):] + "?" + u.RawQuery}, 200).Body, &dir))
 	if len(dir.Entries) != 42-32 { // 40 + Sue + Eve
 		t.Errorf("%d entries on page 2", len(dir.Entries))
+	}
+}
+
+// Snom phones get their directory (it answered 404), Grandstream phones
+// e-mail, company and the phonebooks the extension may view as groups.
+func TestPhoneDirectorySnomAndGrandstreamGroups(t *testing.T) {
+	e := newEnv(t)
+	r := e.expect(req{method: "GET", path: "/phonebook/snom?token=" + e.tok["1001"]}, 200)
+	body := string(r.Body)
+	if !strings.Contains(body, "<SnomIPPhoneDirectory>") || !strings.Contains(body, "<Name>Sam Sales</Name>") || !strings.Contains(body, "<Telephone>+4917011111</Telephone>") ||
+		r.Header.Get("Content-Type") != "text/xml; charset=utf-8" {
+		t.Errorf("snom: %s %v", body, r.Header)
+	}
+	body = string(e.expect(req{method: "GET", path: "/phonebook/grandstream?token=" + e.tok["1001"]}, 200).Body)
+	for _, want := range []string{"<name>sales</name>", "<name>support</name>", "<name>erp</name>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("grandstream lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "<name>secret</name>") {
+		t.Error("grandstream shows a phonebook 1001 may not view")
+	}
+	if !strings.Contains(body, "<Group>") {
+		t.Errorf("no contact filed under a group:\n%s", body)
 	}
 }

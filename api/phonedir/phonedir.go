@@ -18,12 +18,13 @@ const (
 	Yealink     Format = "yealink"
 	Grandstream Format = "grandstream"
 	Cisco       Format = "cisco"
+	Snom        Format = "snom"
 	XML         Format = "xml"
 	JSON        Format = "json"
 )
 
 // Formats lists every supported format.
-var Formats = []Format{Yealink, Grandstream, Cisco, XML, JSON}
+var Formats = []Format{Yealink, Grandstream, Cisco, Snom, XML, JSON}
 
 // ErrFormat is returned for an unknown format name.
 var ErrFormat = errors.New("phonedir: unknown format")
@@ -60,6 +61,10 @@ type Directory struct {
 	// third-party generators and shown by newer firmware, so they are
 	// opt-in.
 	Labels bool
+	// Groups names the phonebooks (by id) the contacts' Phonebooks refer
+	// to; Grandstream lists them as <pbgroup> and files each contact under
+	// its first. Phonebooks not in Groups are left out.
+	Groups map[string]string
 	// Dialable, if set, rewrites every number before it is written, e.g.
 	// DialString, or the API's own normaliser with an outside-line prefix.
 	// Phones dial the text of a directory entry as it is.
@@ -107,6 +112,8 @@ func Render(w io.Writer, f Format, dir Directory, p Page) error {
 		err = renderGrandstream(bw, dir, p)
 	case Cisco:
 		err = renderCisco(bw, dir, p)
+	case Snom:
+		err = renderSnom(bw, dir, p)
 	case XML:
 		err = renderXML(bw, dir, p)
 	case JSON:

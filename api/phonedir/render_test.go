@@ -20,14 +20,15 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // testDir has ordinary, hostile and edge-case contacts.
 func testDir() Directory {
 	return Directory{
-		Title: "ACME <Sales> & \"Support\"\x00",
+		Title:  "ACME <Sales> & \"Support\"\x00",
+		Groups: map[string]string{"pb-sales": "Sales", "pb-support": "Support & <Service>"},
 		Contacts: []lookup.Contact{
 			{ID: "1", FirstName: "Jürgen", LastName: "Müller", Company: "ACME GmbH", Email: "jm@example.com",
-				Business: "+49 30 1234567", Mobile: "+49 171 1234567", HomeFax: "030 999"},
+				Business: "+49 30 1234567", Mobile: "+49 171 1234567", HomeFax: "030 999", Phonebooks: []string{"pb-hidden", "pb-sales"}},
 			{ID: "2", FirstName: `<script>alert("x")</script>`, LastName: "O'Brien & Sons", Other: "1001"},
 			{ID: "3", FirstName: "Bell\x07\x00\x1b", LastName: "Control\r\nChars\t", Mobile: "+1\x00555\u00850100"},
 			{ID: "4", FirstName: "Bad\xffUTF8\xc3", LastName: "Nonchar\uFFFE\uFFFF", Business: "200"},
-			{ID: "5", Company: "Only Company 🚀 Ltd", Business: "300", Business2: "301"},
+			{ID: "5", Company: "Only Company 🚀 Ltd", Business: "300", Business2: "301", Phonebooks: []string{"pb-support"}},
 			{ID: "6", FirstName: "No", LastName: "Numbers", Email: "nobody@example.com"},
 			{ID: "7", FirstName: "A Very Long Name That Exceeds Thirty-Two Characters", Mobile: "400", Home: "401"},
 		},
@@ -80,6 +81,7 @@ func TestGolden(t *testing.T) {
 		{"cisco_page1.xml", Cisco, dir, Page{Limit: 4, BaseURL: base}, "CiscoIPPhoneDirectory"},
 		{"cisco_page2.xml", Cisco, dir, Page{Offset: 4, Limit: 4, BaseURL: base}, "CiscoIPPhoneDirectory"},
 		{"cisco_nokeys.xml", Cisco, dir, Page{}, "CiscoIPPhoneDirectory"},
+		{"snom.xml", Snom, dir, Page{}, "SnomIPPhoneDirectory"},
 		{"plain.xml", XML, dir, Page{}, "Directory"},
 		{"plain.json", JSON, dir, Page{}, ""},
 	}
@@ -153,6 +155,38 @@ func TestGrandstreamContent(t *testing.T) {
 	if co := g.Contacts[4]; co.FirstName != "Only Company 🚀 Ltd" || co.LastName != "" {
 		t.Errorf("company-only contact: %+v", co)
 	}
+	// E-mail, company and the phonebook as a group (issue 16 item 11).
+	if len(g.Groups) != 2 || g.Groups[0].ID != 1 || g.Groups[0].Name != "Sales" || g.Groups[1].Name != "Support & <Service>" {
+		t.Errorf("pbgroups %+v", g.Groups)
+	}
+	if c.Mail.Type != "Work" || c.Mail.Address != "jm@example.com" || c.Company != "ACME GmbH" || c.Group != 1 {
+		t.Errorf("contact fields %+v", c)
+	}
+	if co := g.Contacts[4]; co.Group != 2 || co.Mail.Address != "" {
+		t.Errorf("company-only contact's group: %+v", co)
+	}
+}
+
+// Snom gets one DirectoryEntry per number, labelled when a contact has
+// several (issue 16 item 11: /phonebook/snom answered 404).
+func TestSnomContent(t *testing.T) {
+	var d snomDir
+	if err := xml.Unmarshal(render(t, Snom, testDir(), Page{}), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Title != `ACME <Sales> & "Support"` || len(d.Entries) != 10 {
+		t.Fatalf("title %q, %d entries", d.Title, len(d.Entries))
+	}
+	want := [][2]string{{"Jürgen Müller (Work)", "+49 30 1234567"}, {"Jürgen Müller (Mobile)", "+49 171 1234567"}, {"Jürgen Müller (Home Fax)", "030 999"},
+		{`<script>alert("x")</script> O'Brien & Sons`, "1001"}}
+	for i, w := range want {
+		if e := d.Entries[i]; e.Name != w[0] || e.Telephone != w[1] {
+			t.Errorf("entry %d: %+v, want %v", i, e, w)
+		}
+	}
+	if got := render(t, Snom, testDir(), Page{Offset: 5, Limit: 1}); !bytes.Contains(got, []byte("A Very Long Name That Exceeds Thirty-Two Characters (Mobile)")) || bytes.Count(got, []byte("<DirectoryEntry>")) != 2 {
+		t.Errorf("page: %s", got)
+	}
 }
 
 func TestPlainWindows(t *testing.T) {
@@ -199,7 +233,7 @@ func TestPlainWindows(t *testing.T) {
 
 func TestRenderErrors(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Render(&buf, "snom", testDir(), Page{}); !errors.Is(err, ErrFormat) {
+	if err := Render(&buf, "polycom", testDir(), Page{}); !errors.Is(err, ErrFormat) {
 		t.Errorf("unknown format: %v", err)
 	}
 	if err := Render(&buf, XML, testDir(), Page{Offset: -1}); err == nil {
@@ -221,12 +255,12 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestParseFormat(t *testing.T) {
-	for _, s := range []string{"yealink", "YEALINK", " cisco ", "Grandstream", "xml", "json"} {
+	for _, s := range []string{"yealink", "YEALINK", " cisco ", "Grandstream", "snom", "Snom", "xml", "json"} {
 		if _, err := ParseFormat(s); err != nil {
 			t.Errorf("ParseFormat(%q): %v", s, err)
 		}
 	}
-	for _, s := range []string{"", "snom", "xml2"} {
+	for _, s := range []string{"", "polycom", "xml2"} {
 		if _, err := ParseFormat(s); !errors.Is(err, ErrFormat) {
 			t.Errorf("ParseFormat(%q) = %v", s, err)
 		}

@@ -23,8 +23,12 @@ type yealinkDir struct {
 }
 
 type grandstreamBook struct {
-	XMLName  xml.Name `xml:"AddressBook"`
-	Version  int      `xml:"version"`
+	XMLName xml.Name `xml:"AddressBook"`
+	Version int      `xml:"version"`
+	Groups  []struct {
+		ID   int    `xml:"id"`
+		Name string `xml:"name"`
+	} `xml:"pbgroup"`
 	Contacts []struct {
 		LastName  string `xml:"LastName"`
 		FirstName string `xml:"FirstName"`
@@ -33,7 +37,23 @@ type grandstreamBook struct {
 			PhoneNumber  string `xml:"phonenumber"`
 			AccountIndex int    `xml:"accountindex"`
 		} `xml:"Phone"`
+		Mail struct {
+			Type    string `xml:"type,attr"`
+			Address string `xml:",chardata"`
+		} `xml:"Mail"`
+		Company string `xml:"Company"`
+		Group   int    `xml:"Group"`
 	} `xml:"Contact"`
+}
+
+type snomDir struct {
+	XMLName xml.Name `xml:"SnomIPPhoneDirectory"`
+	Title   string   `xml:"Title"`
+	Prompt  string   `xml:"Prompt"`
+	Entries []struct {
+		Name      string `xml:"Name"`
+		Telephone string `xml:"Telephone"`
+	} `xml:"DirectoryEntry"`
 }
 
 type ciscoDir struct {
@@ -90,9 +110,16 @@ var schemas = map[string]map[string]bool{
 	"YealinkIPPhoneDirectory": set("YealinkIPPhoneDirectory", "YealinkIPPhoneDirectory/DirectoryEntry",
 		"YealinkIPPhoneDirectory/DirectoryEntry/Name", "YealinkIPPhoneDirectory/DirectoryEntry/Telephone",
 		"YealinkIPPhoneDirectory/DirectoryEntry/Telephone@label"),
-	"AddressBook": set("AddressBook", "AddressBook/version", "AddressBook/Contact", "AddressBook/Contact/LastName",
+	// Grandstream GXP XML Phonebook Guide: <pbgroup> groups, and Mail
+	// (type Work/Home/Others), Company and Group in a Contact.
+	"AddressBook": set("AddressBook", "AddressBook/version", "AddressBook/pbgroup", "AddressBook/pbgroup/id",
+		"AddressBook/pbgroup/name", "AddressBook/Contact", "AddressBook/Contact/LastName",
 		"AddressBook/Contact/FirstName", "AddressBook/Contact/Phone", "AddressBook/Contact/Phone@type",
-		"AddressBook/Contact/Phone/phonenumber", "AddressBook/Contact/Phone/accountindex"),
+		"AddressBook/Contact/Phone/phonenumber", "AddressBook/Contact/Phone/accountindex",
+		"AddressBook/Contact/Mail", "AddressBook/Contact/Mail@type", "AddressBook/Contact/Company", "AddressBook/Contact/Group"),
+	"SnomIPPhoneDirectory": set("SnomIPPhoneDirectory", "SnomIPPhoneDirectory/Title", "SnomIPPhoneDirectory/Prompt",
+		"SnomIPPhoneDirectory/DirectoryEntry", "SnomIPPhoneDirectory/DirectoryEntry/Name",
+		"SnomIPPhoneDirectory/DirectoryEntry/Telephone"),
 	"CiscoIPPhoneDirectory": set("CiscoIPPhoneDirectory", "CiscoIPPhoneDirectory/Title", "CiscoIPPhoneDirectory/Prompt",
 		"CiscoIPPhoneDirectory/DirectoryEntry", "CiscoIPPhoneDirectory/DirectoryEntry/Name",
 		"CiscoIPPhoneDirectory/DirectoryEntry/Telephone", "CiscoIPPhoneDirectory/SoftKeyItem",
