@@ -151,7 +151,7 @@ func Open(cfg config.Store, log *slog.Logger, opts ...Option) (*DB, error) {
 	if err := space.checkOpenSpace(bopts.MemTableSize, log); err != nil {
 		return nil, err
 	}
-	if err := dropEmptyMemtables(cfg.Dir, log); err != nil {
+	if err := underLock(cfg.Dir, func() error { return dropEmptyMemtables(cfg.Dir, log) }); err != nil {
 		return nil, err
 	}
 	bdb, err := badger.Open(bopts)
