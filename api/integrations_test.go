@@ -138,7 +138,7 @@ func TestIntegrationWritesAreAdminOnlyAndTyped(t *testing.T) {
 	// POST of "desk": the fake reports zoho only, so the status read after
 	// the write fails with not found; the write itself went through typed.
 	e.do(req{method: "POST", path: "/api/v1/integrations", token: e.admin, body: body})
-	if len(f.put) != 1 || f.put[0].Lookup.Budget.D() != 250*time.Millisecond || f.put[0].Fields["api_key"] != "k" {
+	if len(f.put) != 1 || f.put[0].Lookup.EffectiveBudget() != 250*time.Millisecond || f.put[0].Fields["api_key"] != "k" {
 		t.Fatalf("put %+v", f.put)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,28 @@ func TestEveryErrorInOneRun(t *testing.T) {
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Line != 8 {
 		t.Errorf("FieldError not reachable: %v", fe)
+	}
+}
+
+func TestIntegrationBudgetUnsetZeroAndSet(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(`crm:
+  integrations:
+    - {name: a, template: builtin:zoho}
+    - {name: b, template: builtin:zoho, lookup: {budget: 0s}}
+    - {name: c, template: builtin:zoho, lookup: {budget: 120ms}}
+`), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []time.Duration{}
+	for _, it := range c.CRM.Integrations {
+		got = append(got, it.Lookup.EffectiveBudget())
+	}
+	want := []time.Duration{300 * time.Millisecond, 0, 120 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Fatalf("budgets %v, want %v (unset = 300ms, 0 = never wait)", got, want)
+	}
+	if _, err := Parse("t.yaml", []byte("crm:\n  integrations:\n    - {name: a, template: builtin:zoho, lookup: {budget: 11s}}\n"), Default()); err == nil || !strings.Contains(err.Error(), "lookup.budget") {
+		t.Fatalf("11s budget: %v", err)
 	}
 }

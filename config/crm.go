@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Integration is one CRM integration running inside the daemon
@@ -29,8 +30,9 @@ type Integration struct {
 // IntegrationLookup configures caller lookup in the INVITE path.
 type IntegrationLookup struct {
 	// Budget is how long an INVITE may wait for this CRM; 0 never waits
-	// (the lookup runs in the background and names the next call).
-	Budget Duration `yaml:"budget" json:"budget,omitempty"`
+	// (the lookup runs in the background and names the next call); unset
+	// is DefaultCRMBudget.
+	Budget *Duration `yaml:"budget" json:"budget,omitempty"`
 	// AlwaysQuery asks the CRM even when a local source knows the number.
 	AlwaysQuery bool     `yaml:"always_query" json:"always_query,omitempty"`
 	HitTTL      Duration `yaml:"hit_ttl" json:"hit_ttl,omitempty"`
@@ -81,6 +83,20 @@ type Popup struct {
 	NewContactURL string `yaml:"new_contact_url" json:"new_contact_url,omitempty"`
 }
 
+// DefaultCRMBudget is an integration's lookup budget when none is set.
+const DefaultCRMBudget = Duration(300 * time.Millisecond)
+
+// EffectiveBudget is the budget, or DefaultCRMBudget when unset.
+func (l IntegrationLookup) EffectiveBudget() time.Duration {
+	if l.Budget == nil {
+		return DefaultCRMBudget.D()
+	}
+	return l.Budget.D()
+}
+
+// Dur returns a pointer to d, for optional durations in code.
+func Dur(d time.Duration) *Duration { v := Duration(d); return &v }
+
 var reIntegrationName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
 func oneOf(v string, allowed ...string) bool {
@@ -105,8 +121,8 @@ func (c *Config) validateCRM(bad func(key, format string, a ...any)) {
 		if strings.TrimSpace(it.Template) == "" {
 			bad(key+".template", "required: builtin:NAME or a template file path")
 		}
-		if it.Lookup.Budget < 0 || it.Lookup.Budget.D() > 10e9 {
-			bad(key+".lookup.budget", "%s: use 0 (never wait) up to 10s", it.Lookup.Budget.D())
+		if b := it.Lookup.Budget; b != nil && (*b < 0 || b.D() > 10e9) {
+			bad(key+".lookup.budget", "%s: use 0 (never wait) up to 10s", b.D())
 		}
 		if it.Lookup.HitTTL < 0 || it.Lookup.MissTTL < 0 {
 			bad(key+".lookup", "hit_ttl and miss_ttl must not be negative")

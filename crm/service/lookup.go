@@ -143,7 +143,7 @@ func (in *Integration) lookup(ctx context.Context, number string) (lookup.Result
 	}
 	start := time.Now()
 	ch := in.flight.DoChan(key, func() (any, error) { return in.search(key, number) })
-	budget := in.cfg.Lookup.Budget.D()
+	budget := in.cfg.Lookup.EffectiveBudget()
 	if budget <= 0 {
 		in.s.m.lookup(in.name, outcomeBudgetExceeded)
 		return lookup.Result{}, false

@@ -28,7 +28,7 @@ func TestManagedIntegrationsPersistAndHideSecrets(t *testing.T) {
 	svc := newService(t, db, logs, prometheus.NewRegistry(), f.Client(), fileOne)
 	ctx := context.Background()
 	desk := config.Integration{Name: "desk", Template: "builtin:freshdesk",
-		Fields: map[string]string{"domain": "acme", "api_key": "key-1"}, Lookup: config.IntegrationLookup{Budget: config.Duration(time.Second)}}
+		Fields: map[string]string{"domain": "acme", "api_key": "key-1"}, Lookup: config.IntegrationLookup{Budget: config.Dur(time.Second)}}
 	created, err := svc.PutIntegration(ctx, desk)
 	if err != nil || !created {
 		t.Fatalf("put: %v %v", created, err)
@@ -56,7 +56,7 @@ func TestManagedIntegrationsPersistAndHideSecrets(t *testing.T) {
 	}
 	// ... and a PUT without it keeps it.
 	desk.Fields = map[string]string{"domain": "acme"}
-	desk.Lookup.Budget = config.Duration(2 * time.Second)
+	desk.Lookup.Budget = config.Dur(2 * time.Second)
 	if created, err := svc.PutIntegration(ctx, desk); err != nil || created {
 		t.Fatalf("replace: %v %v", created, err)
 	}
@@ -65,7 +65,7 @@ func TestManagedIntegrationsPersistAndHideSecrets(t *testing.T) {
 	}
 	// A restart loads it again; the file's integration cannot be changed here.
 	svc2 := newService(t, db, logs, prometheus.NewRegistry(), f.Client(), fileOne)
-	if svc2.Get("desk") == nil || svc2.Get("desk").cfg.Lookup.Budget.D() != 2*time.Second {
+	if svc2.Get("desk") == nil || svc2.Get("desk").cfg.Lookup.EffectiveBudget() != 2*time.Second {
 		t.Fatal("managed integration lost at restart")
 	}
 	if _, err := svc2.PutIntegration(ctx, config.Integration{Name: "zoho", Template: "builtin:zoho"}); !errors.Is(err, ErrConfigured) {
@@ -112,11 +112,11 @@ func TestApplyKeepsUnchangedInstances(t *testing.T) {
 	if e.svc.Get("zoho") != before {
 		t.Fatal("an unchanged integration was rebuilt (its caches lost)")
 	}
-	cfg.Lookup.Budget = config.Duration(time.Millisecond)
+	cfg.Lookup.Budget = config.Dur(time.Millisecond)
 	if err := e.svc.Apply(context.Background(), []config.Integration{cfg}); err != nil {
 		t.Fatal(err)
 	}
-	if e.svc.Get("zoho") == before || e.svc.Get("zoho").cfg.Lookup.Budget.D() != time.Millisecond {
+	if e.svc.Get("zoho") == before || e.svc.Get("zoho").cfg.Lookup.EffectiveBudget() != time.Millisecond {
 		t.Fatal("a changed integration was not replaced")
 	}
 	bad := cfg

@@ -79,7 +79,7 @@ func newEnv(t *testing.T, mod func(*config.Integration)) *env {
 	ic := config.Integration{
 		Name: "zoho", Template: "builtin:zoho",
 		Fields:  map[string]string{"client_id": zid, "client_secret": zsecret, "refresh_token": zrt},
-		Lookup:  config.IntegrationLookup{Budget: config.Duration(2 * time.Second)},
+		Lookup:  config.IntegrationLookup{Budget: config.Dur(2 * time.Second)},
 		Users:   config.IntegrationUsers{AutoByEmail: true},
 		Journal: config.Journal{Enabled: true},
 	}
@@ -222,7 +222,7 @@ func TestMissIsCachedAndConcurrentCallsShareOneSearch(t *testing.T) {
 }
 
 func TestHangingCRMCostsAtMostTheBudget(t *testing.T) {
-	e := newEnv(t, func(c *config.Integration) { c.Lookup.Budget = config.Duration(150 * time.Millisecond) })
+	e := newEnv(t, func(c *config.Integration) { c.Lookup.Budget = config.Dur(150 * time.Millisecond) })
 	addZohoContact(e.z, "c-9", "Late", "Larry", "+49 89 1234567")
 	e.delay.Store(int64(time.Hour))
 	r := e.resolver()
@@ -240,7 +240,7 @@ func TestHangingCRMCostsAtMostTheBudget(t *testing.T) {
 }
 
 func TestLateAnswerLandsInThePhonebook(t *testing.T) {
-	e := newEnv(t, func(c *config.Integration) { c.Lookup.Budget = config.Duration(50 * time.Millisecond) })
+	e := newEnv(t, func(c *config.Integration) { c.Lookup.Budget = config.Dur(50 * time.Millisecond) })
 	addZohoContact(e.z, "c-5", "Slow", "Sam", "+49 89 7654321")
 	e.delay.Store(int64(400 * time.Millisecond))
 	r := e.resolver()
@@ -460,7 +460,7 @@ func TestAlwaysQueryPrefersTheCRMName(t *testing.T) {
 	if _, err := e.db.PutContact(ctx, lookup.Contact{FirstName: "Local", LastName: "Only", Business: "+49 30 4440003", Phonebooks: []string{pb.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	e.svc.Get("zoho").cfg.Lookup.Budget = config.Duration(50 * time.Millisecond)
+	e.svc.Get("zoho").cfg.Lookup.Budget = config.Dur(50 * time.Millisecond)
 	res, err = e.resolver().Lookup(ctx, lookup.Query{Number: "+49304440003", Callee: "1001"})
 	if err != nil || res.Name != "Local Only" {
 		t.Fatalf("always_query with a hung CRM: %+v %v", res, err)

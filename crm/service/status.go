@@ -51,7 +51,7 @@ func (in *Integration) Status(ctx context.Context) Status {
 	st := Status{
 		Name: in.name, Template: in.cfg.Template, LinkedUsers: in.Links(), Phonebook: in.phonebookName(),
 		CachedMisses: in.misses.len(), Journal: in.cfg.Journal.Enabled,
-		CreateContact: modeOrOff(in.cfg.CreateContact.Mode), LookupBudget: in.cfg.Lookup.Budget.D().String(),
+		CreateContact: modeOrOff(in.cfg.CreateContact.Mode), LookupBudget: in.cfg.Lookup.EffectiveBudget().String(),
 		TokenExpiry: in.it.Token().Expiry, Origin: "api",
 	}
 	var fromFile bool
