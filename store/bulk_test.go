@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"cidproxy/lookup"
@@ -140,4 +141,64 @@ func TestSyncBulkRefusals(t *testing.T) {
 	if err := b.DeleteContact(manual.ID); !errors.Is(err, ErrInvalid) {
 		t.Errorf("import deleting: %v", err)
 	}
+}
+
+// TestBulkFinishedAfterDiskFull: a bulk write that the disk guard stops
+// after its commit marker is finished by the next write, before that
+// write takes a revision: nothing is lost, every change keeps its own
+// revision, and the index and count agree (with the store reopened too).
+func TestBulkFinishedAfterDiskFull(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	statfs := func(o *options) { o.free = func(string) (uint64, error) { return free.Load(), nil } }
+	db := openTest(t, dir, statfs)
+	calls := 0
+	testCrash = func(p string) {
+		if p == "applying" {
+			if calls++; calls == 2 {
+				free.Store(1 << 20) // the disk fills half-way through the write
+			}
+		}
+	}
+	defer func() { testCrash = nil }()
+	const n = 20_000
+	_, err := db.ImportContacts(ctx, crashContacts()[:n], "", "", false)
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("import on a filling disk: %v", err)
+	}
+	testCrash = nil
+	free.Store(1 << 40)
+	c, err := db.PutContact(ctx, lookup.Contact{Company: "After", Business: "+49 89 1234567"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(db *DB) {
+		t.Helper()
+		changes, _, err := db.Changes(ctx, 0, MaxChanges)
+		if err != nil {
+			t.Fatal(err)
+		}
+		more, _, _ := db.Changes(ctx, changes[len(changes)-1].Rev, MaxChanges)
+		changes = append(changes, more...)
+		more, _, _ = db.Changes(ctx, changes[len(changes)-1].Rev, MaxChanges)
+		changes = append(changes, more...)
+		ids := map[string]bool{}
+		for i, ch := range changes {
+			if i > 0 && ch.Rev != changes[i-1].Rev+1 {
+				t.Fatalf("change %d: revision %d after %d", i, ch.Rev, changes[i-1].Rev)
+			}
+			ids[ch.ID] = true
+		}
+		_, counted, _ := db.Limits()
+		if len(ids) != n+1 || !ids[c.ID] || counted != n+1 || db.Index().Contacts() != n+1 {
+			t.Errorf("changes for %d contacts (want %d, the later one included: %v), count %d, index %d",
+				len(ids), n+1, ids[c.ID], counted, db.Index().Contacts())
+		}
+		mustLookup(t, db, "+49891234567", c.ID)
+	}
+	check(db)
+	_ = db.Close()
+	check(openTest(t, dir))
 }

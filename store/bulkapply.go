@@ -203,6 +203,16 @@ func (db *DB) finishBulk(inProcess bool) error {
 	return nil
 }
 
+// finishPending finishes a bulk write that failed after its marker in
+// this process (a full disk) before any other write takes a revision;
+// db.wmu must be held.
+func (db *DB) finishPending() error {
+	if !db.bulkPending.Load() {
+		return nil
+	}
+	return db.finishBulk(true)
+}
+
 // finishMarked applies marker m's file, clears the marker and, in
 // process, updates memory and the index; then removes the file.
 func (db *DB) finishMarked(m bulkMarker, inProcess bool) error {
@@ -214,6 +224,9 @@ func (db *DB) finishMarked(m bulkMarker, inProcess bool) error {
 	defer f.Close()
 	rev, err := db.applyBulk(f, m)
 	if err != nil {
+		// Revisions after db.rev are in use by the half-applied write:
+		// no other write may take them before it is finished.
+		db.bulkPending.Store(inProcess)
 		return fmt.Errorf("store: bulk commit: %w", err)
 	}
 	crashPoint("applied")
@@ -226,6 +239,7 @@ func (db *DB) finishMarked(m bulkMarker, inProcess bool) error {
 	if err != nil {
 		return fmt.Errorf("store: bulk commit: %w", err)
 	}
+	db.bulkPending.Store(false)
 	if inProcess {
 		db.rev.Store(rev)
 		err = db.memorizeBulk(f, m)

@@ -43,6 +43,9 @@ type DB struct {
 	spoolDir      string
 	ids           idGen
 	space         *spaceGuard // free-space check before writes (space.go)
+	// bulkPending: a bulk write failed after its commit marker; the next
+	// write finishes it first (bulkapply.go).
+	bulkPending atomic.Bool
 
 	rev, revFloor atomic.Uint64 // see rev.go
 	limits        config.Limits

@@ -94,6 +94,9 @@ func (rw *revWriter) finish() error {
 // revisions; db.wmu must be held. The revision advances only when the
 // transaction commits.
 func (db *DB) update(fn func(txn *badger.Txn, rw *revWriter) error) error {
+	if err := db.finishPending(); err != nil {
+		return err
+	}
 	if err := db.space.check(0); err != nil {
 		return err
 	}
@@ -115,6 +118,9 @@ func (db *DB) update(fn func(txn *badger.Txn, rw *revWriter) error) error {
 // batch is update for writes too large for one transaction: a WriteBatch
 // (not atomic; the revision is written last). db.wmu must be held.
 func (db *DB) batch(fn func(rw *revWriter) error) error {
+	if err := db.finishPending(); err != nil {
+		return err
+	}
 	if err := db.space.check(0); err != nil {
 		return err
 	}
