@@ -28,6 +28,7 @@ type Settings struct {
 // extensions[].popup overrides.
 type Policy struct {
 	integrations []config.Integration
+	source       func() []config.Integration // if set, asked per call instead
 	exts         map[string]config.Popup
 }
 
@@ -41,6 +42,21 @@ func NewPolicy(ints []config.Integration, exts []config.Extension) *Policy {
 	return p
 }
 
+// NewLivePolicy is NewPolicy whose integrations come from ints on every
+// call (integrations added or changed at run time, e.g. through the API).
+func NewLivePolicy(ints func() []config.Integration, exts []config.Extension) *Policy {
+	p := NewPolicy(nil, exts)
+	p.source = ints
+	return p
+}
+
+func (p *Policy) list() []config.Integration {
+	if p.source != nil {
+		return p.source()
+	}
+	return p.integrations
+}
+
 // Resolve returns the settings for a call on ext whose caller matched a
 // record of integration (empty when the caller is not a CRM contact). The
 // extension's own settings win field by field, then the named integration,
@@ -48,9 +64,10 @@ func NewPolicy(ints []config.Integration, exts []config.Extension) *Policy {
 // popups on.
 func (p *Policy) Resolve(ext, integration string) Settings {
 	var s Settings
-	if it, ok := p.integration(integration); ok {
+	ints := p.list()
+	if it, ok := findIntegration(ints, integration); ok {
 		s = Settings{Trigger: it.Popup.Trigger, Unknown: it.Popup.Unknown, Integration: it.Name}
-	} else if it, ok := p.firstOn(); ok && integration == "" {
+	} else if it, ok := firstOn(ints); ok && integration == "" {
 		s = Settings{Trigger: it.Popup.Trigger, Unknown: it.Popup.Unknown, Integration: it.Name}
 	}
 	if o := p.exts[ext]; o.Trigger != "" || o.Unknown != "" {
@@ -60,8 +77,8 @@ func (p *Policy) Resolve(ext, integration string) Settings {
 		if o.Unknown != "" {
 			s.Unknown = o.Unknown
 		}
-		if s.Integration == "" && len(p.integrations) > 0 && integration == "" {
-			s.Integration = p.integrations[0].Name
+		if s.Integration == "" && len(ints) > 0 && integration == "" {
+			s.Integration = ints[0].Name
 		}
 	}
 	if s.Trigger == "" {
@@ -73,11 +90,11 @@ func (p *Policy) Resolve(ext, integration string) Settings {
 	return s
 }
 
-func (p *Policy) integration(name string) (config.Integration, bool) {
+func findIntegration(ints []config.Integration, name string) (config.Integration, bool) {
 	if name == "" {
 		return config.Integration{}, false
 	}
-	for _, it := range p.integrations {
+	for _, it := range ints {
 		if it.Name == name {
 			return it, true
 		}
@@ -85,8 +102,8 @@ func (p *Policy) integration(name string) (config.Integration, bool) {
 	return config.Integration{}, false
 }
 
-func (p *Policy) firstOn() (config.Integration, bool) {
-	for _, it := range p.integrations {
+func firstOn(ints []config.Integration) (config.Integration, bool) {
+	for _, it := range ints {
 		if it.Popup.Trigger != "" && it.Popup.Trigger != TriggerOff {
 			return it, true
 		}

@@ -239,3 +239,15 @@ func TestSetPolicyAppliesToNextEvent(t *testing.T) {
 		t.Fatalf("after the reload to manual: %+v", fs)
 	}
 }
+
+func TestLivePolicyFollowsIntegrations(t *testing.T) {
+	ints := []config.Integration{{Name: "api", Popup: config.Popup{Trigger: "off"}}}
+	p := NewLivePolicy(func() []config.Integration { return ints }, nil)
+	if got := p.Resolve("1001", "api"); got.Trigger != "off" {
+		t.Fatalf("before the change: %+v", got)
+	}
+	ints = []config.Integration{{Name: "api", Popup: config.Popup{Trigger: "answered"}}} // changed through the API
+	if got := p.Resolve("1001", "api"); got != (Settings{"answered", "none", "api"}) {
+		t.Errorf("after the change: %+v", got)
+	}
+}

@@ -4,8 +4,26 @@ import (
 	"context"
 
 	"cidproxy/api/stream"
+	"cidproxy/config"
 	"cidproxy/crm/service"
 )
+
+// popupPolicy reads the running integrations (the file's and those
+// managed through the API) on every call, and the extensions' overrides.
+func (m *Main) popupPolicy(exts []config.Extension) *stream.Policy {
+	if m.CRM == nil {
+		return stream.NewPolicy(m.Config.CRM.Integrations, exts)
+	}
+	crm := m.CRM
+	return stream.NewLivePolicy(func() []config.Integration {
+		ins := crm.Integrations()
+		out := make([]config.Integration, len(ins))
+		for i, in := range ins {
+			out[i] = in.Config()
+		}
+		return out
+	}, exts)
+}
 
 // popupQueue is the popup hub's bus queue: it only encodes and fans out,
 // so it keeps up at full call rate; a burst beyond it is dropped and
@@ -21,7 +39,7 @@ func (m *Main) startPopups(ctx context.Context, crm *service.Service) {
 		newContact = crm
 	}
 	m.Popups = stream.New(stream.Options{
-		Policy:     stream.NewPolicy(m.Config.CRM.Integrations, m.Config.Extensions),
+		Policy:     m.popupPolicy(m.Config.Extensions),
 		NewContact: newContact,
 		Logger:     m.Log.With("component", "popup"),
 		Registerer: m.Registry,

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 
-	"cidproxy/api/stream"
 	"cidproxy/config"
 )
 
@@ -36,7 +35,7 @@ func (m *Main) Reload(ctx context.Context, cfg *config.Config) (reloadReport, er
 	if err := m.DB.SeedExtensions(ctx, cfg.Extensions); err != nil {
 		return reloadReport{}, fmt.Errorf("reload: extensions: %w", err)
 	}
-	m.Popups.SetPolicy(stream.NewPolicy(cfg.CRM.Integrations, cfg.Extensions))
+	m.Popups.SetPolicy(m.popupPolicy(cfg.Extensions))
 	if m.Level != nil {
 		m.Level.Set(logLevel(cfg.Log.Level))
 	}
