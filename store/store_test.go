@@ -274,14 +274,14 @@ func TestBadgerLogsGoToSlog(t *testing.T) {
 }
 
 func TestKeyLayoutDocumented(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(".", "keys.go"))
+	src, err := os.ReadFile(filepath.Join(".", "doc.go")) // the package comment holds the layout
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{prefixContact, prefixProj, prefixRule, prefixKV, keySchema, keyNorm, keyCount,
 		keyRev, keyRevFloor, keyProjFmt, prefixRev, prefixPhonebook, prefixExt, prefixPersonal, prefixToken} {
 		if !bytes.Contains(src, []byte("//\t"+k)) {
-			t.Errorf("key %q is not in the layout comment of keys.go", k)
+			t.Errorf("key %q is not in the key layout of the package comment (doc.go)", k)
 		}
 	}
 }
