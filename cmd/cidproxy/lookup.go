@@ -19,9 +19,14 @@ import (
 // number, name, source and contact lines; status 1 when nothing matches.
 func (c *cli) lookupCmd() *cobra.Command {
 	var q lookup.Query
+	var explain bool
 	cmd := &cobra.Command{
 		Use:   "lookup NUMBER",
 		Short: "Resolve a caller number exactly as an INVITE would",
+		Long: "Resolve a caller number exactly as an INVITE would. With --explain, print each\n" +
+			"source consulted (extensions, personal contacts, company contacts and their\n" +
+			"phonebooks, prefix rules), what it holds for the number and why it was or was\n" +
+			"not used for the callee.",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
 				return usagef("want one NUMBER")
@@ -30,20 +35,30 @@ func (c *cli) lookupCmd() *cobra.Command {
 		},
 		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, args []string) int {
 			q.Number = args[0]
-			return c.lookup(cfg, log, q)
+			return c.lookup(cfg, log, q, explain)
 		}),
 	}
 	cmd.Flags().StringVar(&q.Callee, "callee", "", "extension called: applies its phonebook visibility")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print each source consulted and why it was or was not used")
 	return cmd
 }
 
-func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query) int {
+func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query, explain bool) int {
 	db, err := openStore(cfg, log)
 	if err != nil {
+		if explain {
+			fmt.Fprintf(c.stderr, "cidproxy lookup --explain reads the store itself: %v\n", err)
+			return 1
+		}
 		return c.remote(cfg, err, func(cl *apiClient) int { return c.lookupAPI(cl, q) })
 	}
 	defer closeStore(db, c.stderr)
 	fmt.Fprintf(c.stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
+	if explain {
+		if err := c.explain(db, cfg, q); err != nil {
+			return exitErr(c.stderr, "cidproxy lookup", err)
+		}
+	}
 	// The same chain serve gives the proxy: per-callee visibility included.
 	r, err := lookup.Chain{db.Resolver()}.Lookup(c.ctx, q)
 	return c.printLookup(r, err)
@@ -79,7 +94,7 @@ func (c *cli) printLookup(r lookup.Result, err error) int {
 		fmt.Fprintf(stderr, "cidproxy lookup: no unique match: %v\n", ambiguity(err))
 		return 1
 	case errors.Is(err, lookup.ErrNotFound):
-		fmt.Fprintln(stderr, "cidproxy lookup: not found")
+		fmt.Fprintln(stderr, "cidproxy lookup: not found (--explain shows each source and why it names nobody for this callee)")
 		return 1
 	case err != nil:
 		return exitErr(stderr, "cidproxy lookup", err)
