@@ -123,16 +123,23 @@ func (s *Server) putExtension(w http.ResponseWriter, r *http.Request, c *call) e
 	return s.saveExtension(w, r, num, e, exists)
 }
 
-func (s *Server) patchExtension(w http.ResponseWriter, r *http.Request, c *call) error {
+// extensionForWrite loads the extension of the path for a change by an
+// admin, honouring If-Match.
+func (s *Server) extensionForWrite(r *http.Request, c *call) (string, lookup.Extension, error) {
 	num := r.PathValue("ext")
 	if err := adminWrite(c, num); err != nil {
-		return err
+		return num, lookup.Extension{}, err
 	}
 	e, err := s.extension(r, num)
 	if err != nil {
-		return err
+		return num, e, err
 	}
-	if err := checkIfMatch(r, e.Rev); err != nil {
+	return num, e, checkIfMatch(r, e.Rev)
+}
+
+func (s *Server) patchExtension(w http.ResponseWriter, r *http.Request, c *call) error {
+	num, e, err := s.extensionForWrite(r, c)
+	if err != nil {
 		return err
 	}
 	if err := decodeJSON(r, &e); err != nil {
@@ -154,15 +161,8 @@ func (s *Server) saveExtension(w http.ResponseWriter, r *http.Request, num strin
 }
 
 func (s *Server) deleteExtension(w http.ResponseWriter, r *http.Request, c *call) error {
-	num := r.PathValue("ext")
-	if err := adminWrite(c, num); err != nil {
-		return err
-	}
-	e, err := s.extension(r, num)
+	num, _, err := s.extensionForWrite(r, c)
 	if err != nil {
-		return err
-	}
-	if err := checkIfMatch(r, e.Rev); err != nil {
 		return err
 	}
 	if err := s.st.DeleteExtension(r.Context(), num); err != nil {
