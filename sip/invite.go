@@ -129,7 +129,7 @@ func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query, inline bool) (looku
 	if inline {
 		start := time.Now()
 		r, err := lookupFn(context.Background(), q)
-		p.m.lookupDur.Observe(time.Since(start).Seconds())
+		p.m.lookupDone(start, r, err)
 		return p.answered(answer{r, err})
 	}
 	// Background, not p.ctx: the budget bounds the lookup, and a child of a
@@ -140,7 +140,7 @@ func (p *Proxy) resolve(lookupFn lookupFunc, q lookup.Query, inline bool) (looku
 	go func() {
 		start := time.Now()
 		r, err := lookupFn(ctx, q)
-		p.m.lookupDur.Observe(time.Since(start).Seconds())
+		p.m.lookupDone(start, r, err)
 		ch <- answer{r, err}
 	}()
 	select {
@@ -158,10 +158,15 @@ func (p *Proxy) answered(a answer) (lookup.Result, bool) {
 	if a.err != nil {
 		if errors.Is(a.err, context.DeadlineExceeded) {
 			p.m.lookupTimeouts.Inc()
-		} else if !errors.Is(a.err, lookup.ErrNotFound) {
+		} else if errors.Is(a.err, lookup.ErrNotFound) {
+			p.m.lookupMisses.Inc()
+		} else {
 			p.log.Debug("lookup failed", "error", a.err)
 		}
 		return lookup.Result{}, false
+	}
+	if a.res.Name == "" {
+		p.m.lookupMisses.Inc()
 	}
 	return a.res, a.res.Name != ""
 }

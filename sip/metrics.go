@@ -1,8 +1,10 @@
 package sip
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +20,8 @@ type metrics struct {
 	otherMethod    prometheus.Counter
 	byClass        [7]prometheus.Counter // index = status/100
 	rewrittenVec   *prometheus.CounterVec
-	lookupDur      prometheus.Histogram
+	lookupDur      [len(lookupResults)]prometheus.Observer // by lookupResult index
+	lookupMisses   prometheus.Counter
 	lookupTimeouts prometheus.Counter
 	malformed      prometheus.Counter
 	readPauses     prometheus.Counter
@@ -30,6 +33,36 @@ var knownMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE,
 var knownSources = []string{lookup.SourceExtension, lookup.SourcePersonal, lookup.SourceCompany,
 	lookup.SourcePrefix, lookup.SourceCRM, "other"}
 
+// lookupResults label cidproxy_lookup_duration_seconds: the source that
+// named the caller (knownSources), or why none did.
+var lookupResults = [...]string{lookup.SourceExtension, lookup.SourcePersonal, lookup.SourceCompany,
+	lookup.SourcePrefix, lookup.SourceCRM, "other", "miss", "timeout", "error"}
+
+// lookupResult is the index into lookupResults for a resolver's answer.
+func lookupResult(r lookup.Result, err error) int {
+	switch {
+	case err == nil && r.Name != "":
+		switch r.Source {
+		case lookup.SourceExtension:
+			return 0
+		case lookup.SourcePersonal:
+			return 1
+		case lookup.SourceCompany:
+			return 2
+		case lookup.SourcePrefix:
+			return 3
+		case lookup.SourceCRM:
+			return 4
+		}
+		return 5
+	case err == nil, errors.Is(err, lookup.ErrNotFound):
+		return 6
+	case errors.Is(err, context.DeadlineExceeded):
+		return 7
+	}
+	return 8
+}
+
 func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -38,10 +71,8 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metri
 		rewrittenVec: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cidproxy_sip_invites_rewritten_total", Help: "Initial INVITEs whose caller display name was set, by lookup source.",
 		}, []string{"source"}),
-		lookupDur: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "cidproxy_lookup_duration_seconds",
-			Help:    "Time the resolver took to answer a caller lookup (also late answers).",
-			Buckets: []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+		lookupMisses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cidproxy_lookup_misses_total", Help: "Caller lookups that found no name (the INVITE went on unchanged); timeouts are counted apart.",
 		}),
 		lookupTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_lookup_timeouts_total", Help: "Caller lookups that exceeded the lookup budget; the INVITE went on unchanged.",
@@ -58,10 +89,18 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metri
 	responses := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cidproxy_sip_responses_total", Help: "SIP responses sent upstream (relayed or local), by class 1xx..6xx.",
 	}, []string{"class"})
+	lookupDur := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "cidproxy_lookup_duration_seconds",
+		Help:    "Time the resolver took to answer a caller lookup (also late answers), by result: the source that named the caller, or miss, timeout, error.",
+		Buckets: []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+	}, []string{"result"})
+	for i, r := range lookupResults {
+		m.lookupDur[i] = lookupDur.WithLabelValues(r)
+	}
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cidproxy_dialogs_active", Help: "Calls currently tracked by the dialog tracker.",
 	}, activeDialogs)
-	for _, c := range []prometheus.Collector{m.requests, responses, m.rewrittenVec, m.lookupDur, m.lookupTimeouts, m.malformed, m.readPauses, active} {
+	for _, c := range []prometheus.Collector{m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -105,4 +144,9 @@ func (m *metrics) rewritten(source string) {
 		}
 	}
 	m.rewrittenVec.WithLabelValues("other").Inc()
+}
+
+// lookupDone records how long a lookup took and what it gave.
+func (m *metrics) lookupDone(start time.Time, r lookup.Result, err error) {
+	m.lookupDur[lookupResult(r, err)].Observe(time.Since(start).Seconds())
 }
