@@ -59,6 +59,9 @@ cidproxy_lookup_misses_total 2
 			t.Errorf("lookup_duration{result=%q} count %d, want %d (%v)", label, counts[label], n, counts)
 		}
 	}
+	if n, err := testutil.GatherAndCount(reg, "cidproxy_sip_backlog_goroutines"); err != nil || n != 1 {
+		t.Errorf("backlog gauge: %d %v", n, err)
+	}
 	if probs, err := testutil.GatherAndLint(reg); err != nil || len(probs) > 0 {
 		t.Errorf("lint: %v %v", probs, err)
 	}

@@ -63,7 +63,7 @@ func lookupResult(r lookup.Result, err error) int {
 	return 8
 }
 
-func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFlight ...func() float64) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cidproxy_sip_requests_total", Help: "SIP requests received, by method (unknown methods count as other).",
@@ -100,7 +100,18 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64) (*metri
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cidproxy_dialogs_active", Help: "Calls currently tracked by the dialog tracker.",
 	}, activeDialogs)
-	for _, c := range []prometheus.Collector{m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active} {
+	collectors := []prometheus.Collector{m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cidproxy_sip_backlog_goroutines",
+			Help: "Runnable goroutines waiting for a CPU: the backlog the listeners pause at (sip.max_backlog).",
+		}, func() float64 { return float64(runnableGoroutines()) }),
+	}
+	for _, f := range inFlight {
+		collectors = append(collectors, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cidproxy_sip_requests_in_flight", Help: "SIP requests the proxy is handling (server transactions being relayed).",
+		}, f))
+	}
+	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

@@ -126,7 +126,7 @@ func New(cfg config.SIP, opts Options) (*Proxy, error) {
 		reg = prometheus.NewRegistry()
 	}
 	p.calls = newTracker(opts.Bus, cfg.DialogExpiry.D())
-	if p.m, err = newMetrics(reg, p.calls.size); err != nil {
+	if p.m, err = newMetrics(reg, p.calls.size, func() float64 { return float64(p.active.Load()) }); err != nil {
 		return nil, err
 	}
 	log := opts.Logger

@@ -68,6 +68,11 @@ func TestDaemonReadyMetricsAccessLog(t *testing.T) {
 	if !strings.Contains(metrics, "\ncidproxy_ready 1\n") {
 		t.Errorf("cidproxy_ready not 1")
 	}
+	for _, name := range []string{"cidproxy_sip_requests_in_flight", "cidproxy_sip_backlog_goroutines", "cidproxy_lookup_misses_total", `cidproxy_lookup_duration_seconds_bucket{result="company"`} {
+		if !strings.Contains(metrics, "\n"+name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		t.Fatal("promtool missing: run scripts/install-deps.sh (Debian package prometheus)")
