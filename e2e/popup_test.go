@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,29 @@ func (e *popupEnv) call(t *testing.T, ext, number, name string) (done func()) {
 	}
 }
 
+// adminPatch sends PATCH path with body and the daemon's CLI admin token.
+func (e *popupEnv) adminPatch(t *testing.T, path, body string) {
+	t.Helper()
+	tok, err := os.ReadFile(filepath.Join(filepath.Dir(e.d.cfgPath), "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPatch, e.d.admin+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("PATCH %s: %s", path, res.Status)
+	}
+}
+
 // seen counts the daemon's call events of kind.
 func (d *daemon) seen(kind string) int {
 	d.mu.Lock()
@@ -197,6 +221,19 @@ func TestPopupOpensCRMRecord(t *testing.T) {
 		done := e.call(t, "1001", "+49305559999", "")
 		if n := tabs.WaitURL(e.newContactURL(), 15*time.Second); n != 1 {
 			t.Fatalf("%d tabs show the new-contact page; tabs %v", n, tabs.URLs())
+		}
+		done()
+	})
+	t.Run("api_sets_1001_manual", func(t *testing.T) {
+		p.T = t
+		e.adminPatch(t, "/api/v1/extensions/1001", `{"popup": {"trigger": "manual"}}`)
+		addContact(e.z, "c-1004", "Ada", "Api", "+49 30 5551004")
+		p.SignInPopup(e.d.admin, e.tok["1001"])
+		tabs := chromium.Watch(p.Ctx)
+		done := e.call(t, "1001", "+49305551004", "Ada Api")
+		p.Do(chromedp.WaitVisible(chromedp.CSS("#open-crm")))
+		if n := tabs.WaitURL(e.recordURL("c-1004"), time.Second); n != 0 {
+			t.Fatal("the record opened by itself after the API set manual mode")
 		}
 		done()
 	})

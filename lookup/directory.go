@@ -5,7 +5,18 @@ type Extension struct {
 	Number string `json:"number"`          // "1001"; also the key
 	Name   string `json:"name"`            // display name shown for internal calls
 	Email  string `json:"email,omitempty"` // used to associate CRM users
-	Rev    uint64 `json:"rev,omitempty"`
+	// Popup overrides the CRM integration's popup settings for this
+	// extension (empty fields inherit).
+	Popup *PopupSettings `json:"popup,omitempty"`
+	Rev   uint64         `json:"rev,omitempty"`
+}
+
+// PopupSettings are an extension's call popup settings: Trigger is
+// ringing, answered, ended, manual or off; Unknown is new_contact or none;
+// empty inherits.
+type PopupSettings struct {
+	Trigger string `json:"trigger,omitempty"`
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // Phonebook is a named group of company contacts with permissions.

@@ -10,11 +10,18 @@ import (
 func validUTF8(s string) bool { return utf8.ValidString(s) }
 
 // Extension record: format, name, email, uvarint rev.
+// Extension record: format, name, email, uvarint rev, then (only when
+// set; records written before have none) popup trigger and unknown.
 func encodeExtension(e *lookup.Extension) []byte {
 	b := []byte{recordFormat}
 	b = appendString(b, e.Name)
 	b = appendString(b, e.Email)
-	return binary.AppendUvarint(b, e.Rev)
+	b = binary.AppendUvarint(b, e.Rev)
+	if e.Popup != nil {
+		b = appendString(b, e.Popup.Trigger)
+		b = appendString(b, e.Popup.Unknown)
+	}
+	return b
 }
 
 func decodeExtension(number string, b []byte) (lookup.Extension, error) {
@@ -24,6 +31,9 @@ func decodeExtension(number string, b []byte) (lookup.Extension, error) {
 	d := decoder{b: b[1:]}
 	e := lookup.Extension{Number: number, Name: d.string(), Email: d.string()}
 	e.Rev = d.uvarint()
+	if d.err == nil && len(d.b) > 0 {
+		e.Popup = &lookup.PopupSettings{Trigger: d.string(), Unknown: d.string()}
+	}
 	return e, d.err
 }
 

@@ -43,6 +43,25 @@ func validateExtension(e *lookup.Extension) error {
 			return err
 		}
 	}
+	return validatePopup(e)
+}
+
+// validatePopup checks the popup override; an empty one is dropped.
+func validatePopup(e *lookup.Extension) error {
+	p := e.Popup
+	if p == nil {
+		return nil
+	}
+	if *p == (lookup.PopupSettings{}) {
+		e.Popup = nil
+		return nil
+	}
+	if !slices.Contains([]string{"", "ringing", "answered", "ended", "manual", "off"}, p.Trigger) {
+		return &FieldError{"popup.trigger", fmt.Errorf("%w: %q is not ringing, answered, ended, manual or off", ErrInvalid, p.Trigger)}
+	}
+	if !slices.Contains([]string{"", "new_contact", "none"}, p.Unknown) {
+		return &FieldError{"popup.unknown", fmt.Errorf("%w: %q is not new_contact or none", ErrInvalid, p.Unknown)}
+	}
 	return nil
 }
 
@@ -79,7 +98,7 @@ func (db *DB) PutExtension(ctx context.Context, e lookup.Extension) (lookup.Exte
 		return e, fmt.Errorf("store: put extension: %w", err)
 	}
 	db.mu.Lock()
-	db.exts[e.Number] = e
+	db.exts[e.Number] = cloneExtension(e)
 	db.mu.Unlock()
 	db.ix.PutExtension(e.Number, e.Name)
 	return e, nil
@@ -96,7 +115,17 @@ func (db *DB) GetExtension(ctx context.Context, number string) (lookup.Extension
 	if !ok {
 		return e, fmt.Errorf("store: extension %s: %w", maskID(number), ErrNotFound)
 	}
-	return e, nil
+	return cloneExtension(e), nil
+}
+
+// cloneExtension copies e so that no caller shares the cached popup
+// settings (a PATCH decodes into what GetExtension returned).
+func cloneExtension(e lookup.Extension) lookup.Extension {
+	if e.Popup != nil {
+		p := *e.Popup
+		e.Popup = &p
+	}
+	return e
 }
 
 // ListExtensions returns every extension in numeric order.
@@ -107,7 +136,7 @@ func (db *DB) ListExtensions(ctx context.Context) ([]lookup.Extension, error) {
 	db.mu.RLock()
 	out := make([]lookup.Extension, 0, len(db.exts))
 	for _, e := range db.exts {
-		out = append(out, e)
+		out = append(out, cloneExtension(e))
 	}
 	db.mu.RUnlock()
 	slices.SortFunc(out, func(a, b lookup.Extension) int { return compareNumbers(a.Number, b.Number) })
@@ -188,11 +217,15 @@ func (db *DB) DeleteExtension(ctx context.Context, number string) error {
 }
 
 // SeedExtensions creates the configured extensions that do not exist and
-// updates name and email of those that do (an empty configured name or
-// email keeps the stored one). Unchanged extensions are not rewritten.
+// updates name, email and popup settings of those that do (an empty
+// configured name, email or popup keeps the stored one). Unchanged
+// extensions are not rewritten.
 func (db *DB) SeedExtensions(ctx context.Context, exts []config.Extension) error {
 	for _, ce := range exts {
 		e := lookup.Extension{Number: ce.Number, Name: ce.Name, Email: ce.Email}
+		if ce.Popup.Trigger != "" || ce.Popup.Unknown != "" {
+			e.Popup = &lookup.PopupSettings{Trigger: ce.Popup.Trigger, Unknown: ce.Popup.Unknown}
+		}
 		cur, err := db.GetExtension(ctx, strings.TrimSpace(ce.Number))
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -205,7 +238,10 @@ func (db *DB) SeedExtensions(ctx context.Context, exts []config.Extension) error
 			if e.Email == "" {
 				e.Email = cur.Email
 			}
-			if e.Name == cur.Name && e.Email == cur.Email {
+			if e.Popup == nil {
+				e.Popup = cur.Popup
+			}
+			if e.Name == cur.Name && e.Email == cur.Email && samePopup(e.Popup, cur.Popup) {
 				continue
 			}
 		}
@@ -214,6 +250,10 @@ func (db *DB) SeedExtensions(ctx context.Context, exts []config.Extension) error
 		}
 	}
 	return nil
+}
+
+func samePopup(a, b *lookup.PopupSettings) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 // loadExtensions reads every extension into memory and the index.

@@ -29,25 +29,24 @@ type Settings struct {
 type Policy struct {
 	integrations []config.Integration
 	source       func() []config.Integration // if set, asked per call instead
-	exts         map[string]config.Popup
+	ext          func(number string) config.Popup
 }
 
 // NewPolicy keeps the popup settings of ints and exts (in order: the first
 // integration with popups on serves unknown callers).
 func NewPolicy(ints []config.Integration, exts []config.Extension) *Policy {
-	p := &Policy{integrations: ints, exts: make(map[string]config.Popup, len(exts))}
+	m := make(map[string]config.Popup, len(exts))
 	for _, e := range exts {
-		p.exts[e.Number] = e.Popup
+		m[e.Number] = e.Popup
 	}
-	return p
+	return &Policy{integrations: ints, ext: func(n string) config.Popup { return m[n] }}
 }
 
-// NewLivePolicy is NewPolicy whose integrations come from ints on every
-// call (integrations added or changed at run time, e.g. through the API).
-func NewLivePolicy(ints func() []config.Integration, exts []config.Extension) *Policy {
-	p := NewPolicy(nil, exts)
-	p.source = ints
-	return p
+// NewLivePolicy asks ints and ext on every call: integrations and
+// extension settings changed at run time (through the API) apply to the
+// next call.
+func NewLivePolicy(ints func() []config.Integration, ext func(number string) config.Popup) *Policy {
+	return &Policy{source: ints, ext: ext}
 }
 
 func (p *Policy) list() []config.Integration {
@@ -70,7 +69,7 @@ func (p *Policy) Resolve(ext, integration string) Settings {
 	} else if it, ok := firstOn(ints); ok && integration == "" {
 		s = Settings{Trigger: it.Popup.Trigger, Unknown: it.Popup.Unknown, Integration: it.Name}
 	}
-	if o := p.exts[ext]; o.Trigger != "" || o.Unknown != "" {
+	if o := p.ext(ext); o.Trigger != "" || o.Unknown != "" {
 		if o.Trigger != "" {
 			s.Trigger = o.Trigger
 		}

@@ -242,12 +242,17 @@ func TestSetPolicyAppliesToNextEvent(t *testing.T) {
 
 func TestLivePolicyFollowsIntegrations(t *testing.T) {
 	ints := []config.Integration{{Name: "api", Popup: config.Popup{Trigger: "off"}}}
-	p := NewLivePolicy(func() []config.Integration { return ints }, nil)
+	ext := config.Popup{}
+	p := NewLivePolicy(func() []config.Integration { return ints }, func(n string) config.Popup { return ext })
 	if got := p.Resolve("1001", "api"); got.Trigger != "off" {
 		t.Fatalf("before the change: %+v", got)
 	}
 	ints = []config.Integration{{Name: "api", Popup: config.Popup{Trigger: "answered"}}} // changed through the API
 	if got := p.Resolve("1001", "api"); got != (Settings{"answered", "none", "api"}) {
 		t.Errorf("after the change: %+v", got)
+	}
+	ext = config.Popup{Trigger: "manual"} // the extension's settings changed through the API
+	if got := p.Resolve("1001", "api"); got.Trigger != "manual" {
+		t.Errorf("after the extension's change: %+v", got)
 	}
 }

@@ -9,20 +9,29 @@ import (
 )
 
 // popupPolicy reads the running integrations (the file's and those
-// managed through the API) on every call, and the extensions' overrides.
-func (m *Main) popupPolicy(exts []config.Extension) *stream.Policy {
-	if m.CRM == nil {
-		return stream.NewPolicy(m.Config.CRM.Integrations, exts)
-	}
-	crm := m.CRM
-	return stream.NewLivePolicy(func() []config.Integration {
-		ins := crm.Integrations()
-		out := make([]config.Integration, len(ins))
-		for i, in := range ins {
-			out[i] = in.Config()
+// managed through the API) and the extensions' stored settings (seeded
+// from the file, editable through the API) on every call.
+func (m *Main) popupPolicy() *stream.Policy {
+	fileInts := m.Config.CRM.Integrations
+	ints := func() []config.Integration { return fileInts }
+	if crm := m.CRM; crm != nil {
+		ints = func() []config.Integration {
+			ins := crm.Integrations()
+			out := make([]config.Integration, len(ins))
+			for i, in := range ins {
+				out[i] = in.Config()
+			}
+			return out
 		}
-		return out
-	}, exts)
+	}
+	db := m.DB
+	return stream.NewLivePolicy(ints, func(number string) config.Popup {
+		e, err := db.GetExtension(context.Background(), number) // in memory
+		if err != nil || e.Popup == nil {
+			return config.Popup{}
+		}
+		return config.Popup{Trigger: e.Popup.Trigger, Unknown: e.Popup.Unknown}
+	})
 }
 
 // popupQueue is the popup hub's bus queue: it only encodes and fans out,
@@ -39,7 +48,7 @@ func (m *Main) startPopups(ctx context.Context, crm *service.Service) {
 		newContact = crm
 	}
 	m.Popups = stream.New(stream.Options{
-		Policy:     m.popupPolicy(m.Config.Extensions),
+		Policy:     m.popupPolicy(),
 		NewContact: newContact,
 		Logger:     m.Log.With("component", "popup"),
 		Registerer: m.Registry,

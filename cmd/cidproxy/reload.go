@@ -35,7 +35,6 @@ func (m *Main) Reload(ctx context.Context, cfg *config.Config) (reloadReport, er
 	if err := m.DB.SeedExtensions(ctx, cfg.Extensions); err != nil {
 		return reloadReport{}, fmt.Errorf("reload: extensions: %w", err)
 	}
-	m.Popups.SetPolicy(m.popupPolicy(cfg.Extensions))
 	if m.Level != nil {
 		m.Level.Set(logLevel(cfg.Log.Level))
 	}
