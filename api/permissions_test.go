@@ -99,6 +99,7 @@ var sweepCases = map[string]sweepCase{
 	"DELETE /api/v1/tokens/{id}": {want: [4]int{404, 404, 404, 204}},
 	"GET /api/v1/lookup":         {want: [4]int{404, 404, 404, 200}},
 	"POST /api/v1/reload":        {want: [4]int{404, 404, 404, 501}}, // the test server has no Reload
+	"GET /api/v1/lookup/explain": {want: [4]int{404, 404, 404, 501}}, // nor Explain
 
 	// No CRM in this server: admin-only routes answer 404 to everyone but
 	// the list (empty for the admin).

@@ -102,6 +102,7 @@ var routes = []route{
 	{mDelete, "/api/v1/tokens/{id}", authBearer, (*Server).deleteToken},
 
 	{mGet, "/api/v1/lookup", authBearer, (*Server).lookupNumber},
+	{mGet, "/api/v1/lookup/explain", authBearer, (*Server).explainLookup},
 	{mPost, "/api/v1/reload", authBearer, (*Server).reload},
 
 	{mGet, "/api/v1/sql-sources", authBearer, (*Server).listSQLSources},

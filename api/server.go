@@ -37,6 +37,9 @@ type Options struct {
 	// Normalize, if set, maps a phone number to its lookup key; the phone
 	// directories use it to match ?number= searches in any format.
 	Normalize func(string) string
+	// Explain, if set, serves GET /api/v1/lookup/explain: each source a
+	// lookup consults and why it was or was not used, one line each.
+	Explain func(ctx context.Context, q lookup.Query) ([]string, error)
 	// Reload, if set, serves POST /api/v1/reload: it reloads the daemon's
 	// configuration and returns a report, or the reasons it refused.
 	Reload func(ctx context.Context) (any, error)

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"cidproxy/lookup"
 	"cidproxy/store"
 )
 
@@ -73,4 +75,18 @@ func TestLookupAPI(t *testing.T) {
 		}
 	}
 	e.expect(req{method: "GET", path: "/api/v1/lookup?number=%2B4930222222", token: e.tok["1001"]}, http.StatusNotFound)
+}
+
+func TestExplainAPI(t *testing.T) {
+	e := newEnv(t, func(o *Options, _ *[]storeOption) {
+		o.Explain = func(_ context.Context, q lookup.Query) ([]string, error) {
+			return []string{"callee: " + q.Callee, "1. extensions: none"}, nil
+		}
+	})
+	r := e.expect(req{method: "GET", path: "/api/v1/lookup/explain?number=030%20222222&callee=1003", token: e.admin}, 200)
+	if !strings.Contains(string(r.Body), `"steps":["callee: 1003","1. extensions: none"]`) || !strings.Contains(string(r.Body), `"number":"+4930222222"`) {
+		t.Errorf("%s", r.Body)
+	}
+	e.expect(req{method: "GET", path: "/api/v1/lookup/explain?callee=1003", token: e.admin}, 422)
+	e.expect(req{method: "GET", path: "/api/v1/lookup/explain?number=1", token: e.tok["1003"]}, 404)
 }

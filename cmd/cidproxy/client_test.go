@@ -83,6 +83,17 @@ func TestCLIAgainstRunningDaemon(t *testing.T) {
 	if r.code != 0 || r.stdout != "number: +49301234567\nname: ACME Berlin\nsource: prefix\ncontact: "+strings.Fields(r.stdout)[len(strings.Fields(r.stdout))-1]+"\n" {
 		t.Errorf("lookup through the daemon: %+v", r)
 	}
+	// --explain works through the daemon too.
+	r = cli("lookup", "030 1234567", "--callee", "1001", "--explain")
+	for _, want := range []string{"number: +49301234567\n", "callee: extension 1001 (Alice Agent)", `4. prefix rules: +4930123* "ACME Berlin" is the longest match`,
+		"5. CRM integrations: asked by the daemon", "name: ACME Berlin\n"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("lookup --explain through the daemon lacks %q: %+v", want, r)
+		}
+	}
+	if r := cli("lookup", "040 555", "--explain"); r.code != 1 || !strings.Contains(r.stdout, "3. company contacts: none") || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("explained miss through the daemon: %+v", r)
+	}
 	// Commands without an API path still say the daemon holds the store.
 	if r := cli("contacts", "import-prefixes", writeFile(t, "p.csv", "prefix,name\n+49,x\n")); r.code != 1 || !strings.Contains(r.stderr, "in use by another cidproxy process") {
 		t.Errorf("import-prefixes while serving: %+v", r)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"cidproxy/config"
 	"cidproxy/lookup"
 	"cidproxy/store"
 )
@@ -17,25 +16,38 @@ import (
 // was not used for the callee. The result line that follows comes from
 // the resolver itself.
 type explainer struct {
-	ctx    context.Context
-	db     *store.DB
-	cfg    *config.Config
-	w      io.Writer
-	key    string // the number's lookup key
-	callee string
-	isExt  bool
+	ctx        context.Context
+	db         *store.DB
+	allCompany bool // lookup.identify_from_all_company_contacts
+	w          io.Writer
+	key        string // the number's lookup key
+	callee     string
+	isExt      bool
 }
 
-func (c *cli) explain(db *store.DB, cfg *config.Config, q lookup.Query) error {
-	x := &explainer{ctx: c.ctx, db: db, cfg: cfg, w: c.stdout, key: db.Normalizer().Normalize(q.Number), callee: strings.TrimSpace(q.Callee)}
+// explainLookup writes the explanation of q to w; daemon says whether the
+// result that follows comes from the daemon (CRMs asked) or the CLI.
+func explainLookup(ctx context.Context, db *store.DB, allCompany, daemon bool, w io.Writer, q lookup.Query) error {
+	x := &explainer{ctx: ctx, db: db, allCompany: allCompany, w: w, key: db.Normalizer().Normalize(q.Number), callee: strings.TrimSpace(q.Callee)}
 	steps := []func() error{x.calleeLine, x.extensions, x.personal, x.company, x.prefixes}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintln(x.w, "5. CRM integrations: not asked by the command line (the daemon asks them during a call, after the sources above)")
+	if daemon {
+		fmt.Fprintln(w, "5. CRM integrations: asked by the daemon when the sources above name nobody (or always_query); the result includes them")
+	} else {
+		fmt.Fprintln(w, "5. CRM integrations: not asked by the command line (the daemon asks them during a call, after the sources above)")
+	}
 	return nil
+}
+
+// explainLines is explainLookup for the API: one string per line.
+func explainLines(ctx context.Context, db *store.DB, allCompany bool, q lookup.Query) ([]string, error) {
+	var b strings.Builder
+	err := explainLookup(ctx, db, allCompany, true, &b, q)
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n"), err
 }
 
 func (x *explainer) calleeLine() error {
@@ -135,9 +147,8 @@ func (x *explainer) why(c lookup.Contact, byID map[string]lookup.Phonebook) stri
 		}
 		hidden = append(hidden, fmt.Sprintf("%q", p.Name))
 	}
-	all := x.cfg.Lookup.IdentifyFromAllCompanyContacts
 	switch {
-	case all:
+	case x.allCompany:
 		return "lookup.identify_from_all_company_contacts is on: names the caller for every callee"
 	case len(hidden) == 0:
 		return "in no phonebook, so it names nobody: import it with --phonebook, add it to a phonebook, or set lookup.identify_from_all_company_contacts"

@@ -46,16 +46,12 @@ func (c *cli) lookupCmd() *cobra.Command {
 func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query, explain bool) int {
 	db, err := openStore(cfg, log)
 	if err != nil {
-		if explain {
-			fmt.Fprintf(c.stderr, "cidproxy lookup --explain reads the store itself: %v\n", err)
-			return 1
-		}
-		return c.remote(cfg, err, func(cl *apiClient) int { return c.lookupAPI(cl, q) })
+		return c.remote(cfg, err, func(cl *apiClient) int { return c.lookupAPI(cl, q, explain) })
 	}
 	defer closeStore(db, c.stderr)
 	fmt.Fprintf(c.stdout, "number: %s\n", db.Normalizer().Normalize(q.Number))
 	if explain {
-		if err := c.explain(db, cfg, q); err != nil {
+		if err := explainLookup(c.ctx, db, cfg.Lookup.IdentifyFromAllCompanyContacts, false, c.stdout, q); err != nil {
 			return exitErr(c.stderr, "cidproxy lookup", err)
 		}
 	}
@@ -65,12 +61,22 @@ func (c *cli) lookup(cfg *config.Config, log *slog.Logger, q lookup.Query, expla
 }
 
 // lookupAPI asks the running daemon (GET /api/v1/lookup).
-func (c *cli) lookupAPI(cl *apiClient, q lookup.Query) int {
+func (c *cli) lookupAPI(cl *apiClient, q lookup.Query, explain bool) int {
+	query := url.Values{"number": {q.Number}, "callee": {q.Callee}}.Encode()
+	var steps struct {
+		Number string
+		Steps  []string
+	}
+	if explain {
+		if err := cl.do(c.ctx, http.MethodGet, "/api/v1/lookup/explain?"+query, nil, &steps); err != nil {
+			return exitErr(c.stderr, "cidproxy lookup --explain", err)
+		}
+	}
 	var a struct {
 		Number, Name, Source, Phonebook string
 		ContactID                       string `json:"contact_id"`
 	}
-	err := cl.do(c.ctx, http.MethodGet, "/api/v1/lookup?"+url.Values{"number": {q.Number}, "callee": {q.Callee}}.Encode(), nil, &a)
+	err := cl.do(c.ctx, http.MethodGet, "/api/v1/lookup?"+query, nil, &a)
 	var ae *apiError
 	if errors.As(err, &ae) {
 		switch ae.Status {
@@ -80,8 +86,16 @@ func (c *cli) lookupAPI(cl *apiClient, q lookup.Query) int {
 			err = fmt.Errorf("%w: %s", lookup.ErrAmbiguous, strings.TrimPrefix(ae.Detail, "no unique match: "))
 		}
 	}
-	if err == nil {
-		fmt.Fprintf(c.stdout, "number: %s\n", a.Number)
+	if err == nil || errors.Is(err, lookup.ErrNotFound) || errors.Is(err, lookup.ErrAmbiguous) {
+		if a.Number == "" {
+			a.Number = steps.Number
+		}
+		if a.Number != "" {
+			fmt.Fprintf(c.stdout, "number: %s\n", a.Number)
+		}
+		for _, s := range steps.Steps {
+			fmt.Fprintln(c.stdout, s)
+		}
 	}
 	return c.printLookup(lookup.Result{Name: a.Name, Source: a.Source, ContactID: a.ContactID, Phonebook: a.Phonebook}, err)
 }

@@ -230,6 +230,9 @@ func (m *Main) startAdmin() error {
 		Normalize:      api.KeyFunc(m.DB.Normalizer().Key),
 		Resolver:       m.resolver,
 		SQL:            m.SQL,
+		Explain: func(ctx context.Context, q lookup.Query) ([]string, error) {
+			return explainLines(ctx, m.DB, cfg.Lookup.IdentifyFromAllCompanyContacts, q)
+		},
 		Reload: func(ctx context.Context) (any, error) {
 			if m.load == nil {
 				return nil, errors.New("no configuration to reload from")
