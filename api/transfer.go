@@ -208,14 +208,17 @@ func (s *Server) importCompany(w http.ResponseWriter, r *http.Request, c *call, 
 		if !c.viewer.Admin {
 			return forbidden("an extension token may only import into a phonebook it manages: add ?phonebook=ID")
 		}
-		return s.runImport(w, r, "", "")
+	} else {
+		sc, err := s.scope(r.Context(), c.viewer)
+		if err != nil {
+			return err
+		}
+		if _, err := sc.manageBook(phonebook); err != nil {
+			return err
+		}
 	}
-	sc, err := s.scope(r.Context(), c.viewer)
-	if err != nil {
-		return err
-	}
-	if _, err := sc.manageBook(phonebook); err != nil {
-		return err
+	if wantsMerge(r) {
+		return s.runMergedImport(w, r, phonebook)
 	}
 	return s.runImport(w, r, "", phonebook)
 }

@@ -233,3 +233,33 @@ func TestExport(t *testing.T) {
 	e.expect(req{method: "GET", path: "/api/v1/contacts/export?format=vcard&version=2.1", token: e.admin}, 400)
 	e.expect(req{method: "GET", path: "/api/v1/contacts/export?phonebook=" + e.pb["secret"], token: e.tok["1001"]}, 404)
 }
+
+// Company imports with ?format= or ?mode= read the exports people have
+// and re-import without duplicates, all or nothing (issue 16 item 5).
+func TestMergedImportAPI(t *testing.T) {
+	e := newEnv(t)
+	google := "First Name,Last Name,Organization Name,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\nGina,Google,G Corp,gina@g.example,Mobile,+49 171 7777777\n"
+	path := "/api/v1/phonebooks/" + e.pb["sales"] + "/import?format=auto"
+	for i, want := range []string{`"added":1,"updated":0,"unchanged":0`, `"added":0,"updated":0,"unchanged":1`} {
+		r := e.expect(req{method: "POST", path: path, token: e.tok["1002"], body: google, ctype: "text/csv"}, 200)
+		if !strings.Contains(string(r.Body), `"format":"google","mode":"merge","imported":1,`+want) {
+			t.Errorf("import %d: %s", i+1, r.Body)
+		}
+	}
+	if r := e.expect(req{method: "GET", path: "/api/v1/contacts?q=Gina", token: e.admin}, 200); strings.Count(string(r.Body), "Gina") != 1 {
+		t.Errorf("re-import duplicated: %s", r.Body)
+	}
+	semicolon := "\ufefffirst_name;last_name;mobile_number\nSemi;Colon;0171 8888888\n"
+	if r := e.expect(req{method: "POST", path: "/api/v1/contacts/import?mode=add", token: e.admin, body: semicolon, ctype: "text/csv"}, 200); !strings.Contains(string(r.Body), `"format":"cidproxy","mode":"add","imported":1,"added":1`) {
+		t.Errorf("semicolon with BOM: %s", r.Body)
+	}
+	p := e.expect(req{method: "POST", path: "/api/v1/contacts/import?mode=merge", token: e.admin, body: "first_name,mobile_number\nA,0171 1\nB,not a number\n", ctype: "text/csv"}, 422).problem(t)
+	if len(p.Errors) != 1 || p.Errors[0].Row != 3 || p.Errors[0].Field != "mobile_number" {
+		t.Errorf("bad row: %+v", p)
+	}
+	e.expect(req{method: "POST", path: "/api/v1/contacts/import?mode=upsert", token: e.admin, body: google, ctype: "text/csv"}, 400)
+	e.expect(req{method: "POST", path: "/api/v1/contacts/import?mode=merge&partial=1", token: e.admin, body: google, ctype: "text/csv"}, 400)
+	e.expect(req{method: "POST", path: "/api/v1/contacts/import?format=auto", token: e.admin, body: "nope,col\n1,2\n", ctype: "text/csv"}, 422)
+	// An extension token still needs a phonebook it manages.
+	e.expect(req{method: "POST", path: "/api/v1/contacts/import?format=auto", token: e.tok["1002"], body: google, ctype: "text/csv"}, 403)
+}

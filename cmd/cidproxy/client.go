@@ -97,27 +97,36 @@ func newAPIClient(cfg *config.Config) (*apiClient, error) {
 type apiError struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
+	Errors []struct {
+		Row   int    `json:"row"`
+		Field string `json:"field"`
+		Error string `json:"error"`
+	} `json:"errors"`
 }
 
 func (e *apiError) Error() string { return e.Detail }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
 func (c *apiClient) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.send(ctx, method, path, "", nil, out)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, method, path, "application/json", bytes.NewReader(b), out)
+}
+
+// send sends body as contentType and decodes a JSON answer into out.
+func (c *apiClient) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -94,6 +94,16 @@ func TestCLIAgainstRunningDaemon(t *testing.T) {
 	if r := cli("lookup", "040 555", "--explain"); r.code != 1 || !strings.Contains(r.stdout, "3. company contacts: none") || !strings.Contains(r.stderr, "not found") {
 		t.Errorf("explained miss through the daemon: %+v", r)
 	}
+	// Contact imports go through the daemon's import, merging the same way.
+	for i, want := range []string{": 3 added, 0 updated, 0 unchanged, 0 deleted\n", ": 0 added, 0 updated, 3 unchanged, 0 deleted\n"} {
+		r := cli("contacts", "import", samples+"google.csv")
+		if r.code != 0 || !strings.Contains(r.stdout, "(google, merge, through the daemon)") || !strings.HasSuffix(r.stdout, want) {
+			t.Errorf("import %d through the daemon: %+v", i+1, r)
+		}
+	}
+	if r := cli("contacts", "import", writeFile(t, "bad.csv", "first_name,mobile_number\nA,0171 1\nB,not a number\n")); r.code != 1 || !strings.Contains(r.stderr, "line 3: mobile_number") {
+		t.Errorf("bad import through the daemon: %+v", r)
+	}
 	// Commands without an API path still say the daemon holds the store.
 	if r := cli("contacts", "import-prefixes", writeFile(t, "p.csv", "prefix,name\n+49,x\n")); r.code != 1 || !strings.Contains(r.stderr, "in use by another cidproxy process") {
 		t.Errorf("import-prefixes while serving: %+v", r)

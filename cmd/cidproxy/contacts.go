@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -51,8 +54,10 @@ func (c *cli) contactsCmd() *cobra.Command {
 			}
 			return nil
 		},
-		RunE: c.withStore(func(db *store.DB, args []string) int {
+		RunE: c.withStoreOrAPI(func(db *store.DB, args []string) int {
 			return c.importContacts(db, args[0], o)
+		}, func(cl *apiClient, args []string) int {
+			return c.importContactsAPI(cl, args[0], o)
 		}),
 	}
 	imp.Flags().StringVar(&o.phonebook, "phonebook", "", "phonebook (name or id) the contacts are added to")
@@ -156,6 +161,53 @@ func (c *cli) importContacts(db *store.DB, path string, o importOpts) int {
 		fmt.Fprintln(c.stderr, "note: these contacts are in no phonebook, so they name no caller yet: import with --phonebook NAME\n"+
 			"(a phonebook visible to the callees) or set lookup.identify_from_all_company_contacts")
 	}
+	return 0
+}
+
+// importContactsAPI sends the file to the running daemon's import
+// (format and mode as given; the daemon reads and merges it the same way).
+func (c *cli) importContactsAPI(cl *apiClient, path string, o importOpts) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cidproxy contacts import %s: %v\n", path, err)
+		return 1
+	}
+	defer f.Close()
+	q := url.Values{"format": {o.format}, "mode": {o.mode}}
+	endpoint := "/api/v1/contacts/import?"
+	if o.phonebook != "" {
+		var pbs struct{ Items []lookup.Phonebook }
+		if err := cl.do(c.ctx, http.MethodGet, "/api/v1/phonebooks?limit=1000", nil, &pbs); err != nil {
+			return exitErr(c.stderr, "cidproxy contacts import", err)
+		}
+		id := o.phonebook
+		for _, p := range pbs.Items {
+			if strings.EqualFold(p.Name, o.phonebook) {
+				id = p.ID
+			}
+		}
+		endpoint = "/api/v1/phonebooks/" + url.PathEscape(id) + "/import?"
+	}
+	ctype := "text/csv"
+	if o.format == contactfile.VCard || strings.HasSuffix(strings.ToLower(path), ".vcf") {
+		ctype = "text/vcard"
+	}
+	var rep struct {
+		Format, Mode                                 string
+		Imported, Added, Updated, Unchanged, Deleted int
+	}
+	err = cl.send(c.ctx, http.MethodPost, endpoint+q.Encode(), ctype, f, &rep)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		for _, e := range ae.Errors {
+			fmt.Fprintf(c.stderr, "  line %d: %s: %s\n", e.Row, e.Field, e.Error)
+		}
+	}
+	if err != nil {
+		return exitErr(c.stderr, "cidproxy contacts import "+path, err)
+	}
+	fmt.Fprintf(c.stdout, "imported %d contacts from %s (%s, %s, through the daemon): %d added, %d updated, %d unchanged, %d deleted\n",
+		rep.Imported, path, rep.Format, rep.Mode, rep.Added, rep.Updated, rep.Unchanged, rep.Deleted)
 	return 0
 }
 

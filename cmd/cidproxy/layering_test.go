@@ -23,7 +23,9 @@ var allowed = map[string][]string{
 	"cidproxy/crm/template": {},
 	"cidproxy/internal":     {}, // test support, shared by every package's tests
 	"cidproxy/sip":          {"cidproxy/sip", "cidproxy/lookup", "cidproxy/config"},
-	"cidproxy/api":          {"cidproxy/api", "cidproxy/store", "cidproxy/crm", "cidproxy/lookup", "cidproxy/sip/event", "cidproxy/config"},
+	"cidproxy/api":          {"cidproxy/api", "cidproxy/store", "cidproxy/crm", "cidproxy/lookup", "cidproxy/sip/event", "cidproxy/config", "cidproxy/contactfile"},
+	// contact file formats: the vCard codec, the store's CSV cell rules.
+	"cidproxy/contactfile": {"cidproxy/api/vcard", "cidproxy/store", "cidproxy/lookup", "cidproxy/config"},
 }
 
 // exclusive third-party modules: only the named cidproxy tree may import them.
