@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -75,6 +76,7 @@ func main() {
 	}
 	var rows []string
 	for _, r := range []run{
+		{name: "control: SIPp callee direct, no proxy", direct: true},
 		{name: "CRM answers in 50 ms", delay: 50 * time.Millisecond, budget: 300 * time.Millisecond, maxConc: 40, target: 60 * time.Millisecond},
 		{name: "CRM answers in 50 ms, built-in MaxConcurrentRequest 5", delay: 50 * time.Millisecond, budget: 300 * time.Millisecond},
 		{name: "CRM hung", hang: true, budget: 100 * time.Millisecond, maxConc: 40, target: 105 * time.Millisecond},
@@ -90,11 +92,13 @@ func main() {
 		fail(fmt.Errorf("journal: %w", err))
 	}
 	fmt.Printf("INVITE-to-180 through cidproxy at %d calls/s for %d s (bench/latency, µs; every call from a different number, so every call searches the CRM: 3 requests, Contacts, Leads, Accounts); Zoho double in-process on loopback.\n\n", o.rate, o.secs)
-	fmt.Println("| run | budget | MaxConcurrentRequest | calls | CRM hit / budget exceeded | INVITE→180 p50 / p99 / max | target p99 |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| run | budget | MaxConcurrentRequest | calls | CRM hit / budget exceeded / breaker open | double's search p50 / p99 | INVITE→180 p50 / p99 / max | target p99 |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		fmt.Println(r)
 	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\nLoad average after the runs (1/5/15 min): %s\n", strings.Join(strings.Fields(string(load))[:3], " / "))
 	fmt.Println()
 	fmt.Println(jrow)
 }
@@ -112,6 +116,7 @@ type run struct {
 	budget  time.Duration
 	maxConc int           // 0: the template's 5
 	target  time.Duration // 0: none
+	direct  bool          // calls go to the callee, not through cidproxy
 }
 
 // env is a Zoho double, a daemon and a SIPp callee.
@@ -120,6 +125,7 @@ type env struct {
 	daemon  *exec.Cmd
 	uas     *exec.Cmd
 	sipPort int
+	uasPort int
 	admin   string
 }
 
@@ -149,7 +155,7 @@ func (o options) start(name string, maxConc int, budget time.Duration, journal b
 	if err != nil {
 		return e, err
 	}
-	uasPort, err := loadenv.FreePort()
+	e.uasPort, err = loadenv.FreePort()
 	if err != nil {
 		return e, err
 	}
@@ -174,7 +180,7 @@ crm:
       lookup: {budget: %s}
       users: {map: {"100": "u-100"}}
       journal: {enabled: %t}
-`, e.sipPort, uasPort, filepath.Join(dir, "data"), adminPort, tplPath, fields, budget, journal)
+`, e.sipPort, e.uasPort, filepath.Join(dir, "data"), adminPort, tplPath, fields, budget, journal)
 	cfgPath := filepath.Join(dir, "cidproxy.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return e, err
@@ -188,7 +194,7 @@ crm:
 	if err := e.daemon.Start(); err != nil {
 		return e, err
 	}
-	e.uas = exec.Command("sipp", "-sf", o.uas, "-i", "127.0.0.1", "-p", strconv.Itoa(uasPort), "-t", "u1",
+	e.uas = exec.Command("sipp", "-sf", o.uas, "-i", "127.0.0.1", "-p", strconv.Itoa(e.uasPort), "-t", "u1",
 		"-nostdin", "-buff_size", "4194304", "-timeout", "600s")
 	e.uas.Dir = dir
 	if err := e.uas.Start(); err != nil {
@@ -234,10 +240,10 @@ func callers(path string, first, n int, z *crmtest.ZohoLocal) error {
 }
 
 // latency runs bench/latency and returns its output line.
-func (o options) runLatency(e *env, callersFile string, rate int, d time.Duration) (string, error) {
+func (o options) runLatency(port int, callersFile string, rate int, d time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d+60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, o.latency, "-target", fmt.Sprintf("127.0.0.1:%d", e.sipPort),
+	out, err := exec.CommandContext(ctx, o.latency, "-target", fmt.Sprintf("127.0.0.1:%d", port),
 		"-rate", strconv.Itoa(rate), "-duration", d.String(), "-callers", callersFile, "-service", "100").CombinedOutput()
 	line := strings.TrimSpace(string(out))
 	if err != nil {
@@ -259,7 +265,11 @@ func (o options) latencyRun(r run) (string, error) {
 	if err := callers(path, 10_000_000, n+o.rate, e.z); err != nil {
 		return "", err
 	}
-	line, err := o.runLatency(e, path, o.rate, time.Duration(o.secs)*time.Second)
+	port := e.sipPort
+	if r.direct {
+		port = e.uasPort
+	}
+	line, err := o.runLatency(port, path, o.rate, time.Duration(o.secs)*time.Second)
 	if err != nil {
 		return "", err
 	}
@@ -287,10 +297,20 @@ func (o options) latencyRun(r run) (string, error) {
 	if r.maxConc > 0 {
 		conc = strconv.Itoa(r.maxConc)
 	}
-	hits := e.metric("cidproxy_crm_lookups_total", `outcome="hit"`)
-	over := e.metric("cidproxy_crm_lookups_total", `outcome="budget_exceeded"`)
-	return fmt.Sprintf("| %s | %s | %s | %s | %.0f / %.0f | %s / %s / %s ms | %s |",
-		r.name, r.budget, conc, loadenv.Field(line, "calls"), hits, over, ms(p[0]), ms(p[2]), ms(p[3]), target), nil
+	outcomes := "—"
+	if !r.direct {
+		outcomes = fmt.Sprintf("%.0f / %.0f / %.0f", e.metric("cidproxy_crm_lookups_total", `outcome="hit"`),
+			e.metric("cidproxy_crm_lookups_total", `outcome="budget_exceeded"`), e.metric("cidproxy_crm_lookups_total", `outcome="breaker_open"`))
+	} else {
+		conc = "—"
+	}
+	served := "—"
+	if st := e.z.SearchTimes(); len(st) > 0 {
+		slices.Sort(st)
+		served = fmt.Sprintf("%.1f / %.1f ms", float64(st[len(st)/2].Microseconds())/1000, float64(st[len(st)*99/100].Microseconds())/1000)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s / %s / %s ms | %s |",
+		r.name, r.budget, conc, loadenv.Field(line, "calls"), outcomes, served, ms(p[0]), ms(p[2]), ms(p[3]), target), nil
 }
 
 // journalRun places journalCalls answered calls (one known caller, named
@@ -332,7 +352,7 @@ func (o options) journalRun() (string, error) {
 		}
 	}()
 	start, placing := time.Now(), time.Duration(n/rate)*time.Second
-	line, err := o.runLatency(e, path, rate, placing)
+	line, err := o.runLatency(e.sipPort, path, rate, placing)
 	if err != nil {
 		return "", err
 	}

@@ -42,7 +42,8 @@ type ZohoLocal struct {
 	release   chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
-	searches  map[string]int // module -> search requests
+	searches  map[string]int  // module -> search requests
+	took      []time.Duration // search response times (delay included)
 }
 
 var zohoLocalSearch = regexp.MustCompile(`^/crm/v[0-9]+/([A-Za-z_]+)/search$`)
@@ -68,12 +69,18 @@ func (l *ZohoLocal) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m := zohoLocalSearch.FindStringSubmatch(r.URL.Path); m != nil {
+		start := time.Now()
 		l.mu.Lock()
 		l.searches[m[1]]++
 		l.mu.Unlock()
 		if !l.wait(r, time.Duration(l.SearchDelay.Load()), l.SearchHang.Load()) {
 			return
 		}
+		defer func() {
+			l.mu.Lock()
+			l.took = append(l.took, time.Since(start))
+			l.mu.Unlock()
+		}()
 	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Calls") {
 		l.callPosts.Add(1)
@@ -121,6 +128,14 @@ func (l *ZohoLocal) Searches() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// SearchTimes returns how long each answered search took the double,
+// its delay included.
+func (l *ZohoLocal) SearchTimes() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Duration(nil), l.took...)
 }
 
 // SearchTotal returns the number of search requests.
