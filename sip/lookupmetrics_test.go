@@ -66,3 +66,32 @@ cidproxy_lookup_misses_total 2
 		t.Errorf("lint: %v %v", probs, err)
 	}
 }
+
+// A request sent again with the same branch is absorbed by its server
+// transaction and counted by method (issue 16 item 6); the transaction
+// itself counts once in cidproxy_sip_requests_total.
+func TestRetransmissionsCounted(t *testing.T) {
+	e := newEnv(t, false, nil)
+	u := newRawUA(t, e.proxyAddr())
+	invite := "INVITE sip:1001@" + e.proxyAddr() + " SIP/2.0\n" +
+		"Via: SIP/2.0/UDP " + u.addr() + ";branch=z9hG4bK-retrans-1\n" +
+		"From: <sip:+4930123456@" + u.addr() + ">;tag=rt1\n" +
+		"To: <sip:1001@" + e.proxyAddr() + ">\n" +
+		"Call-ID: retrans-1\nCSeq: 1 INVITE\n" +
+		"Max-Forwards: 0\n" + // answered 483 by the proxy itself
+		"Content-Length: 0\n\n"
+	u.send("%s", invite)
+	if res := u.recvResponse(2 * time.Second); res == nil || res.StatusCode != 483 {
+		t.Fatalf("INVITE answered %v, want 483", res)
+	}
+	u.send("%s", invite)
+	if res := u.recvResponse(2 * time.Second); res == nil || res.StatusCode != 483 {
+		t.Fatalf("retransmitted INVITE answered %v, want the 483 again", res)
+	}
+	if v := testutil.ToFloat64(e.p.m.retransByMeth["INVITE"]); v != 1 {
+		t.Errorf("retransmissions{INVITE} = %v, want 1", v)
+	}
+	if v := testutil.ToFloat64(e.p.m.byMethod["INVITE"]); v != 1 {
+		t.Errorf("requests{INVITE} = %v, want 1 (a retransmission is no new transaction)", v)
+	}
+}

@@ -18,6 +18,8 @@ type metrics struct {
 	requests       *prometheus.CounterVec
 	byMethod       map[sip.RequestMethod]prometheus.Counter
 	otherMethod    prometheus.Counter
+	retransByMeth  map[sip.RequestMethod]prometheus.Counter
+	retransOther   prometheus.Counter
 	byClass        [7]prometheus.Counter // index = status/100
 	rewrittenVec   *prometheus.CounterVec
 	lookupDur      [len(lookupResults)]prometheus.Observer // by lookupResult index
@@ -100,7 +102,16 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFligh
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cidproxy_dialogs_active", Help: "Calls currently tracked by the dialog tracker.",
 	}, activeDialogs)
-	collectors := []prometheus.Collector{m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active,
+	retrans := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cidproxy_sip_retransmissions_total",
+		Help: "SIP requests received again and absorbed by their server transaction (a new request is a transaction: cidproxy_sip_requests_total), by method.",
+	}, []string{"method"})
+	m.retransByMeth = make(map[sip.RequestMethod]prometheus.Counter, len(knownMethods))
+	for _, meth := range knownMethods {
+		m.retransByMeth[meth] = retrans.WithLabelValues(string(meth))
+	}
+	m.retransOther = retrans.WithLabelValues("other")
+	collectors := []prometheus.Collector{retrans, m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "cidproxy_sip_backlog_goroutines",
 			Help: "Runnable goroutines waiting for a CPU: the backlog the listeners pause at (sip.max_backlog).",
@@ -139,6 +150,15 @@ func (m *metrics) request(meth sip.RequestMethod) {
 		return
 	}
 	m.otherMethod.Inc()
+}
+
+// retransmission counts a request absorbed by its server transaction.
+func (m *metrics) retransmission(req *sip.Request) {
+	if c, ok := m.retransByMeth[req.Method]; ok {
+		c.Inc()
+		return
+	}
+	m.retransOther.Inc()
 }
 
 func (m *metrics) response(code int) {

@@ -150,6 +150,7 @@ func (p *Proxy) build() error {
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(sl),
 			sip.WithTransactionLayerUnhandledResponseHandler(p.unhandledResponse),
+			sip.WithTransactionLayerRetransmissionHandler(p.m.retransmission),
 		),
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(sl),

@@ -29,6 +29,10 @@ type TransactionLayer struct {
 
 	terminateOnConnClose bool
 
+	// retransHandler, if set, sees each request a server transaction
+	// absorbs as a retransmission of its own (cidproxy patch: metrics).
+	retransHandler func(req *Request)
+
 	log *slog.Logger
 }
 
@@ -45,6 +49,16 @@ func WithTransactionLayerLogger(l *slog.Logger) TransactionLayerOption {
 func WithTransactionLayerUnhandledResponseHandler(f func(r *Response)) TransactionLayerOption {
 	return func(txl *TransactionLayer) {
 		txl.unRespHandler = f
+	}
+}
+
+// WithTransactionLayerRetransmissionHandler calls f for every request
+// that a server transaction absorbs as a retransmission (same method as
+// the transaction's request; an ACK or CANCEL for an INVITE is not one).
+// f runs on the request's goroutine and must not block (cidproxy patch).
+func WithTransactionLayerRetransmissionHandler(f func(req *Request)) TransactionLayerOption {
+	return func(txl *TransactionLayer) {
+		txl.retransHandler = f
 	}
 }
 
@@ -196,6 +210,13 @@ func (txl *TransactionLayer) handleRequest(req *Request) error {
 	return txl.serverTxRequest(req, key)
 }
 
+// retransmitted tells retransHandler about req when it repeats tx's request.
+func (txl *TransactionLayer) retransmitted(tx *ServerTx, req *Request) {
+	if txl.retransHandler != nil && req.Method == tx.origin.Method {
+		txl.retransHandler(req)
+	}
+}
+
 // rejectMalformedRequest sends a stateless 400 Bad Request response when a
 // request is too malformed to create a transaction (e.g. missing CSeq or Via).
 //
@@ -239,6 +260,7 @@ func (txl *TransactionLayer) serverTxRequest(req *Request, key string) error {
 	tx, exists := txl.serverTransactions.items[key]
 	if exists {
 		txl.serverTransactions.unlock()
+		txl.retransmitted(tx, req)
 		if err := tx.Receive(req); err != nil {
 			return fmt.Errorf("failed to receive req: %w", err)
 		}
@@ -263,6 +285,7 @@ func (txl *TransactionLayer) serverTxRequest(req *Request, key string) error {
 		txl.serverTransactions.unlock()
 		conn.TryClose()
 
+		txl.retransmitted(tx, req)
 		if err := tx.Receive(req); err != nil {
 			return fmt.Errorf("failed to receive req: %w", err)
 		}
