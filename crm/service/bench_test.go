@@ -10,7 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cidproxy/config"
+	"cidproxy/lookup"
 	"cidproxy/sip/event"
+	"cidproxy/store"
 )
 
 // BenchmarkRecord is the journal's cost on the SIP goroutine at a call's
@@ -55,4 +57,32 @@ func benchService(b *testing.B) *Service {
 	return newServiceTB(b, db, logs, prometheus.NewRegistry(), nil, config.Integration{
 		Name: "zoho", Template: "builtin:zoho", Fields: map[string]string{"client_id": zid, "client_secret": zsecret},
 		Journal: config.Journal{Enabled: true}})
+}
+
+// BenchmarkResolverLocalHit is the INVITE path's lookup through the
+// service's Resolver when a local source knows the caller: the store's
+// resolver plus the synced-contact annotation; it must stay 0 allocs.
+func BenchmarkResolverLocalHit(b *testing.B) {
+	svc := benchService(b)
+	db := svc.opts.Store.(*store.DB)
+	ctx := context.Background()
+	pb, err := db.PutPhonebook(ctx, lookup.Phonebook{Name: "All", ViewAll: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.PutContact(ctx, lookup.Contact{FirstName: "Ann", Business: "+49 30 1234567", Phonebooks: []string{pb.ID}}); err != nil {
+		b.Fatal(err)
+	}
+	r := svc.Resolver(db.Resolver())
+	q := lookup.Query{Number: "+49301234567", Callee: "1001"}
+	if res, err := r.Lookup(ctx, q); err != nil || res.Name != "Ann" {
+		b.Fatal(res, err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := r.Lookup(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
