@@ -17,6 +17,7 @@ run ./sip/ 'RewriteInvite|CloneInvite|CallerNumber' 1s
 run ./sip/ 'ProxyCall' 2000x
 run ./crm/template/ 'RenderExtract50' 1s
 run ./crm/ 'MapSearch50|SearchContactLoopback' 1s
+run ./crm/service/ 'Record|OutboxDue|ResolverLocalHit' 2000x
 run ./api/... '.' 1s
 run ./store/ 'ChangesSince|SearchText' 1s
 run ./store/ 'ImportCSV500k|Open500k' 1x
