@@ -27,6 +27,17 @@ const (
 	bigImportBytes = 8 << 20
 )
 
+// yieldEvery is how many ops the bulk loops handle between two
+// runtime.Gosched calls: a bulk write of 500,000 contacts keeps both CPUs
+// busy for seconds, and the SIP goroutines must not wait behind it for
+// their time slices (call latency during an import or a sync).
+const yieldEvery = 1024
+
+// yield pauses a bulk loop briefly so that the CPUs it keeps busy (with
+// Badger's compactions and, for a sync, the database server) are free
+// for calls now and then: a duty cycle, not only a Gosched.
+func yield() { time.Sleep(500 * time.Microsecond) }
+
 // keyBulk is the commit marker of a bulk write (see the package doc).
 const keyBulk = "v1/meta/bulk"
 
@@ -145,7 +156,7 @@ func decodeMarker(b []byte) (bulkMarker, error) {
 }
 
 // testCrash, when set by a test, is called at the named points of a bulk
-// commit ("staged", "marked", "applying" every 1,024 ops, "applied") to
+// commit ("staged", "marked", "applying" every yieldEvery ops, "applied") to
 // inject a crash.
 var testCrash func(point string)
 
@@ -268,8 +279,9 @@ func (db *DB) applyBulk(f *os.File, m bulkMarker) (uint64, error) {
 		if o == nil {
 			break
 		}
-		if i%1024 == 1023 {
+		if i%yieldEvery == yieldEvery-1 {
 			crashPoint("applying")
+			yield() // calls first (see yieldEvery)
 		}
 		if val, err = db.applyOp(rw, &ed, o, val); err != nil {
 			return 0, err
@@ -341,6 +353,11 @@ func (db *DB) memorizeBulk(f *os.File, m bulkMarker) error {
 	db.mu.Lock()
 	db.nContacts = int(m.count)
 	db.mu.Unlock()
+	if db.indexContacts {
+		// Into an empty index (a first import or sync), size it once
+		// instead of growing its maps step by step (peak RSS).
+		db.ix.Reserve(int(m.count), 2*int(m.count))
+	}
 	if st, err := f.Stat(); err == nil && st.Size() > bigImportBytes {
 		// The write phase leaves Badger's transient buffers as free heap;
 		// hand it back before the index grows, so the peak is the larger
@@ -353,6 +370,9 @@ func (db *DB) memorizeBulk(f *os.File, m bulkMarker) error {
 	for i := 1; ; i++ {
 		if i%bigImport == 0 {
 			runtime.GC() // keep the heap near the growing index (peak RSS)
+		}
+		if i%yieldEvery == 0 {
+			yield()
 		}
 		o, err := r.next()
 		if err != nil || o == nil {

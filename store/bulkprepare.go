@@ -58,8 +58,11 @@ func (db *DB) resolveOps(ctx context.Context, r *bulkReader, w *bufio.Writer, p 
 	var buf []byte
 	err := db.bdb.View(func(txn *badger.Txn) error {
 		for i := 0; ; i++ {
-			if i%1024 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if i%yieldEvery == 0 {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				yield()
 			}
 			o, err := r.next()
 			if err != nil || o == nil {

@@ -176,19 +176,17 @@ func (s *Syncer) Delete(ctx context.Context, name string) error {
 // dropSynced deletes src's contacts, phonebooks, state and records.
 func (s *Syncer) dropSynced(ctx context.Context, src *source) error {
 	name := src.cfg.Name
-	state, err := s.loadState(ctx, name)
-	if err != nil {
-		return err
-	}
 	b, err := s.db.NewSyncBulk()
 	if err != nil {
 		return err
 	}
 	defer b.Abort()
-	for id := range state {
-		if err := errors.Join(b.DeleteContact(id), b.DeleteKV(kvNamespace, stateKey(name, id))); err != nil {
-			return err
-		}
+	st, err := s.loadState(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := st.finish(b, true); err != nil { // nothing seen: everything goes
+		return err
 	}
 	pbs, err := s.phonebooks(ctx, src)
 	if err != nil {

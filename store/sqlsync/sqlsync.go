@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -44,6 +45,9 @@ var ErrNotFound = errors.New("sqlsync: no such source")
 
 // ErrBusy: the source is running already.
 var ErrBusy = errors.New("sqlsync: a run of this source is in progress")
+
+// bigRun is the row count from which a run returns free memory to the OS.
+const bigRun = 50_000
 
 // maxRuns is how many runs each source keeps.
 const maxRuns = 20
@@ -225,6 +229,12 @@ func (s *Syncer) start(ctx context.Context, src *source, trigger string) (Run, e
 	defer src.setRunning(false)
 	r := s.run(ctx, src, trigger)
 	s.finish(src, r)
+	if r.Rows >= bigRun {
+		// A big run leaves its garbage (row values, the state map) in
+		// the heap; hand it back so the daemon's RSS returns to its
+		// index, not to the run's peak.
+		debug.FreeOSMemory()
+	}
 	return r, nil
 }
 

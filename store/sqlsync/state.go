@@ -3,6 +3,7 @@ package sqlsync
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,26 +11,106 @@ import (
 	"cidproxy/store"
 )
 
-// The sync state of source NAME is one KV record per synced contact,
-// "NAME/h/<contact id>" -> 8-byte hash of the values it was written from;
-// it is written in the same store.Bulk as the contacts.
-func stateKey(source, id string) string { return source + "/h/" + id }
+// syncState is what a source synced: for every contact its id and the
+// hash of the values it was written from. It is stored as KV records
+// "NAME/s/NNNNNN" of up to stateChunk bytes ([uvarint id length][id][8-byte
+// hash] each), a few hundred records for 500,000 contacts, and rewritten in
+// the run's store.Bulk when anything changed.
+type syncState struct {
+	name  string
+	old   [][]byte // the stored records
+	m     stateMap // by idKey: old hash, seen in this run
+	next  []byte   // the new state, built row by row
+	dirty bool
+}
 
-func hashBytes(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
+const stateChunk = 64 << 10
 
-func (s *Syncer) loadState(ctx context.Context, name string) (map[string]rowState, error) {
-	state := map[string]rowState{}
-	prefix := name + "/h/"
-	err := s.db.KV(kvNamespace).Each(ctx, prefix, func(key string, val []byte) error {
-		if len(val) == 8 {
-			state[strings.TrimPrefix(key, prefix)] = rowState{hash: binary.BigEndian.Uint64(val)}
-		}
-		return nil
+func stateKey(source string, i int) string { return fmt.Sprintf("%s/s/%06d", source, i) }
+
+func (s *Syncer) loadState(ctx context.Context, name string) (*syncState, error) {
+	st := &syncState{name: name, m: stateMap{}}
+	err := s.db.KV(kvNamespace).Each(ctx, name+"/s/", func(_ string, val []byte) error {
+		b := append([]byte(nil), val...)
+		st.old = append(st.old, b)
+		return eachEntry(b, func(id string, h uint64) { st.m[idKey(id)] = rowState{hash: h} })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sync state: %w", err)
 	}
-	return state, nil
+	size := 0
+	for _, b := range st.old {
+		size += len(b)
+	}
+	st.next = make([]byte, 0, size+size/16) // grown once, not by doubling
+	return st, nil
+}
+
+func eachEntry(b []byte, fn func(id string, h uint64)) error {
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n+8 {
+			return errors.New("sync state: corrupt record")
+		}
+		id := string(b[k : k+int(n)])
+		fn(id, binary.BigEndian.Uint64(b[k+int(n):]))
+		b = b[k+int(n)+8:]
+	}
+	return nil
+}
+
+// keep records id with hash h in the new state.
+func (st *syncState) keep(id string, h uint64) {
+	st.next = binary.AppendUvarint(st.next, uint64(len(id)))
+	st.next = append(st.next, id...)
+	st.next = binary.BigEndian.AppendUint64(st.next, h)
+}
+
+// finish stages, with remove, the deletion of contacts synced before and
+// not seen now (else keeps them) and, when anything changed, the new state.
+func (st *syncState) finish(b *store.Bulk, remove bool) error {
+	var err error
+	for _, rec := range st.old {
+		e := eachEntry(rec, func(id string, h uint64) {
+			switch {
+			case st.m[idKey(id)].seen:
+			case remove:
+				st.dirty = true
+				err = errors.Join(err, b.DeleteContact(id))
+			default:
+				st.keep(id, h)
+			}
+		})
+		if err = errors.Join(err, e); err != nil {
+			return err
+		}
+	}
+	if !st.dirty {
+		return nil
+	}
+	return st.write(b)
+}
+
+// write stages the new state's records and the deletion of surplus old ones.
+func (st *syncState) write(b *store.Bulk) error {
+	i := 0
+	for rest := st.next; len(rest) > 0; i++ {
+		n := 0
+		for n < len(rest) && n < stateChunk {
+			l, k := binary.Uvarint(rest[n:])
+			n += k + int(l) + 8
+		}
+		if err := b.PutKV(kvNamespace, stateKey(st.name, i), rest[:n]); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	for j := i; j < len(st.old); j++ {
+		if err := b.DeleteKV(kvNamespace, stateKey(st.name, j)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // phonebooks resolves the phonebook names of a run to ids, staging the
