@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -45,6 +46,7 @@ type options struct {
 	rate, secs        int
 	journalCalls      int
 	work              string
+	pprof             string // directory for CPU profiles of the daemon ("" = none)
 }
 
 func main() {
@@ -56,6 +58,7 @@ func main() {
 	flag.IntVar(&o.secs, "secs", 10, "seconds per latency run")
 	flag.IntVar(&o.journalCalls, "journal-calls", 600, "calls for the journal throughput run")
 	keep := flag.Bool("keep", false, "keep the work directory (logs)")
+	flag.StringVar(&o.pprof, "pprof", "", "write a 4 s CPU profile of the daemon per run into this directory")
 	flag.Parse()
 	if o.latency == "" {
 		fmt.Fprintln(os.Stderr, "crmload: -latency is required (go build -o X ./bench/latency)")
@@ -171,7 +174,7 @@ sip:
   lookup_budget: 1s
 store: {dir: %q}
 lookup: {default_region: DE}
-admin: {listen: "127.0.0.1:%d"}
+admin: {listen: "127.0.0.1:%d", pprof: %t}
 crm:
   integrations:
     - name: zoho
@@ -180,7 +183,7 @@ crm:
       lookup: {budget: %s}
       users: {map: {"100": "u-100"}}
       journal: {enabled: %t}
-`, e.sipPort, e.uasPort, filepath.Join(dir, "data"), adminPort, tplPath, fields, budget, journal)
+`, e.sipPort, e.uasPort, filepath.Join(dir, "data"), adminPort, o.pprof != "", tplPath, fields, budget, journal)
 	cfgPath := filepath.Join(dir, "cidproxy.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return e, err
@@ -268,6 +271,9 @@ func (o options) latencyRun(r run) (string, error) {
 	port := e.sipPort
 	if r.direct {
 		port = e.uasPort
+	}
+	if o.pprof != "" && !r.direct {
+		go e.profile(filepath.Join(o.pprof, strings.ReplaceAll(strings.ToLower(r.name), " ", "-")+".pprof"))
 	}
 	line, err := o.runLatency(port, path, o.rate, time.Duration(o.secs)*time.Second)
 	if err != nil {
@@ -367,4 +373,22 @@ func (o options) journalRun() (string, error) {
 	return fmt.Sprintf("Journal: %d answered calls at %d calls/s over %s; the Zoho double's Calls endpoint answers in %s, template MaxConcurrentRequest %d (at most %.0f records/s): %d records delivered, %.1f records/s, the last %.1f s after the last call; at most %d Calls requests in flight; outbox depth at the end %.0f.",
 		answered, rate, placing, delay, maxConc, float64(maxConc)/delay.Seconds(), got, rateGot,
 		last.Sub(start.Add(placing)).Seconds(), e.z.MaxCallsInFlight(), e.metric("cidproxy_journal_outbox_depth")), nil
+}
+
+// profile saves a 4 s CPU profile of the daemon, taken 3 s into a run.
+func (e *env) profile(path string) {
+	time.Sleep(3 * time.Second)
+	res, err := http.Get(e.admin + "/debug/pprof/profile?seconds=4")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crmload: profile:", err)
+		return
+	}
+	defer res.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crmload: profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, res.Body)
 }
