@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -30,6 +31,20 @@ const (
 )
 
 func newLegIndex() *legIndex { return &legIndex{legs: map[string][]leg{}} }
+
+// reloadLegs fills the leg index (memory only) from the journal records
+// still waiting, so the legs of a ring group that a restart cut in the
+// middle of their settle time still yield one record.
+func (s *Service) reloadLegs(ctx context.Context) {
+	pending, err := s.outbox.Due(ctx, s.opts.Now().Add(24*time.Hour), legMax)
+	if err != nil {
+		s.log.Warn("journal outbox unreadable; ring-group legs not restored", "err", err)
+		return
+	}
+	for _, e := range pending {
+		s.legs.add(e.Event)
+	}
+}
 
 func (x *legIndex) add(ev event.Event) {
 	if ev.Caller.Number == "" {

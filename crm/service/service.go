@@ -162,6 +162,7 @@ func New(ctx context.Context, cfgs []config.Integration, opts Options) (*Service
 		return nil, err
 	}
 	s.refs = refs
+	s.reloadLegs(ctx)
 	s.oauth = crm.NewOAuthHandler(s.log)
 	s.crmM = crm.NewMetrics(opts.Registerer)
 	s.cur.Store(newMembers(nil))
