@@ -451,3 +451,32 @@ func TestCRMJournalRingGroupOneMissedRecord(t *testing.T) {
 		t.Errorf("journal skipped ring_group_leg = %v, want 1", n)
 	}
 }
+
+// TestCRMJournalRingGroupAcrossCrash: the daemon is killed (SIGKILL) while
+// both missed legs of a ring-group call wait out their settle time; after
+// the restart the CRM still gets one record for the group.
+func TestCRMJournalRingGroupAcrossCrash(t *testing.T) {
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
+	c := plainCaller("+49305550702")
+	uas := startUAS(t, renderUAS(t, "cancel", unnamed(c)), transports[0], e.uasPort, 2)
+	legs := []*sippRun{e.startUAC(t, "cancel", uacOpts{callee: "100"}, c), e.startUAC(t, "cancel", uacOpts{callee: "101"}, c)}
+	for _, r := range legs {
+		if r.wait(t) != 0 {
+			t.Fatalf("leg failed\n%s", r.report())
+		}
+	}
+	if code := uas.wait(t); code != 0 {
+		t.Fatalf("uas exit %d\n%s", code, uas.report())
+	}
+	if n := e.crmMetric(t, "cidproxy_journal_outbox_depth"); n != 2 {
+		t.Fatalf("outbox depth %v, want both legs waiting", n)
+	}
+	e.d.crash(t)
+	e.d = e.d.restarted(t)
+	waitFor(t, 20*time.Second, "the missed group call never reached the CRM", func() bool { return len(e.z.Created("Calls")) >= 1 })
+	waitFor(t, 20*time.Second, "the outbox never emptied", func() bool { return e.crmMetric(t, "cidproxy_journal_outbox_depth") == 0 })
+	time.Sleep(2 * time.Second)
+	if recs := e.z.Created("Calls"); len(recs) != 1 {
+		t.Fatalf("%d Calls records for one missed ring-group call across a restart: %v", len(recs), recs)
+	}
+}
