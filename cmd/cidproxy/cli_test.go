@@ -130,3 +130,16 @@ func TestExampleConfigsCheck(t *testing.T) {
 		}
 	}
 }
+
+// CIDPROXY_CONFIG names the configuration when --config is not given.
+func TestConfigFromEnvironment(t *testing.T) {
+	p := writeFile(t, "bad.yaml", "nosuch: 1\n")
+	t.Setenv("CIDPROXY_CONFIG", p)
+	if r := runArgs("contacts", "export"); r.code != 2 || !strings.Contains(r.stderr, `unknown key "nosuch"`) {
+		t.Errorf("CIDPROXY_CONFIG not used: %+v", r)
+	}
+	good := writeFile(t, "good.yaml", "store:\n  dir: "+filepath.Join(t.TempDir(), "data")+"\n")
+	if r := runArgs("contacts", "export", "--config", good); r.code != 0 {
+		t.Errorf("--config does not win over CIDPROXY_CONFIG: %+v", r)
+	}
+}

@@ -104,6 +104,13 @@ func TestCLIAgainstRunningDaemon(t *testing.T) {
 	if r := cli("contacts", "import", writeFile(t, "bad.csv", "first_name,mobile_number\nA,0171 1\nB,not a number\n")); r.code != 1 || !strings.Contains(r.stderr, "line 3: mobile_number") {
 		t.Errorf("bad import through the daemon: %+v", r)
 	}
+	// Phonebooks too.
+	if r := cli("phonebook", "create", "Partners", "--view", "1001"); r.code != 0 || !strings.Contains(r.stdout, `created phonebook "Partners"`) {
+		t.Errorf("phonebook create through the daemon: %+v", r)
+	}
+	if r := cli("phonebook", "list"); r.code != 0 || !strings.Contains(r.stdout, "Partners") {
+		t.Errorf("phonebook list through the daemon: %+v", r)
+	}
 	// Commands without an API path still say the daemon holds the store.
 	if r := cli("contacts", "import-prefixes", writeFile(t, "p.csv", "prefix,name\n+49,x\n")); r.code != 1 || !strings.Contains(r.stderr, "in use by another cidproxy process") {
 		t.Errorf("import-prefixes while serving: %+v", r)

@@ -146,3 +146,28 @@ func TestImportWithoutPhonebookSaysWhy(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// The newcomer's first hour from the README: a phonebook everyone views,
+// an import into it, and callers have names.
+func TestFirstHourPhonebookImportLookup(t *testing.T) {
+	cfg := testCLIConfig(t)
+	pb := command("phonebook")
+	if r := runCLI(t, cfg, pb, "create", "Company", "--view-all"); r.code != 0 || !strings.Contains(r.stdout, `created phonebook "Company"`) || !strings.Contains(r.stdout, "viewed by everyone") {
+		t.Fatalf("create: %+v", r)
+	}
+	if r := runCLI(t, cfg, pb, "create", "Sales", "--view", "1001,1002"); r.code != 0 || !strings.Contains(r.stdout, "viewed by 1001,1002") {
+		t.Fatalf("create Sales: %+v", r)
+	}
+	if r := runCLI(t, cfg, pb, "list"); r.code != 0 || !strings.Contains(r.stdout, "Company") || !strings.Contains(r.stdout, "everyone") || strings.Count(r.stdout, "\n") != 3 {
+		t.Errorf("list: %+v", r)
+	}
+	if r := runCLI(t, cfg, contacts, "import", "--phonebook", "company", samples+"outlook.csv"); r.code != 0 || strings.Contains(r.stderr, "no phonebook") {
+		t.Fatalf("import: %+v", r)
+	}
+	if r := runCLI(t, cfg, lookupCmd, "0160 9998888", "--callee", "1234"); r.code != 0 || !strings.Contains(r.stdout, "name: Dieter Fischer\n") || !strings.Contains(r.stdout, "phonebook: Company\n") {
+		t.Errorf("lookup: %+v", r)
+	}
+	if r := runCLI(t, cfg, pb, "create", "Company"); r.code != 1 {
+		t.Errorf("a second phonebook of the same name: %+v", r)
+	}
+}

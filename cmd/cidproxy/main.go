@@ -117,9 +117,9 @@ func (c *cli) root() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
-	root.PersistentFlags().StringVarP(&c.cfgPath, "config", "c", "", "configuration file (embedded defaults without it)")
+	root.PersistentFlags().StringVarP(&c.cfgPath, "config", "c", os.Getenv("CIDPROXY_CONFIG"), "configuration file (default $CIDPROXY_CONFIG; embedded defaults without either)")
 	root.AddCommand(
-		c.serveCmd(), c.configCmd(), c.contactsCmd(), c.lookupCmd(), c.tokenCmd(), c.templateCmd(), c.sqlCmd(),
+		c.serveCmd(), c.configCmd(), c.contactsCmd(), c.phonebookCmd(), c.lookupCmd(), c.tokenCmd(), c.templateCmd(), c.sqlCmd(),
 		c.versionCmd(), c.manCmd(),
 	)
 	root.InitDefaultCompletionCmd()
