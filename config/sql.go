@@ -130,8 +130,7 @@ func (c *Config) validateSQL(bad func(key, format string, a ...any)) {
 }
 
 // ValidateSQLSource checks a source's fields other than its name; the
-// keys of the errors are relative to the source ("map.city"). The filter
-// itself is checked by the sync (it knows the SQL dialects).
+// keys of the errors are relative to the source ("map.city").
 func ValidateSQLSource(s *SQLSource) []*FieldError {
 	var errs []*FieldError
 	bad := func(key, format string, a ...any) {
@@ -144,8 +143,8 @@ func ValidateSQLSource(s *SQLSource) []*FieldError {
 		bad("dsn", "required (a secret: use ${env:NAME} or ${file:PATH})")
 	}
 	validateSQLMap(s, bad)
-	if !strings.Contains(s.Filter, "${MAP}") {
-		bad("filter", "must be \"select ${MAP} from schema.table ...\"")
+	if err := CheckSQLFilter(s.Driver, s.Filter); err != nil {
+		bad("filter", "%s", err.(*SQLFilterError).Msg)
 	}
 	validateSQLPhonebook(s.Phonebook, bad)
 	validateSQLSchedule(s.Schedule, bad)

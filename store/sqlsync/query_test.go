@@ -37,7 +37,7 @@ func TestCheckFilter(t *testing.T) {
 		{"postgres", "select ${MAP} from crm.people group by city", `not "group"`},
 	}
 	for _, tc := range cases {
-		err := checkFilter(dialects[tc.driver], tc.filter)
+		err := config.CheckSQLFilter(tc.driver, tc.filter)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s %q: %v", tc.driver, tc.filter, err)

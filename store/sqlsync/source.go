@@ -68,9 +68,6 @@ func compile(cfg config.SQLSource) (*source, error) {
 		return nil, fmt.Errorf("sql source %s: %s: %s", cfg.Name, errs[0].Key, errs[0].Msg)
 	}
 	d := dialects[cfg.Driver]
-	if err := checkFilter(d, cfg.Filter); err != nil {
-		return nil, fmt.Errorf("sql source %s: %w", cfg.Name, err)
-	}
 	s := &source{cfg: cfg, d: d, idCol: -1, pbCol: -1, spec: cfg.Schedule.CronSpec()}
 	col := func(name string) int {
 		for i, c := range s.columns {
