@@ -216,3 +216,66 @@ func TestUnknownQueryParameterRefused(t *testing.T) {
 		t.Errorf("phone directory with a firmware parameter: %d", r.Code)
 	}
 }
+
+// The rules spectral's "oas" ruleset and redocly's recommended set check
+// beyond validity: tags declared, a summary and a success response on each
+// operation, a licence.
+func TestOpenAPILintRules(t *testing.T) {
+	var doc struct {
+		Info struct {
+			License struct{ Name string } `json:"license"`
+		} `json:"info"`
+		Tags  []struct{ Name, Description string } `json:"tags"`
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.License.Name == "" {
+		t.Error("info.license missing")
+	}
+	declared := map[string]bool{}
+	for _, tg := range doc.Tags {
+		if tg.Description == "" || declared[tg.Name] {
+			t.Errorf("tag %q: no description or declared twice", tg.Name)
+		}
+		declared[tg.Name] = true
+	}
+	used := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Summary   string                     `json:"summary"`
+				Tags      []string                   `json:"tags"`
+				Responses map[string]json.RawMessage `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatal(err)
+			}
+			if op.Summary == "" || len(op.Tags) == 0 {
+				t.Errorf("%s %s: summary or tags missing", method, path)
+			}
+			for _, tg := range op.Tags {
+				used[tg] = true
+				if !declared[tg] {
+					t.Errorf("%s %s: tag %q not declared", method, path, tg)
+				}
+			}
+			ok := false
+			for code := range op.Responses {
+				ok = ok || strings.HasPrefix(code, "2")
+			}
+			if !ok {
+				t.Errorf("%s %s: no 2xx response", method, path)
+			}
+		}
+	}
+	for tg := range declared {
+		if !used[tg] {
+			t.Errorf("tag %q declared but unused", tg)
+		}
+	}
+}
