@@ -225,7 +225,7 @@ func TestOpenAPILintRules(t *testing.T) {
 		Info struct {
 			License struct{ Name string } `json:"license"`
 		} `json:"info"`
-		Tags  []struct{ Name, Description string } `json:"tags"`
+		Tags  []struct{ Name, Description string }  `json:"tags"`
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
