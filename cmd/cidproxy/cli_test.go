@@ -143,3 +143,23 @@ func TestConfigFromEnvironment(t *testing.T) {
 		t.Errorf("--config does not win over CIDPROXY_CONFIG: %+v", r)
 	}
 }
+
+// config check also loads the CRM templates the file names, so that a
+// broken template is found before a reload refuses it.
+func TestConfigCheckLoadsTemplates(t *testing.T) {
+	tpl, err := os.ReadFile("../../crm/builtin/templates/freshdesk.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tplPath := writeFile(t, "desk.xml", strings.Replace(string(tpl), `{{.domain}}.freshdesk.com/api/v2/search`, `{{.domain}.freshdesk.com/api/v2/search`, 1))
+	cfg := writeFile(t, "c.yaml", "crm:\n  integrations:\n    - name: desk\n      template: "+tplPath+"\n      fields: {domain: acme, api_key: \"${env:CIDPROXY_TEST_NO_SUCH_VAR}\"}\n")
+	r := runArgs("config", "check", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, "crm.integrations desk: template") || !strings.Contains(r.stderr, "line ") ||
+		!strings.Contains(r.stderr, "warning: crm.integrations desk: field api_key: environment variable CIDPROXY_TEST_NO_SUCH_VAR is not set") {
+		t.Errorf("%+v", r)
+	}
+	os.WriteFile(tplPath, tpl, 0o600)
+	if r := runArgs("config", "check", cfg); r.code != 0 || r.stdout != cfg+": ok\n" || !strings.Contains(r.stderr, "warning:") {
+		t.Errorf("fixed template: %+v", r)
+	}
+}

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"cidproxy/config"
+	"cidproxy/crm/service"
 )
 
 // configCmd is "cidproxy config check|default".
@@ -17,7 +19,8 @@ func (c *cli) configCmd() *cobra.Command {
 		Short: "Validate a configuration file; every problem with its line, in one run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if _, err := config.Load(args[0]); err != nil {
+			cfg, err := config.Load(args[0])
+			if err != nil {
 				var pe *config.ParseError
 				if !errors.As(err, &pe) {
 					fmt.Fprintln(c.stderr, err)
@@ -27,6 +30,10 @@ func (c *cli) configCmd() *cobra.Command {
 					fmt.Fprintf(c.stderr, "%s: %s\n", pe.File, p)
 				}
 				fmt.Fprintf(c.stderr, "%s: invalid (%d problems)\n", pe.File, len(pe.Problems))
+				return exitCode(2)
+			}
+			if n := c.checkIntegrations(args[0], cfg); n > 0 {
+				fmt.Fprintf(c.stderr, "%s: invalid (%d problems)\n", args[0], n)
 				return exitCode(2)
 			}
 			fmt.Fprintf(c.stdout, "%s: ok\n", args[0])
@@ -39,4 +46,25 @@ func (c *cli) configCmd() *cobra.Command {
 		Run:   func(*cobra.Command, []string) { c.stdout.Write(config.DefaultYAML()) },
 	})
 	return cmd
+}
+
+// checkIntegrations loads the template of every configured CRM
+// integration (every problem with its line) and resolves its secret
+// fields; a secret that cannot be resolved here is only a warning, since
+// the daemon may run with other environment variables. It returns the
+// number of problems.
+func (c *cli) checkIntegrations(file string, cfg *config.Config) int {
+	n := 0
+	for _, in := range cfg.CRM.Integrations {
+		if _, err := service.LoadTemplate(in.Template, time.Local); err != nil {
+			for _, e := range splitErrors(err) {
+				fmt.Fprintf(c.stderr, "%s: crm.integrations %s: %v\n", file, in.Name, e)
+				n++
+			}
+		}
+		if _, err := service.ResolveFields(in.Fields); err != nil {
+			fmt.Fprintf(c.stderr, "%s: warning: crm.integrations %s: %v (the daemon needs it)\n", file, in.Name, err)
+		}
+	}
+	return n
 }
