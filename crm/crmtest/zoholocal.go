@@ -224,3 +224,33 @@ func (l *ZohoLocal) Fields(refreshToken string) map[string]string {
 		"api_url": l.URL, "accounts_url": l.URL, "domain": "com",
 	}
 }
+
+// UpdateRecord sets fields of the record id of module (a CRM user edits a
+// contact); it reports whether the record exists.
+func (z *Zoho) UpdateRecord(module, id string, fields map[string]any) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	for _, rec := range z.records[module] {
+		if rec["id"] == id {
+			for k, v := range fields {
+				rec[k] = v
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// DeleteRecord removes the record id of module; it reports whether it existed.
+func (z *Zoho) DeleteRecord(module, id string) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	recs := z.records[module]
+	for i, rec := range recs {
+		if rec["id"] == id {
+			z.records[module] = append(recs[:i:i], recs[i+1:]...)
+			return true
+		}
+	}
+	return false
+}

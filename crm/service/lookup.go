@@ -104,7 +104,7 @@ func (s *Service) annotate(res *lookup.Result, number string) {
 		return
 	}
 	if ttl := in.hitTTL(); s.opts.Now().Sub(ref.Synced) > ttl {
-		in.refresh(number)
+		in.refresh(number, res.ContactID)
 	}
 }
 
@@ -212,13 +212,20 @@ func firstNamed(cs []crm.Contact) (crm.Contact, bool) {
 }
 
 // refresh re-reads a synced contact in the background (stale-while-
-// revalidate); concurrent refreshes of one number are one search.
-func (in *Integration) refresh(number string) {
+// revalidate); concurrent refreshes of one number are one search. When
+// the CRM no longer has a contact with the number, the synced contact
+// storeID is removed, so it stops naming calls.
+func (in *Integration) refresh(number, storeID string) {
 	key, err := in.s.opts.Normalize(number)
 	if err != nil {
 		return
 	}
-	go in.flight.Do(key, func() (any, error) { return in.search(key, number) })
+	go func() {
+		v, err, _ := in.flight.Do(key, func() (any, error) { return in.search(key, number) })
+		if sr, ok := v.(searchResult); ok && err == nil && !sr.found {
+			in.forget(storeID)
+		}
+	}()
 }
 
 // ttlSet is a bounded set of keys with expiry times (the miss cache).

@@ -85,6 +85,19 @@ func (x *refIndex) put(ctx context.Context, r ref) error {
 	return nil
 }
 
+func (x *refIndex) del(ctx context.Context, storeID string) error {
+	if err := x.kv.Delete(ctx, refPrefix+storeID); err != nil && !errors.Is(err, crm.ErrNotFound) {
+		return err
+	}
+	x.mu.Lock()
+	if r, ok := x.byID[storeID]; ok {
+		delete(x.byCRM, crmKey(r.Integration, r.Type, r.ID))
+		delete(x.byID, storeID)
+	}
+	x.mu.Unlock()
+	return nil
+}
+
 func (x *refIndex) len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -184,6 +197,19 @@ func (in *Integration) toContact(c crm.Contact, number string) lookup.Contact {
 		lc.LastName = c.DisplayName()
 	}
 	return lc
+}
+
+// forget removes the synced contact storeID (the CRM no longer has it).
+func (in *Integration) forget(storeID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := in.s.opts.Store.DeleteSynced(ctx, storeID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		in.s.log.Warn("crm contact gone from the CRM but not removed", "integration", in.name, "err", err)
+		return
+	}
+	if err := in.s.refs.del(ctx, storeID); err != nil {
+		in.s.log.Warn("crm contact reference not removed", "integration", in.name, "err", err)
+	}
 }
 
 // contactFor returns the CRM contact behind a store contact id (nil when
