@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ const (
 type crmOpts struct {
 	budget        time.Duration // crm lookup budget
 	sipBudget     time.Duration // sip.lookup_budget (0: the default, 300ms)
+	hitTTL        time.Duration // lookup.hit_ttl (0: 24h)
 	journal       bool
 	maxConcurrent int      // template MaxConcurrentRequest (0: as built in)
 	errorsLike    []string // ERROR log records the test provokes
@@ -93,10 +95,10 @@ func crmYAML(t *testing.T, in integration, o crmOpts) string {
     - name: %s
       template: %q
       fields: %s
-      lookup: {budget: %s}
+      lookup: {budget: %s, hit_ttl: %s}
       users: {map: %s}
       journal: {enabled: %t}
-`, in.name, path, fields, o.budget, users, o.journal)
+`, in.name, path, fields, o.budget, cmp.Or(o.hitTTL, 24*time.Hour), users, o.journal)
 }
 
 // startCRMDaemon starts a Zoho double and a daemon that uses it.

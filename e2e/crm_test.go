@@ -480,3 +480,43 @@ func TestCRMJournalRingGroupAcrossCrash(t *testing.T) {
 		t.Fatalf("%d Calls records for one missed ring-group call across a restart: %v", len(recs), recs)
 	}
 }
+
+// TestCRMStaleContactRevalidated: a synced contact older than hit_ttl
+// still names the call at once (locally) and is re-read from the CRM in
+// the background: an edit in the CRM names the next call, and a contact
+// deleted in the CRM stops naming calls and stops costing CRM requests.
+func TestCRMStaleContactRevalidated(t *testing.T) {
+	const ttl = time.Second
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, hitTTL: ttl})
+	addContact(e.z, "c-90", "Olga", "Old", "+49 30 5550190")
+	addContact(e.z, "c-91", "Dora", "Deleted", "+49 30 5550191")
+	olga, dora := plainCaller("+49305550190"), plainCaller("+49305550191")
+	e.placeCalls(t, "busy", named(`"Olga Old"`), uacOpts{}, olga)
+	e.placeCalls(t, "busy", named(`"Dora Deleted"`), uacOpts{}, dora)
+	e.z.UpdateRecord("Contacts", "c-90", map[string]any{"Last_Name": "New"})
+	e.z.DeleteRecord("Contacts", "c-91")
+	time.Sleep(ttl + 200*time.Millisecond)
+
+	t.Run("edited", func(t *testing.T) {
+		before := e.z.SearchTotal()
+		r := e.placeCalls(t, "busy", named(`"Olga Old"`), uacOpts{}, olga) // stale, at once
+		r.checkSource(t, 1, "company")
+		waitFor(t, 10*time.Second, "no background refresh", func() bool { return e.z.SearchTotal() >= before+3 })
+		time.Sleep(300 * time.Millisecond)
+		r = e.placeCalls(t, "busy", named(`"Olga New"`), uacOpts{}, olga)
+		r.checkSource(t, 1, "company")
+	})
+	t.Run("deleted", func(t *testing.T) {
+		before := e.z.SearchTotal()
+		e.placeCalls(t, "busy", named(`"Dora Deleted"`), uacOpts{}, dora) // stale, at once
+		waitFor(t, 10*time.Second, "no background refresh", func() bool { return e.z.SearchTotal() >= before+3 })
+		time.Sleep(300 * time.Millisecond)
+		r := e.placeCalls(t, "busy", unnamed(dora), uacOpts{}, dora)
+		r.checkSource(t, 1, "")
+		searched := e.z.SearchTotal()
+		e.placeCalls(t, "busy", unnamed(dora), uacOpts{}, dora)
+		if n := e.z.SearchTotal() - searched; n != 0 {
+			t.Errorf("a number the CRM no longer knows cost %d requests on its next call (miss cache)", n)
+		}
+	})
+}
