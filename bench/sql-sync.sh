@@ -96,6 +96,7 @@ sync() { # label
 }
 sync "first sync into an empty store"
 wait "$lat_pid" || true
+say "$(curl -s "http://127.0.0.1:$admin/metrics" | grep -E '^cidproxy_sip_read_pauses_total' || true)"
 sync "unchanged re-sync"
 psql "$PG" -qc "UPDATE $schema.contacts SET last = last || 'x' WHERE id % 100 = 0"
 sync "re-sync with 1% renamed"
