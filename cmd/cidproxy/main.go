@@ -207,21 +207,6 @@ func (c *cli) versionCmd() *cobra.Command {
 	}
 }
 
-func (c *cli) serveCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "serve",
-		Short: "Run the proxy (embedded defaults without --config)",
-		Long: "Run the proxy until SIGINT or SIGTERM. Without --config it runs on the embedded\n" +
-			"default configuration (see \"cidproxy config default\"). SIGHUP (or POST /api/v1/reload)\n" +
-			"reloads the configuration and the CRM templates without dropping calls; a bad\n" +
-			"file is refused with every problem listed and the running configuration stays.",
-		Args: cobra.NoArgs,
-		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, _ []string) int {
-			return serve(c.ctx, cfg, log, &c.level, func() (*config.Config, error) { return loadConfig(c.cfgPath) })
-		}),
-	}
-}
-
 func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil

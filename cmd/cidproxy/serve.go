@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
 
 	"cidproxy/api"
 	"cidproxy/api/stream"
@@ -28,6 +29,22 @@ import (
 // storeLockWait is how long serve waits for the store's lock: a daemon
 // restarted right after kill -9 finds it held while the old process exits.
 const storeLockWait = 15 * time.Second
+
+// serveCmd is "cidproxy serve".
+func (c *cli) serveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the proxy (embedded defaults without --config)",
+		Long: "Run the proxy until SIGINT or SIGTERM. Without --config it runs on the embedded\n" +
+			"default configuration (see \"cidproxy config default\"). SIGHUP (or POST /api/v1/reload)\n" +
+			"reloads the configuration and the CRM templates without dropping calls; a bad\n" +
+			"file is refused with every problem listed and the running configuration stays.",
+		Args: cobra.NoArgs,
+		RunE: c.withConfig(func(cfg *config.Config, log *slog.Logger, _ []string) int {
+			return serve(c.ctx, cfg, log, &c.level, func() (*config.Config, error) { return loadConfig(c.cfgPath) })
+		}),
+	}
+}
 
 // serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) or a part
 // fails, and returns the exit status. SIGHUP reloads the configuration
