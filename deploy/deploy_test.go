@@ -153,3 +153,32 @@ func TestMonitoringUsesRealMetrics(t *testing.T) {
 		t.Errorf("only %d metrics used: %v", len(names), names)
 	}
 }
+
+// The Dockerfile (no image is built in the tests: no registry here) copies
+// files that exist, builds with the go.mod Go version, runs as non-root
+// with the store in a volume, and uses the checked container config.
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	mod, _ := os.ReadFile("../go.mod")
+	goVersion := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(string(mod))
+	if goVersion == nil || !strings.Contains(df, "FROM golang:"+goVersion[1]+"-") {
+		t.Errorf("build stage does not use Go %v", goVersion)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "USER 65532:65532", `VOLUME ["/var/lib/cidproxy"]`, "COPY deploy/docker/cidproxy.yaml /etc/cidproxy/cidproxy.yaml",
+		"config check deploy/docker/cidproxy.yaml", "EXPOSE 5060/udp 5060/tcp 8080/tcp"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %s", want)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^COPY (?:--\S+ )*(\S+) `).FindAllStringSubmatch(df, -1) {
+		if src := m[1]; src != "." && !strings.HasPrefix(src, "/") {
+			if _, err := os.Stat(filepath.Join("..", src)); err != nil {
+				t.Errorf("COPY %s: %v", src, err)
+			}
+		}
+	}
+}
