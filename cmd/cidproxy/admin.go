@@ -75,9 +75,10 @@ func (a *adminServer) Serve(ctx context.Context) error {
 	return err
 }
 
-// accessLog logs every request at INFO: method, the matched route pattern
-// (never the raw path or query: they may hold numbers or a token), status,
-// duration and bytes written.
+// accessLog logs every request at INFO — probes and scrapes (/healthz,
+// /readyz, /metrics) at DEBUG, they come every few seconds: method, the
+// matched route pattern (never the raw path or query: they may hold
+// numbers or a token), status, duration and bytes written.
 func accessLog(h http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -90,7 +91,12 @@ func accessLog(h http.Handler, log *slog.Logger) http.Handler {
 		if rw.code == 0 {
 			rw.code = http.StatusOK
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "http request", slog.String("method", r.Method), slog.String("route", route),
+		level := slog.LevelInfo
+		switch route {
+		case "GET /healthz", "GET /readyz", "GET /metrics":
+			level = slog.LevelDebug
+		}
+		log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method), slog.String("route", route),
 			slog.Int("status", rw.code), slog.Duration("duration", time.Since(start)), slog.Int64("bytes", rw.n))
 	})
 }
