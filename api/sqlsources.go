@@ -23,7 +23,8 @@ type SQLSources interface {
 
 // SyncWait is how long POST /api/v1/sql-sources/{name}/sync waits for the
 // run before it answers 202 (the run goes on; GET the source for its
-// result). ?wait=0 answers 202 at once.
+// result). ?wait=0 answers 202 after 100 ms (409 if the source was
+// running already).
 const SyncWait = 45 * time.Second
 
 // The SQL source routes are admin-only: extension tokens get 404.
@@ -86,7 +87,7 @@ func (s *Server) syncSQLSource(w http.ResponseWriter, r *http.Request, c *call) 
 	}()
 	wait := SyncWait
 	if r.URL.Query().Get("wait") == "0" {
-		wait = 0
+		wait = 100 * time.Millisecond // long enough to answer 409 for a source already running
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
