@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"cidproxy/api/vcard"
+	"cidproxy/contactfile"
 	"cidproxy/lookup"
 )
 
@@ -19,8 +21,8 @@ func exportFormat(r *http.Request) (format, version string, err error) {
 			format = "vcard"
 		}
 	}
-	if format != "csv" && format != "vcard" {
-		p := badRequest("format must be csv or vcard")
+	if format != "csv" && format != "vcard" && format != "cidproxy" {
+		p := badRequest("format must be csv, vcard or cidproxy")
 		p.Field = "format"
 		return "", "", p
 	}
@@ -42,7 +44,11 @@ const exportPage = 1000
 
 // writeExport streams contacts from next (called until it returns an
 // empty cursor) as CSV or vCard.
-func writeExport(w http.ResponseWriter, r *http.Request, name string, next func(cursor string) ([]lookup.Contact, string, error)) error {
+//
+// Format cidproxy is the command line's CSV: the csv columns plus the
+// names of the contacts' phonebooks (books: id -> name, those the caller
+// may view), which an import with ?format= reads back unchanged.
+func writeExport(w http.ResponseWriter, r *http.Request, name string, books map[string]string, next func(cursor string) ([]lookup.Contact, string, error)) error {
 	format, version, err := exportFormat(r)
 	if err != nil {
 		return err
@@ -52,17 +58,28 @@ func writeExport(w http.ResponseWriter, r *http.Request, name string, next func(
 	if err != nil {
 		return err
 	}
-	if format == "csv" {
+	if format != "vcard" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	} else {
 		w.Header().Set("Content-Type", "text/vcard; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.vcf"`)
 	}
+	var cw *contactfile.Writer
+	if format == "cidproxy" {
+		if cw, err = contactfile.NewWriter(w); err != nil {
+			return err
+		}
+	}
 	for first := true; ; first = false {
-		if format == "csv" {
+		switch format {
+		case "csv":
 			err = writeCSV(w, cs, first)
-		} else {
+		case "cidproxy":
+			if err = writeBooks(cw, cs, books); err == nil && cursor == "" {
+				err = cw.Flush()
+			}
+		default:
 			err = vcard.Encode(w, cs, version)
 		}
 		if err != nil || cursor == "" {
@@ -94,7 +111,11 @@ func (s *Server) exportCompany(w http.ResponseWriter, r *http.Request, c *call, 
 		}
 		name = "phonebook-" + safeName(phonebook)
 	}
-	return writeExport(w, r, name, func(cursor string) ([]lookup.Contact, string, error) {
+	books, err := s.viewableBooks(r.Context(), sc)
+	if err != nil {
+		return err
+	}
+	return writeExport(w, r, name, books, func(cursor string) ([]lookup.Contact, string, error) {
 		cs, next, err := s.st.SearchContacts(r.Context(), lookup.ContactQuery{Viewer: c.viewer, Phonebook: phonebook, Cursor: cursor, Limit: exportPage})
 		out := cs[:0]
 		for i := range cs {
@@ -111,7 +132,7 @@ func (s *Server) exportPersonal(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	return writeExport(w, r, "personal-"+safeName(owner), func(cursor string) ([]lookup.Contact, string, error) {
+	return writeExport(w, r, "personal-"+safeName(owner), nil, func(cursor string) ([]lookup.Contact, string, error) {
 		return s.st.SearchPersonal(r.Context(), owner, lookup.ContactQuery{Viewer: c.viewer, Cursor: cursor, Limit: exportPage})
 	})
 }
@@ -124,4 +145,35 @@ func safeName(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// writeBooks writes contacts with the names of their phonebooks in books.
+func writeBooks(cw *contactfile.Writer, cs []lookup.Contact, books map[string]string) error {
+	for i := range cs {
+		var in []string
+		for _, id := range cs[i].Phonebooks {
+			if n, ok := books[id]; ok {
+				in = append(in, n)
+			}
+		}
+		if err := cw.Write(&cs[i], in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// viewableBooks names the phonebooks the caller may view, by id.
+func (s *Server) viewableBooks(ctx context.Context, sc *scope) (map[string]string, error) {
+	pbs, err := s.st.ListPhonebooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(pbs))
+	for _, p := range pbs {
+		if sc.canViewBook(p.ID) {
+			out[p.ID] = p.Name
+		}
+	}
+	return out, nil
 }

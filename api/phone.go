@@ -51,7 +51,7 @@ func (s *Server) phoneDirectory(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	if dir.Groups, err = s.phoneGroups(r.Context(), sc); err != nil {
+	if dir.Groups, err = s.viewableBooks(r.Context(), sc); err != nil {
 		return err
 	}
 	dir.Contacts = s.phoneSearch(dir.Contacts, q.Get(phonedir.QueryName), q.Get(phonedir.QueryNumber))
@@ -59,22 +59,6 @@ func (s *Server) phoneDirectory(w http.ResponseWriter, r *http.Request, c *call)
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Cache-Control", "private, no-store")
 	return phonedir.Render(w, f, dir, page)
-}
-
-// phoneGroups names the phonebooks the caller may view (Grandstream
-// lists them as groups).
-func (s *Server) phoneGroups(ctx context.Context, sc *scope) (map[string]string, error) {
-	pbs, err := s.st.ListPhonebooks(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(pbs))
-	for _, p := range pbs {
-		if sc.canViewBook(p.ID) {
-			out[p.ID] = p.Name
-		}
-	}
-	return out, nil
 }
 
 // phoneParams reads ?offset=, ?limit=, ?account= and ?labels=.

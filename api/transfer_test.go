@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"cidproxy/api/vcard"
+	"cidproxy/contactfile"
 	"cidproxy/lookup"
 	"cidproxy/store"
 )
@@ -262,4 +263,25 @@ func TestMergedImportAPI(t *testing.T) {
 	e.expect(req{method: "POST", path: "/api/v1/contacts/import?format=auto", token: e.admin, body: "nope,col\n1,2\n", ctype: "text/csv"}, 422)
 	// An extension token still needs a phonebook it manages.
 	e.expect(req{method: "POST", path: "/api/v1/contacts/import?format=auto", token: e.tok["1002"], body: google, ctype: "text/csv"}, 403)
+}
+
+// The cidproxy export carries the phonebooks (by name) and imports back
+// unchanged (issue 16 item 5).
+func TestExportCidproxyRoundTrip(t *testing.T) {
+	e := newEnv(t)
+	r := e.expect(req{method: "GET", path: "/api/v1/contacts/export?format=cidproxy", token: e.admin}, 200)
+	body := string(r.Body)
+	if !strings.HasPrefix(body, strings.Join(contactfile.Columns, ",")+"\n") || !strings.Contains(body, "Sam,Sales,") || !strings.Contains(body, ",sales\n") ||
+		r.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("export: %v\n%s", r.Header, body)
+	}
+	r = e.expect(req{method: "POST", path: "/api/v1/contacts/import?format=auto&mode=merge", token: e.admin, body: body, ctype: "text/csv"}, 200)
+	if !strings.Contains(string(r.Body), `"added":0,"updated":0,"unchanged":`) {
+		t.Errorf("re-import of the export changed something: %s", r.Body)
+	}
+	// An extension sees only the names of phonebooks it may view.
+	r = e.expect(req{method: "GET", path: "/api/v1/contacts/export?format=cidproxy", token: e.tok["1003"]}, 200)
+	if strings.Contains(string(r.Body), "secret") || strings.Contains(string(r.Body), ",sales") {
+		t.Errorf("1003's export names a phonebook it may not view:\n%s", r.Body)
+	}
 }

@@ -65,7 +65,9 @@ func (db *DB) MatchKey(c *lookup.Contact) string {
 
 // ImportMerged imports company contacts, members of phonebook (if not
 // empty) and of the phonebooks each row names, in mode; all or nothing.
-// Synced (read-only) contacts are never matched, changed or deleted.
+// Synced (read-only) contacts are never changed or deleted: a row equal to
+// one counts as unchanged (so an export imports back), a row that would
+// change one is rejected.
 func (db *DB) ImportMerged(ctx context.Context, rows []MergeRow, phonebook string, mode ImportMode) (MergeResult, error) {
 	var res MergeResult
 	if err := db.importTarget(ctx, "", phonebook); err != nil {
@@ -122,7 +124,7 @@ func (db *DB) matchable(ctx context.Context, mode ImportMode) (map[string]lookup
 		return out, nil
 	}
 	err := db.EachContact(ctx, func(c lookup.Contact) (bool, error) {
-		if k := db.MatchKey(&c); !c.ReadOnly && k != "" {
+		if k := db.MatchKey(&c); k != "" {
 			if _, dup := out[k]; !dup {
 				out[k] = c
 			}
@@ -158,8 +160,11 @@ func (db *DB) mergeRow(ctx context.Context, b *Bulk, r MergeRow, phonebook strin
 	keep[old.ID] = true
 	c.ID, c.Source, c.Phonebooks = old.ID, old.Source, union(old.Phonebooks, pbs)
 	if sameContact(&c, &old) {
-		res.Unchanged++
+		res.Unchanged++ // a synced contact too: an export imports back unchanged
 		return nil
+	}
+	if old.ReadOnly {
+		return fmt.Errorf("store: the contact of this row comes from %s and is read-only (change it at its source): %w", old.Source, ErrReadOnly)
 	}
 	return b.UpdateContact(c)
 }
@@ -198,7 +203,7 @@ func sameContact(a, b *lookup.Contact) bool {
 // did not keep.
 func (db *DB) stageReplaced(b *Bulk, stored map[string]lookup.Contact, phonebook string, keep map[string]bool) error {
 	for _, c := range stored {
-		if keep[c.ID] || (phonebook != "" && !slices.Contains(c.Phonebooks, phonebook)) {
+		if c.ReadOnly || keep[c.ID] || (phonebook != "" && !slices.Contains(c.Phonebooks, phonebook)) {
 			continue
 		}
 		if err := b.deleteUnsynced(c.ID); err != nil {
