@@ -16,6 +16,7 @@ import (
 // HubSpot calls with direction, status, owner and the contact
 // association, and the next call is named locally.
 func TestCRMHubSpotNamesAndJournals(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	const pat = "pat-eu1-e2e-0123456789"
 	h := crmtest.NewHubSpot("hub-client", "hub-secret")

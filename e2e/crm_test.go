@@ -214,6 +214,7 @@ func mmss(t *testing.T, v any) time.Duration {
 // in the CRM with the right type, result, duration, start time, dialled
 // number, owner (users.map) and, for the caller the CRM knows, Who_Id.
 func TestCRMJournalAnsweredAndMissed(t *testing.T) {
+	t.Parallel()
 	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
 	addContact(e.z, "c-77", "Clara", "Customer", "+49 30 5550177")
 	clara := plainCaller("+49305550177")
@@ -296,6 +297,7 @@ type integrationStatus struct {
 // CRM recovered, it delivers exactly one record per call: none lost, none
 // duplicated, and the dead letter is still there.
 func TestCRMJournalCrashRecoveryAndDeadLetters(t *testing.T) {
+	t.Parallel()
 	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true,
 		errorsLike: []string{"journal record moved to dead letters"}})
 
@@ -393,6 +395,7 @@ func TestCRMJournalCrashRecoveryAndDeadLetters(t *testing.T) {
 // calls; the next call is still named by the CRM and both calls are
 // journaled, with exactly one token refresh and no call lost.
 func TestCRMTokenExpiryMidRun(t *testing.T) {
+	t.Parallel()
 	e := startCRMDaemon(t, crmOpts{budget: 2 * time.Second, sipBudget: 3 * time.Second, journal: true})
 	addContact(e.z, "c-1", "Tina", "Token", "+49 40 5550001")
 	addContact(e.z, "c-2", "Rita", "Refresh", "+49 40 5550002")
@@ -426,6 +429,7 @@ func TestCRMTokenExpiryMidRun(t *testing.T) {
 // to CRM users) and the caller gives up: the CRM gets one missed-call
 // record for the group, not one per phone rung.
 func TestCRMJournalRingGroupOneMissedRecord(t *testing.T) {
+	t.Parallel()
 	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
 	c := plainCaller("+49305550701")
 	uas := startUAS(t, renderUAS(t, "cancel", unnamed(c)), transports[0], e.uasPort, 2)
@@ -456,6 +460,7 @@ func TestCRMJournalRingGroupOneMissedRecord(t *testing.T) {
 // both missed legs of a ring-group call wait out their settle time; after
 // the restart the CRM still gets one record for the group.
 func TestCRMJournalRingGroupAcrossCrash(t *testing.T) {
+	t.Parallel()
 	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true})
 	c := plainCaller("+49305550702")
 	uas := startUAS(t, renderUAS(t, "cancel", unnamed(c)), transports[0], e.uasPort, 2)
@@ -486,6 +491,7 @@ func TestCRMJournalRingGroupAcrossCrash(t *testing.T) {
 // the background: an edit in the CRM names the next call, and a contact
 // deleted in the CRM stops naming calls and stops costing CRM requests.
 func TestCRMStaleContactRevalidated(t *testing.T) {
+	t.Parallel()
 	const ttl = time.Second
 	e := startCRMDaemon(t, crmOpts{budget: time.Second, hitTTL: ttl})
 	addContact(e.z, "c-90", "Olga", "Old", "+49 30 5550190")
