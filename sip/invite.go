@@ -105,19 +105,13 @@ func (p *Proxy) resolverFor(in *sip.Request) (fn lookupFunc, inline bool) {
 		return nil, false
 	}
 	if !withheld(in) {
-		r, ok := p.res.(remoteReporter)
+		r, ok := p.res.(lookup.Remote)
 		return p.res.Lookup, ok && !r.Remote()
 	}
 	if lr, ok := p.res.(LocalResolver); ok && p.cfg.NameWithheld {
 		return lr.LookupLocal, true
 	}
 	return nil, false
-}
-
-// remoteReporter is implemented by Resolvers that know whether they may ask
-// a system outside the daemon (lookup.Chain).
-type remoteReporter interface {
-	Remote() bool
 }
 
 // resolve asks the Resolver with a context bounded by the lookup budget and
