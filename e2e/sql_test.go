@@ -24,7 +24,7 @@ func TestSQLSyncNamesCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after the schema is dropped (cleanups run last first)
 	if err := db.Ping(); err != nil {
 		t.Fatalf("PostgreSQL on 127.0.0.1:5432 (part of the test environment): %v", err)
 	}

@@ -21,7 +21,7 @@ func TestSQLSyncCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after the schema is dropped (cleanups run last first)
 	schema := fmt.Sprintf("cli_sql_%d", time.Now().UnixNano()%1e9)
 	for _, q := range []string{"CREATE SCHEMA " + schema, "CREATE TABLE " + schema + ".t (id int, name text, tel text)",
 		"INSERT INTO " + schema + ".t VALUES (1, 'Ann', '030 1234567'), (2, 'Bob', '030 7654321')"} {
