@@ -73,7 +73,11 @@
 // revisions), and deletes staging files no marker names. A crash before
 // step 3 therefore leaves nothing, one after it everything, and the index
 // is built from what the store holds. Readers in the running process may
-// see a write half-applied during step 4, never after a restart.
+// see a write half-applied during step 4, never after a restart. If step 4
+// fails in the running process (a full disk: see ErrDiskFull), the marker
+// stays and the next write that takes a revision finishes the bulk write
+// first (its revisions are reserved), or Open does. Large bulk loops pause
+// briefly every 1,024 operations so that calls keep getting CPU.
 //
 // Record values begin with a format byte so fields can be added without a
 // new key version (decoders ignore unknown trailing fields).
