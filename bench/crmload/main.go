@@ -46,7 +46,8 @@ type options struct {
 	rate, secs        int
 	journalCalls      int
 	work              string
-	pprof             string // directory for CPU profiles of the daemon ("" = none)
+	pprof             string        // directory for CPU profiles of the daemon ("" = none)
+	pprofAt           time.Duration // when in a run the profile starts
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&o.journalCalls, "journal-calls", 600, "calls for the journal throughput run")
 	keep := flag.Bool("keep", false, "keep the work directory (logs)")
 	flag.StringVar(&o.pprof, "pprof", "", "write a 4 s CPU profile of the daemon per run into this directory")
+	flag.DurationVar(&o.pprofAt, "pprof-at", 3*time.Second, "when in each run the profile starts")
 	flag.Parse()
 	if o.latency == "" {
 		fmt.Fprintln(os.Stderr, "crmload: -latency is required (go build -o X ./bench/latency)")
@@ -268,12 +270,13 @@ func (o options) latencyRun(r run) (string, error) {
 	if err := callers(path, 10_000_000, n+o.rate, e.z); err != nil {
 		return "", err
 	}
+	e.z.IndexPhones()
 	port := e.sipPort
 	if r.direct {
 		port = e.uasPort
 	}
 	if o.pprof != "" && !r.direct {
-		go e.profile(filepath.Join(o.pprof, strings.ReplaceAll(strings.ToLower(r.name), " ", "-")+".pprof"))
+		go e.profile(filepath.Join(o.pprof, strings.ReplaceAll(strings.ToLower(r.name), " ", "-")+".pprof"), o.pprofAt)
 	}
 	line, err := o.runLatency(port, path, o.rate, time.Duration(o.secs)*time.Second)
 	if err != nil {
@@ -334,6 +337,7 @@ func (o options) journalRun() (string, error) {
 	if err := callers(path, 20_000_000, 1, e.z); err != nil {
 		return "", err
 	}
+	e.z.IndexPhones()
 	n := o.journalCalls
 	rate := min(o.rate, n)
 	// Poll the double from the first call on: records arrive while calls
@@ -375,9 +379,9 @@ func (o options) journalRun() (string, error) {
 		last.Sub(start.Add(placing)).Seconds(), e.z.MaxCallsInFlight(), e.metric("cidproxy_journal_outbox_depth")), nil
 }
 
-// profile saves a 4 s CPU profile of the daemon, taken 3 s into a run.
-func (e *env) profile(path string) {
-	time.Sleep(3 * time.Second)
+// profile saves a 4 s CPU profile of the daemon, taken at into a run.
+func (e *env) profile(path string, at time.Duration) {
+	time.Sleep(at)
 	res, err := http.Get(e.admin + "/debug/pprof/profile?seconds=4")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crmload: profile:", err)
