@@ -37,6 +37,7 @@ type crmOpts struct {
 	budget        time.Duration // crm lookup budget
 	sipBudget     time.Duration // sip.lookup_budget (0: the default, 300ms)
 	hitTTL        time.Duration // lookup.hit_ttl (0: 24h)
+	sipExtra      string        // more lines for the sip section (indented two spaces)
 	journal       bool
 	maxConcurrent int      // template MaxConcurrentRequest (0: as built in)
 	errorsLike    []string // ERROR log records the test provokes
@@ -121,6 +122,7 @@ func startDaemonWith(t *testing.T, in integration, o crmOpts) *crmEnv {
 	if o.sipBudget > 0 {
 		do.sip = fmt.Sprintf("  lookup_budget: %s\n", o.sipBudget)
 	}
+	do.sip += o.sipExtra
 	e.d = startDaemon(t, do)
 	e.d.errorsLike = o.errorsLike
 	return e

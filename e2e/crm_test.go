@@ -526,3 +526,51 @@ func TestCRMStaleContactRevalidated(t *testing.T) {
 		}
 	})
 }
+
+// TestCRMJournalOutbound: with sip.extensions set, a CRM contact calls
+// extension 100 (Inbound, synced into the phonebook); 100 calls it back:
+// Outbound, owned by 100's CRM user, linked to the contact (Who_Id); a
+// call 100 places that is not answered is Outbound with no talk time.
+func TestCRMJournalOutbound(t *testing.T) {
+	t.Parallel()
+	e := startCRMDaemon(t, crmOpts{budget: time.Second, journal: true, sipExtra: "  extensions: [\"100-101\"]\n"})
+	addContact(e.z, "c-80", "Otto", "Outbound", "+49 30 5550180")
+	otto := plainCaller("+49305550180")
+	e.placeCalls(t, "answer", named(`"Otto Outbound"`), uacOpts{}, otto)
+	ext := caller{User: "100", Display: `"Agent"`, PAI: "100"}
+	noCheck := nameCheck{}
+	e.placeCalls(t, "answer", noCheck, uacOpts{hold: 2000, callee: otto.User}, ext)
+	e.placeCalls(t, "busy", noCheck, uacOpts{callee: "+49305550181"}, ext)
+	waitFor(t, 20*time.Second, "not every call reached the CRM", func() bool { return len(e.z.Created("Calls")) >= 3 })
+	time.Sleep(4 * time.Second)
+	recs := e.z.Created("Calls")
+	if len(recs) != 3 {
+		t.Fatalf("%d Calls records for 3 calls: %v", len(recs), recs)
+	}
+	by := map[string]zohoCall{}
+	for _, r := range recs {
+		by[fmt.Sprint(r["Call_Type"], " ", r["Dialled_Number"])] = r
+	}
+	check := func(dialled, typ, result string, talk bool, who string) {
+		t.Helper()
+		r := by[typ+" "+dialled]
+		if r == nil {
+			t.Errorf("no record dialling %s: %v", dialled, recs)
+			return
+		}
+		d := mmss(t, r["Call_Duration"])
+		if r["Call_Type"] != typ || r["Call_Result"] != result || talk != (d >= 2*time.Second) || !talk && d != 0 {
+			t.Errorf("dialling %s: Call_Type %v, Call_Result %v, Call_Duration %v; want %s, %s, talk %v", dialled, r["Call_Type"], r["Call_Result"], r["Call_Duration"], typ, result, talk)
+		}
+		if o, _ := r["Owner"].(map[string]any); o == nil || o["id"] != zOwner {
+			t.Errorf("dialling %s: Owner %v", dialled, r["Owner"])
+		}
+		w, _ := r["Who_Id"].(map[string]any)
+		if who != "" && (w == nil || w["id"] != who) || who == "" && r["Who_Id"] != nil {
+			t.Errorf("dialling %s: Who_Id %v, want %q", dialled, r["Who_Id"], who)
+		}
+	}
+	check("100", "Inbound", "ANSWERED", false, "c-80")
+	check(otto.User, "Outbound", "ANSWERED", true, "c-80")
+	check("+49305550181", "Outbound", "BUSY", false, "")
+}
