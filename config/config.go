@@ -11,6 +11,8 @@ type Config struct {
 	CRM    CRM    `yaml:"crm"`
 	// SQL: contact sync from SQL databases (config/sql.go).
 	SQL SQL `yaml:"sql"`
+	// Cluster: nil (no section) is a single node (config/cluster.go).
+	Cluster *Cluster `yaml:"cluster"`
 	// Extensions are seeded into the store at start (created, or updated
 	// for the fields given); the API may edit them afterwards.
 	Extensions []Extension `yaml:"extensions"`

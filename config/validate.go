@@ -94,6 +94,7 @@ func (c *Config) Validate() error {
 	c.validateDirectory(bad)
 	c.validateCRM(bad)
 	c.validateSQL(bad)
+	c.validateCluster(bad)
 	return errors.Join(errs...)
 }
 

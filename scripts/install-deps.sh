@@ -35,6 +35,7 @@ command -v sipp >/dev/null 2>&1 || pkgs="$pkgs sip-tester"
 command -v baresip >/dev/null 2>&1 || pkgs="$pkgs baresip"
 command -v promtool >/dev/null 2>&1 || pkgs="$pkgs prometheus"
 [ -x /usr/bin/chromium ] || pkgs="$pkgs chromium"
+[ -x /usr/sbin/nats-server ] || pkgs="$pkgs nats-server" # cluster tests
 if [ "$want_kamailio" = 1 ]; then
 	if ! command -v kamailio >/dev/null 2>&1 && ! [ -x /usr/sbin/kamailio ]; then
 		pkgs="$pkgs kamailio"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # start-services.sh: start the local database servers the tests use when
-# they are down (PostgreSQL and MariaDB for the SQL sync tests). On the
+# they are down (PostgreSQL and MariaDB for the SQL sync tests, NATS with
+# JetStream for the cluster tests). On the
 # project's machines they run from boot; CI and a fresh machine may find
 # one stopped. Idempotent; needs root (CI runs as root). A server that is
 # not installed is reported, and the tests that need it fail clearly.
@@ -38,6 +39,16 @@ if ! up 127.0.0.1 3306; then
 		wait_up MariaDB 127.0.0.1 3306
 	else
 		echo "start-services: MariaDB is not installed" >&2
+	fi
+fi
+if ! up 127.0.0.1 4222; then
+	if [ -x /usr/sbin/nats-server ]; then
+		echo "start-services: starting NATS (JetStream)"
+		mkdir -p /var/lib/nats-server
+		start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+		wait_up NATS 127.0.0.1 4222
+	else
+		echo "start-services: nats-server is not installed" >&2
 	fi
 fi
 exit 0

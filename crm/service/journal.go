@@ -107,7 +107,9 @@ func (s *Service) runJournal(ctx context.Context) {
 		case <-t.C:
 		case <-s.wake:
 		case <-prune.C:
-			if p, ok := s.outbox.(*KVOutbox); ok {
+			if p, ok := s.outbox.(interface {
+				Prune(context.Context, time.Time) error
+			}); ok {
 				_ = p.Prune(ctx, s.opts.Now())
 			}
 		}
