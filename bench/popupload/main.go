@@ -82,25 +82,29 @@ func (o options) run() error {
 	if err != nil {
 		return err
 	}
+	cpu0 := d.cpu()
 	base, err := o.calls(d, 30_000_000)
 	if err != nil {
 		return fmt.Errorf("without clients: %w", err)
 	}
+	cpu1 := d.cpu()
 	cs, err := d.connect(o.clients)
 	if err != nil {
 		return err
 	}
+	cpu2 := d.cpu()
 	with, err := o.calls(d, 40_000_000)
 	if err != nil {
 		return fmt.Errorf("with clients: %w", err)
 	}
+	cpu3 := d.cpu()
 	time.Sleep(time.Second) // the last popups
 	delays := cs.stop()
 	fmt.Printf("Popups at %d calls/s for %d s to %d extensions (1001..%d), every caller a CRM contact (Zoho double in-process, popup trigger ringing); %d event stream clients, one per extension (admin token, plain HTTP/1.1 readers). Popup delay: the popup's `at` (the daemon's ringing event) to the client reading it.\n\n",
 		o.rate, o.secs, o.clients, firstExt+o.clients-1, o.clients)
-	fmt.Println("| run | calls | INVITE→180 p50 / p99 / max | popups received | popup delay p50 / p99 / max | target p99 < 50 ms | clients dropped | bus drops (popup) |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
-	fmt.Printf("| no clients | %s | %s | — | — | — | — | — |\n", loadenv.Field(base, "calls"), inv180(base))
+	fmt.Println("| run | calls | daemon CPU | INVITE→180 p50 / p99 / max | popups received | popup delay p50 / p99 / max | target p99 < 50 ms | clients dropped | bus drops (popup) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("| no clients | %s | %.2f s | %s | — | — | — | — | — |\n", loadenv.Field(base, "calls"), cpu1-cpu0, inv180(base))
 	verdict := "—"
 	if len(delays) > 0 {
 		verdict = "met"
@@ -108,10 +112,27 @@ func (o options) run() error {
 			verdict = "**missed**"
 		}
 	}
-	fmt.Printf("| %d clients | %s | %s | %d | %s | %s | %.0f | %.0f |\n", o.clients, loadenv.Field(with, "calls"), inv180(with),
+	fmt.Printf("| %d clients | %s | %.2f s | %s | %d | %s | %s | %.0f | %.0f |\n", o.clients, loadenv.Field(with, "calls"), cpu3-cpu2, inv180(with),
 		len(delays), durs(delays), verdict, d.metric("cidproxy_popup_clients_dropped_total"),
 		d.metric("cidproxy_events_dropped_total", `subscriber="popup"`))
 	return nil
+}
+
+// cpu returns the CPU seconds (user + system) the daemon used so far, from
+// /proc/PID/stat; -1 when unreadable.
+func (d *daemon) cpu() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", d.procs[0].Process.Pid))
+	if err != nil {
+		return -1
+	}
+	_, rest, _ := strings.Cut(string(b), ") ") // after the command name
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return -1
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
 }
 
 // daemon is a Zoho double, cidproxy and a SIPp callee.
