@@ -227,10 +227,25 @@ func (in *Integration) contactOf(ctx context.Context, ev event.Event) *crm.Conta
 		return nil
 	}
 	res, err := in.s.local.Lookup(ctx, lookup.Query{Number: other})
-	if err != nil || res.ContactID == "" {
+	if err == nil && res.ContactID != "" {
+		if c := in.contactFor(ctx, res.ContactID); c != nil {
+			return c
+		}
+	}
+	if ev.Direction != event.Outbound || err == nil {
 		return nil
 	}
-	return in.contactFor(ctx, res.ContactID)
+	// An outbound call to a number only the CRM knows (never synced): the
+	// worker, not the call, may ask the CRM, so the record names its contact.
+	key, kerr := in.s.opts.Normalize(other)
+	if kerr != nil || in.misses.has(key, in.s.opts.Now()) {
+		return nil
+	}
+	v, serr, _ := in.flight.Do(key, func() (any, error) { return in.search(key, other) })
+	if sr, ok := v.(searchResult); ok && serr == nil && sr.found {
+		return in.contactFor(ctx, sr.res.ContactID)
+	}
+	return nil
 }
 
 // permanent reports errors that retrying cannot fix: a 4xx other than 401,

@@ -154,9 +154,12 @@ func (in *Integration) lookup(ctx context.Context, number string) (lookup.Result
 	case r := <-ch:
 		in.s.m.lookupDuration(in.name, time.Since(start))
 		if r.Err != nil {
-			if errors.Is(r.Err, crm.ErrCircuitOpen) {
+			switch {
+			case errors.Is(r.Err, crm.ErrCircuitOpen):
 				in.s.m.lookup(in.name, outcomeBreakerOpen)
-			} else {
+			case errors.Is(r.Err, errShed):
+				in.s.m.lookup(in.name, outcomeOverloaded)
+			default:
 				in.s.m.lookup(in.name, outcomeError)
 			}
 			return lookup.Result{}, false
@@ -175,10 +178,31 @@ func (in *Integration) lookup(ctx context.Context, number string) (lookup.Result
 	return lookup.Result{}, false
 }
 
+// Call-path searches are bounded so that a hung CRM opens its circuit
+// breaker within seconds (timeouts count as failures) and does not pile
+// up work: at most maxPendingPer×MaxConcurrentRequest searches of one
+// integration are under way; a call beyond that is shed (outcome
+// overloaded) instead of queueing behind the request slots.
+const (
+	searchTimeout     = 3 * time.Second
+	maxPendingPer     = 4
+	outcomeOverloaded = "overloaded"
+)
+
+// errShed is a search not started because too many are under way.
+var errShed = errors.New("crm: too many searches under way")
+
 // search runs one CRM search detached from the calls that wait for it,
-// bounded by the HTTP timeout, and stores what it found.
+// bounded by searchTimeout (or the HTTP timeout when shorter), and stores
+// what it found.
 func (in *Integration) search(key, number string) (searchResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), in.s.opts.Timeout+time.Second)
+	limit := int64(maxPendingPer * in.it.Template().MaxConcurrent(crm.DefaultMaxConcurrent))
+	if in.pending.Add(1) > limit {
+		in.pending.Add(-1)
+		return searchResult{}, errShed
+	}
+	defer in.pending.Add(-1)
+	ctx, cancel := context.WithTimeout(context.Background(), min(searchTimeout, in.s.opts.Timeout))
 	defer cancel()
 	contacts, err := in.it.SearchContact(ctx, number)
 	if err != nil {

@@ -115,10 +115,11 @@ type Integration struct {
 	// reload rebuilds it when only the file changed.
 	tpl string
 
-	misses *ttlSet
-	flight flightGroup
-	pbMu   sync.Mutex
-	pbID   string
+	misses  *ttlSet
+	flight  flightGroup
+	pending atomic.Int64 // call-path searches under way
+	pbMu    sync.Mutex
+	pbID    string
 
 	stop context.CancelFunc // ends run (Apply replaced or removed it)
 

@@ -466,3 +466,57 @@ func TestAlwaysQueryPrefersTheCRMName(t *testing.T) {
 		t.Fatalf("always_query with a hung CRM: %+v %v", res, err)
 	}
 }
+
+// A hung CRM: searches beyond 4×MaxConcurrentRequest are shed at once
+// instead of queueing, and the breaker opens within seconds (the
+// call-path search timeout), after which calls cost nothing.
+func TestHungCRMShedsSearchesAndOpensTheBreaker(t *testing.T) {
+	e := newEnv(t, func(c *config.Integration) { c.Lookup.Budget = config.Dur(50 * time.Millisecond) })
+	e.delay.Store(int64(time.Hour))
+	r := e.resolver()
+	limit := maxPendingPer * e.svc.Get("zoho").it.Template().MaxConcurrent(crm.DefaultMaxConcurrent)
+	var wg sync.WaitGroup
+	for i := range limit + 10 {
+		wg.Go(func() {
+			_, _ = r.Lookup(context.Background(), lookup.Query{Number: fmt.Sprintf("+49 30 77%06d", i)})
+		})
+	}
+	wg.Wait()
+	if got := e.lookups(outcomeOverloaded); got != 10 {
+		t.Fatalf("overloaded = %v, want 10 (searches beyond %d shed)", got, limit)
+	}
+	if got := e.lookups(outcomeBudgetExceeded); got != float64(limit) {
+		t.Fatalf("budget_exceeded = %v, want %d", got, limit)
+	}
+	deadline := time.Now().Add(searchTimeout + 5*time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		start := time.Now()
+		_, _ = r.Lookup(context.Background(), lookup.Query{Number: fmt.Sprintf("+49 40 88%06d", i)})
+		if e.lookups(outcomeBreakerOpen) > 0 {
+			if d := time.Since(start); d > 40*time.Millisecond {
+				t.Fatalf("a lookup with the breaker open took %v", d)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the breaker did not open while the CRM hung")
+}
+
+func TestOutboundJournalNamesACRMOnlyContact(t *testing.T) {
+	e := newEnv(t, func(c *config.Integration) {
+		c.Users = config.IntegrationUsers{Map: map[string]string{"1001": "u-alice"}}
+	})
+	e.svc.Resolver(e.db.Resolver())
+	addZohoContact(e.z, "c-out", "Olga", "Outbound", "+49 30 6660001")
+	start := time.Now().Add(-time.Hour)
+	e.svc.Record(ev(event.Ended, "out-crm", "1001", "+49306660001", event.Outbound, start, time.Minute))
+	e.flushUntil(t, 1)
+	got := e.z.Created("Calls")
+	if len(got) != 1 {
+		t.Fatalf("%d records", len(got))
+	}
+	if who, _ := got[0]["Who_Id"].(map[string]any); who == nil || who["id"] != "c-out" {
+		t.Fatalf("outbound record without the CRM contact: %v", got[0])
+	}
+}
