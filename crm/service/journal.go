@@ -238,7 +238,7 @@ func (in *Integration) contactOf(ctx context.Context, ev event.Event) *crm.Conta
 	// An outbound call to a number only the CRM knows (never synced): the
 	// worker, not the call, may ask the CRM, so the record names its contact.
 	key, kerr := in.s.opts.Normalize(other)
-	if kerr != nil || in.misses.has(key, in.s.opts.Now()) {
+	if kerr != nil || in.misses.Has(key, in.s.opts.Now()) {
 		return nil
 	}
 	v, serr, _ := in.flight.Do(key, func() (any, error) { return in.search(key, other) })

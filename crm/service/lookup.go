@@ -137,7 +137,7 @@ func (in *Integration) lookup(ctx context.Context, number string) (lookup.Result
 		return lookup.Result{}, false
 	}
 	now := in.s.opts.Now()
-	if in.misses.has(key, now) {
+	if in.misses.Has(key, now) {
 		in.s.m.lookup(in.name, outcomeCached)
 		return lookup.Result{}, false
 	}
@@ -211,10 +211,10 @@ func (in *Integration) search(key, number string) (searchResult, error) {
 	}
 	c, ok := firstNamed(contacts)
 	if !ok {
-		in.misses.put(key, in.s.opts.Now().Add(in.missTTL()))
+		in.misses.Put(key, in.s.opts.Now().Add(in.missTTL()))
 		return searchResult{}, nil
 	}
-	in.misses.del(key)
+	in.misses.Del(key)
 	id, err := in.remember(ctx, c, number)
 	if err != nil {
 		// The name is still good for this call; the next one asks again.
@@ -252,7 +252,17 @@ func (in *Integration) refresh(number, storeID string) {
 	}()
 }
 
-// ttlSet is a bounded set of keys with expiry times (the miss cache).
+// MissCache remembers the numbers (normalized keys) a CRM did not know,
+// each until its expiry time. Has is on the call's path: it must answer
+// from memory.
+type MissCache interface {
+	Has(key string, now time.Time) bool
+	Put(key string, exp time.Time)
+	Del(key string)
+	Len() int
+}
+
+// ttlSet is the in-memory MissCache, bounded.
 type ttlSet struct {
 	mu  sync.Mutex
 	m   map[string]time.Time
@@ -261,7 +271,7 @@ type ttlSet struct {
 
 func newTTLSet(max int) *ttlSet { return &ttlSet{m: map[string]time.Time{}, max: max} }
 
-func (c *ttlSet) has(k string, now time.Time) bool {
+func (c *ttlSet) Has(k string, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	exp, ok := c.m[k]
@@ -272,7 +282,7 @@ func (c *ttlSet) has(k string, now time.Time) bool {
 	return ok
 }
 
-func (c *ttlSet) put(k string, exp time.Time) {
+func (c *ttlSet) Put(k string, exp time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -284,13 +294,13 @@ func (c *ttlSet) put(k string, exp time.Time) {
 	c.m[k] = exp
 }
 
-func (c *ttlSet) del(k string) {
+func (c *ttlSet) Del(k string) {
 	c.mu.Lock()
 	delete(c.m, k)
 	c.mu.Unlock()
 }
 
-func (c *ttlSet) len() int {
+func (c *ttlSet) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)

@@ -88,7 +88,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	c.s.refs.mu.RUnlock()
 	for _, in := range c.s.members().list {
-		ch <- prometheus.MustNewConstMetric(descMisses, prometheus.GaugeValue, float64(in.misses.len()), in.name, "miss")
+		ch <- prometheus.MustNewConstMetric(descMisses, prometheus.GaugeValue, float64(in.misses.Len()), in.name, "miss")
 		ch <- prometheus.MustNewConstMetric(descMisses, prometheus.GaugeValue, float64(synced[in.name]), in.name, "synced")
 		if t := in.it.Token(); !t.Expiry.IsZero() {
 			ch <- prometheus.MustNewConstMetric(descExpiry, prometheus.GaugeValue, time.Until(t.Expiry).Seconds(), in.name)

@@ -55,6 +55,9 @@ type Options struct {
 	// before a probe (0: the crm package's default, 30 s).
 	BreakerCooldown time.Duration
 	Now             func() time.Time
+	// Misses returns the miss cache of an integration; nil keeps each in
+	// memory (newTTLSet). A cluster shares them between nodes.
+	Misses func(integration string) MissCache
 }
 
 // Service runs the configured integrations. Build it with New, start its
@@ -115,7 +118,7 @@ type Integration struct {
 	// reload rebuilds it when only the file changed.
 	tpl string
 
-	misses  *ttlSet
+	misses  MissCache
 	flight  flightGroup
 	pending atomic.Int64 // call-path searches under way
 	pbMu    sync.Mutex
@@ -129,6 +132,14 @@ type Integration struct {
 	statusMu    sync.Mutex
 	lastErr     string
 	lastErrAt   time.Time
+}
+
+// newMisses returns the miss cache of integration name.
+func (s *Service) newMisses(name string) MissCache {
+	if s.opts.Misses != nil {
+		return s.opts.Misses(name)
+	}
+	return newTTLSet(100_000)
 }
 
 // New builds the integrations of cfgs. A template that cannot be loaded or
@@ -218,7 +229,7 @@ func (s *Service) build(ctx context.Context, c config.Integration) (*Integration
 	if err := seedToken(ctx, it, fields); err != nil {
 		return nil, err
 	}
-	return &Integration{s: s, cfg: c, it: it, name: c.Name, tpl: templateStamp(c.Template), misses: newTTLSet(100_000)}, nil
+	return &Integration{s: s, cfg: c, it: it, name: c.Name, tpl: templateStamp(c.Template), misses: s.newMisses(c.Name)}, nil
 }
 
 // templateStamp fingerprints a template file's content ("" for a

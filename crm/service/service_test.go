@@ -456,7 +456,7 @@ func TestAlwaysQueryPrefersTheCRMName(t *testing.T) {
 	}
 	// A dead CRM leaves the local name.
 	e.delay.Store(int64(time.Hour))
-	e.svc.Get("zoho").misses.del("+49304440003")
+	e.svc.Get("zoho").misses.Del("+49304440003")
 	if _, err := e.db.PutContact(ctx, lookup.Contact{FirstName: "Local", LastName: "Only", Business: "+49 30 4440003", Phonebooks: []string{pb.ID}}); err != nil {
 		t.Fatal(err)
 	}

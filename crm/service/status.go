@@ -50,7 +50,7 @@ type Status struct {
 func (in *Integration) Status(ctx context.Context) Status {
 	st := Status{
 		Name: in.name, Template: in.cfg.Template, LinkedUsers: in.Links(), Phonebook: in.phonebookName(),
-		CachedMisses: in.misses.len(), Journal: in.cfg.Journal.Enabled,
+		CachedMisses: in.misses.Len(), Journal: in.cfg.Journal.Enabled,
 		CreateContact: modeOrOff(in.cfg.CreateContact.Mode), LookupBudget: in.cfg.Lookup.EffectiveBudget().String(),
 		TokenExpiry: in.it.Token().Expiry, Origin: "api",
 	}
@@ -174,7 +174,7 @@ func (in *Integration) createContact(ctx context.Context, number, display string
 	}
 	in.s.m.contactsCreated.WithLabelValues(in.name).Inc()
 	if key, err := in.s.opts.Normalize(number); err == nil {
-		in.misses.del(key)
+		in.misses.Del(key)
 	}
 	if c.ID == "" {
 		return c, "", nil // the template maps no id: nothing to link locally

@@ -74,6 +74,8 @@ type Syncer struct {
 	base   context.Context // cancelled by Close: stops runs
 	cancel context.CancelFunc
 	cron   *cron.Cron
+	// leaser, when set, runs scheduled syncs on one node of a cluster.
+	leaser Leaser
 	mu     sync.Mutex // guards closed and wg.Add
 	closed bool
 	wg     sync.WaitGroup // runs and notifications in flight
@@ -195,8 +197,33 @@ func (s *Syncer) Close() {
 	s.wg.Wait()
 }
 
+// Leaser runs scheduled work on one node of a cluster at a time.
+type Leaser interface {
+	// Do runs fn if this node gets lease name (ran false: another node
+	// holds it); fn's context ends when the lease is lost.
+	Do(ctx context.Context, name string, fn func(context.Context)) (ran bool, err error)
+}
+
+// SetLeaser makes scheduled runs take lease "sqlsync.SOURCE" first (call
+// before Run). Sync Now is not leased.
+func (s *Syncer) SetLeaser(l Leaser) { s.leaser = l }
+
 func (s *Syncer) scheduled(src *source) {
-	if _, err := s.start(s.base, src, "schedule"); errors.Is(err, ErrBusy) {
+	if s.leaser == nil {
+		s.runScheduled(s.base, src)
+		return
+	}
+	ran, err := s.leaser.Do(s.base, "sqlsync."+src.cfg.Name, func(ctx context.Context) { s.runScheduled(ctx, src) })
+	switch {
+	case err != nil:
+		s.log.Warn("scheduled sync skipped: lease unavailable", "source", src.cfg.Name, "err", err)
+	case !ran:
+		s.log.Info("scheduled sync left to the node holding its lease", "source", src.cfg.Name)
+	}
+}
+
+func (s *Syncer) runScheduled(ctx context.Context, src *source) {
+	if _, err := s.start(ctx, src, "schedule"); errors.Is(err, ErrBusy) {
 		s.log.Warn("scheduled sync skipped: the previous run is still going", "source", src.cfg.Name)
 	}
 }

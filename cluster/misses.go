@@ -1,0 +1,141 @@
+package cluster
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"cidproxy/crm/service"
+)
+
+// missBucketTTL bounds how long any miss is kept in the bucket; a longer
+// miss_ttl is cut to it.
+const missBucketTTL = 24 * time.Hour
+
+// Misses shares the CRM miss caches between nodes: a key-value bucket
+// (key INTEGRATION.base64(number key), value the expiry) mirrored in
+// memory by a watch, so Has never waits for the network; Put and Del
+// write the bucket (and the mirror at once).
+type Misses struct {
+	c  *Conn
+	kv jetstream.KeyValue
+	w  jetstream.KeyWatcher
+
+	mu    sync.RWMutex
+	m     map[string]map[string]time.Time // integration -> key -> expiry
+	ready chan struct{}
+}
+
+// NewMisses creates (or joins) the bucket and starts mirroring it; Close
+// stops.
+func NewMisses(ctx context.Context, c *Conn) (*Misses, error) {
+	kv, err := c.bucket(ctx, "CRM_MISSES", missBucketTTL, 1)
+	if err != nil {
+		return nil, err
+	}
+	w, err := kv.WatchAll(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	ms := &Misses{c: c, kv: kv, w: w, m: map[string]map[string]time.Time{}, ready: make(chan struct{})}
+	go ms.mirror()
+	return ms, nil
+}
+
+func missKey(integration, key string) string {
+	return integration + "." + base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+func (ms *Misses) mirror() {
+	loaded := false
+	for ent := range ms.w.Updates() {
+		if ent == nil {
+			if !loaded {
+				loaded = true
+				close(ms.ready)
+			}
+			continue
+		}
+		integ, enc, ok := strings.Cut(ent.Key(), ".")
+		k, err := base64.RawURLEncoding.DecodeString(enc)
+		if !ok || err != nil {
+			continue
+		}
+		exp, perr := time.Parse(time.RFC3339Nano, string(ent.Value()))
+		ms.mu.Lock()
+		if ent.Operation() != jetstream.KeyValuePut || perr != nil {
+			delete(ms.m[integ], string(k))
+		} else {
+			ms.set(integ, string(k), exp)
+		}
+		ms.mu.Unlock()
+	}
+}
+
+func (ms *Misses) set(integ, k string, exp time.Time) {
+	if ms.m[integ] == nil {
+		ms.m[integ] = map[string]time.Time{}
+	}
+	ms.m[integ][k] = exp
+}
+
+// Ready is closed when the mirror holds the bucket's contents.
+func (ms *Misses) Ready() <-chan struct{} { return ms.ready }
+
+// For returns the miss cache of integration (service.Options.Misses).
+func (ms *Misses) For(integration string) service.MissCache {
+	return missView{ms, integration}
+}
+
+// Close stops the mirror.
+func (ms *Misses) Close() error { return ms.w.Stop() }
+
+type missView struct {
+	ms    *Misses
+	integ string
+}
+
+func (v missView) Has(key string, now time.Time) bool {
+	v.ms.mu.RLock()
+	exp, ok := v.ms.m[v.integ][key]
+	v.ms.mu.RUnlock()
+	return ok && !now.After(exp)
+}
+
+func (v missView) Put(key string, exp time.Time) {
+	v.ms.mu.Lock()
+	v.ms.set(v.integ, key, exp)
+	v.ms.mu.Unlock()
+	v.write(func(ctx context.Context, k string) error {
+		_, err := v.ms.kv.Put(ctx, k, []byte(exp.UTC().Format(time.RFC3339Nano)))
+		return err
+	}, key)
+}
+
+func (v missView) Del(key string) {
+	v.ms.mu.Lock()
+	delete(v.ms.m[v.integ], key)
+	v.ms.mu.Unlock()
+	v.write(func(ctx context.Context, k string) error { return v.ms.kv.Delete(ctx, k) }, key)
+}
+
+// write runs one bucket write, bounded; a failure leaves the miss to this
+// node only (the other nodes ask the CRM once more).
+func (v missView) write(f func(context.Context, string) error, key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := f(ctx, missKey(v.integ, key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		v.ms.c.log.Warn("crm miss cache: bucket write failed", "integration", v.integ, "err", err)
+	}
+}
+
+func (v missView) Len() int {
+	v.ms.mu.RLock()
+	defer v.ms.mu.RUnlock()
+	return len(v.ms.m[v.integ])
+}
