@@ -69,7 +69,8 @@ func readCSV(br *bufio.Reader, format string) (*File, error) {
 	}
 	f := &File{Format: format}
 	for {
-		line, _ := cr.FieldPos(0)
+		// FieldPos only after a record was read: after a parse error the
+		// reader holds no fields and FieldPos(0) panics (found by FuzzRead).
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return f, nil
@@ -82,7 +83,8 @@ func readCSV(br *bufio.Reader, format string) (*File, error) {
 			f.addError(&Error{Line: pe.StartLine, Err: csvCause(err)})
 			continue
 		}
-		if line, _ = cr.FieldPos(0); isBlank(rec) {
+		line, _ := cr.FieldPos(0)
+		if isBlank(rec) {
 			continue
 		}
 		row := Row{Line: line}
