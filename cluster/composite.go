@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"cidproxy/crm/service"
@@ -21,7 +22,8 @@ type localOutbox interface {
 // was lost is not stored twice within the dedup window). Deliveries, dead
 // letters and their management all go through the replicated outbox.
 type Composite struct {
-	Remote *Outbox
+	conn   *Conn
+	remote atomic.Pointer[Outbox]
 	Local  localOutbox
 	// PublishTimeout bounds one Add to NATS before it falls back (default 5 s).
 	PublishTimeout time.Duration
@@ -29,58 +31,122 @@ type Composite struct {
 
 var _ service.Outbox = (*Composite)(nil)
 
+// NewComposite returns the outbox of a node on conn over local; until
+// SetRemote (the journal stream could be set up) every record waits
+// locally.
+func NewComposite(conn *Conn, local localOutbox, remote *Outbox) *Composite {
+	c := &Composite{conn: conn, Local: local}
+	if remote != nil {
+		c.remote.Store(remote)
+	}
+	return c
+}
+
+// SetRemote attaches the replicated outbox.
+func (c *Composite) SetRemote(o *Outbox) { c.remote.Store(o) }
+
+// errNotReady answers what needs the replicated outbox before it is set up.
+var errNotReady = errors.New("cluster: the replicated journal is not set up yet (NATS unreachable since start)")
+
+// up returns the replicated outbox when it is set up and NATS is connected.
+func (c *Composite) up() *Outbox {
+	if r := c.remote.Load(); r != nil && c.conn.Connected() {
+		return r
+	}
+	return nil
+}
+
+// rem returns the replicated outbox or errNotReady.
+func (c *Composite) rem() (*Outbox, error) {
+	if r := c.remote.Load(); r != nil {
+		return r, nil
+	}
+	return nil, errNotReady
+}
+
 // forwardBatch is how many local records one forwarding pass moves.
 const forwardBatch = 256
 
 // Add implements service.Outbox.
 func (c *Composite) Add(ctx context.Context, e service.Entry) error {
-	if c.Remote.c.Connected() {
+	if r := c.up(); r != nil {
 		t := c.PublishTimeout
 		if t <= 0 {
 			t = 5 * time.Second
 		}
 		rctx, cancel := context.WithTimeout(ctx, t)
-		err := c.Remote.Add(rctx, e)
+		err := r.Add(rctx, e)
 		cancel()
 		if err == nil || errors.Is(err, service.ErrDuplicate) {
 			return err
 		}
-		c.Remote.c.log.Warn("journal record kept locally: NATS did not store it", "err", err)
+		c.conn.log.Warn("journal record kept locally: NATS did not store it", "err", err)
 	}
 	return c.Local.Add(ctx, e)
 }
 
 // Due implements service.Outbox: nothing is due while NATS is unreachable.
 func (c *Composite) Due(ctx context.Context, now time.Time, limit int) ([]service.Entry, error) {
-	if !c.Remote.c.Connected() {
+	r := c.up()
+	if r == nil {
 		return nil, nil
 	}
-	return c.Remote.Due(ctx, now, limit)
+	return r.Due(ctx, now, limit)
 }
 
 // Update implements service.Outbox.
 func (c *Composite) Update(ctx context.Context, e service.Entry) error {
-	return c.Remote.Update(ctx, e)
+	r, err := c.rem()
+	if err != nil {
+		return err
+	}
+	return r.Update(ctx, e)
 }
 
 // Done implements service.Outbox.
-func (c *Composite) Done(ctx context.Context, key string) error { return c.Remote.Done(ctx, key) }
+func (c *Composite) Done(ctx context.Context, key string) error {
+	r, err := c.rem()
+	if err != nil {
+		return err
+	}
+	return r.Done(ctx, key)
+}
 
 // Dead implements service.Outbox.
-func (c *Composite) Dead(ctx context.Context, e service.Entry) error { return c.Remote.Dead(ctx, e) }
+func (c *Composite) Dead(ctx context.Context, e service.Entry) error {
+	r, err := c.rem()
+	if err != nil {
+		return err
+	}
+	return r.Dead(ctx, e)
+}
 
 // DeadLetters implements service.Outbox.
 func (c *Composite) DeadLetters(ctx context.Context, integration string) ([]service.Entry, error) {
-	return c.Remote.DeadLetters(ctx, integration)
+	r, err := c.rem()
+	if err != nil {
+		return nil, err
+	}
+	return r.DeadLetters(ctx, integration)
 }
 
 // Retry implements service.Outbox.
 func (c *Composite) Retry(ctx context.Context, key string, now time.Time) error {
-	return c.Remote.Retry(ctx, key, now)
+	r, err := c.rem()
+	if err != nil {
+		return err
+	}
+	return r.Retry(ctx, key, now)
 }
 
 // Drop implements service.Outbox.
-func (c *Composite) Drop(ctx context.Context, key string) error { return c.Remote.Drop(ctx, key) }
+func (c *Composite) Drop(ctx context.Context, key string) error {
+	r, err := c.rem()
+	if err != nil {
+		return err
+	}
+	return r.Drop(ctx, key)
+}
 
 // Depth implements service.Outbox: the records waiting locally count as
 // pending; while NATS is unreachable only they are counted.
@@ -89,10 +155,11 @@ func (c *Composite) Depth(ctx context.Context) (int, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if !c.Remote.c.Connected() {
+	r := c.up()
+	if r == nil {
 		return lp, ld, nil
 	}
-	rp, rd, err := c.Remote.Depth(ctx)
+	rp, rd, err := r.Depth(ctx)
 	return lp + rp, ld + rd, err
 }
 
@@ -105,24 +172,24 @@ func (c *Composite) Forward(ctx context.Context) (int, error) {
 	n := 0
 	defer func() {
 		if p, _, err := c.Local.Depth(ctx); err == nil {
-			c.Remote.c.m.localPending.Set(float64(p))
+			c.conn.m.localPending.Set(float64(p))
 		}
 	}()
-	for c.Remote.c.Connected() {
+	for r := c.up(); r != nil; r = c.up() {
 		es, err := c.Local.Due(ctx, time.Now().Add(100*365*24*time.Hour), forwardBatch)
 		if err != nil || len(es) == 0 {
 			return n, err
 		}
 		for _, e := range es {
 			e.Sending = false
-			if err := c.Remote.Add(ctx, e); err != nil && !errors.Is(err, service.ErrDuplicate) {
+			if err := r.Add(ctx, e); err != nil && !errors.Is(err, service.ErrDuplicate) {
 				return n, err
 			}
 			if err := c.Local.Done(ctx, e.Key); err != nil {
 				return n, err
 			}
 			n++
-			c.Remote.c.m.forwarded.Inc()
+			c.conn.m.forwarded.Inc()
 		}
 	}
 	return n, nil
@@ -134,9 +201,9 @@ func (c *Composite) Run(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if n, err := c.Forward(ctx); err != nil && ctx.Err() == nil {
-			c.Remote.c.log.Warn("journal records not forwarded to NATS yet", "forwarded", n, "err", err)
+			c.conn.log.Warn("journal records not forwarded to NATS yet", "forwarded", n, "err", err)
 		} else if n > 0 {
-			c.Remote.c.log.Info("journal records forwarded to NATS", "count", n)
+			c.conn.log.Info("journal records forwarded to NATS", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -36,7 +36,8 @@ func TestCompositeWaitsForNATS(t *testing.T) {
 	c := connect(t, testPrefix(t), 1, srv.url())
 	waitJS(t, c, 20*time.Second)
 	remote := newOutbox(t, c, OutboxOptions{})
-	co := &Composite{Remote: remote, Local: badgerOutbox(t), PublishTimeout: time.Second}
+	co := NewComposite(c, badgerOutbox(t), remote)
+	co.PublishTimeout = time.Second
 
 	first := entry("crm1", "call-before", time.Now())
 	if err := co.Add(ctx, first); err != nil {

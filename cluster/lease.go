@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,25 +16,53 @@ import (
 // the next attempt of another node gets it.
 type Leases struct {
 	c   *Conn
-	kv  jetstream.KeyValue
+	kv  atomic.Pointer[jetstream.KeyValue]
 	ttl time.Duration
 }
 
+// errLeasesNotReady: no lease is granted before the bucket is set up.
+var errLeasesNotReady = errors.New("cluster: lease bucket not set up yet (NATS unreachable since start)")
+
 // NewLeases creates (or joins) the lease bucket; ttl is at least 3 s.
 func NewLeases(ctx context.Context, c *Conn, ttl time.Duration) (*Leases, error) {
-	if ttl < 3*time.Second {
-		return nil, fmt.Errorf("cluster: lease ttl %s: at least 3s", ttl)
-	}
-	kv, err := c.bucket(ctx, "LEASES", ttl, 1)
+	l, err := newLeases(c, ttl)
 	if err != nil {
 		return nil, err
 	}
-	return &Leases{c: c, kv: kv, ttl: ttl}, nil
+	return l, l.attach(ctx)
+}
+
+func newLeases(c *Conn, ttl time.Duration) (*Leases, error) {
+	if ttl < 3*time.Second {
+		return nil, fmt.Errorf("cluster: lease ttl %s: at least 3s", ttl)
+	}
+	return &Leases{c: c, ttl: ttl}, nil
+}
+
+func (l *Leases) attach(ctx context.Context) error {
+	kv, err := l.c.bucket(ctx, "LEASES", l.ttl, 1)
+	if err != nil {
+		return err
+	}
+	l.kv.Store(&kv)
+	return nil
+}
+
+func (l *Leases) bucket() (jetstream.KeyValue, error) {
+	kv := l.kv.Load()
+	if kv == nil {
+		return nil, errLeasesNotReady
+	}
+	return *kv, nil
 }
 
 // Holder returns the node holding lease name ("" when none).
 func (l *Leases) Holder(ctx context.Context, name string) (string, error) {
-	ent, err := l.kv.Get(ctx, name)
+	kv, err := l.bucket()
+	if err != nil {
+		return "", err
+	}
+	ent, err := kv.Get(ctx, name)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", nil
 	}
@@ -49,8 +78,12 @@ func (l *Leases) Holder(ctx context.Context, name string) (string, error) {
 // same schedule firing a moment later on another node does not run the
 // work again (schedules are at least a minute apart).
 func (l *Leases) Do(ctx context.Context, name string, fn func(context.Context)) (ran bool, err error) {
+	kv, err := l.bucket()
+	if err != nil {
+		return false, err
+	}
 	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	rev, err := l.kv.Create(actx, name, []byte(l.c.Node))
+	rev, err := kv.Create(actx, name, []byte(l.c.Node))
 	cancel()
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return false, nil
@@ -64,7 +97,7 @@ func (l *Leases) Do(ctx context.Context, name string, fn func(context.Context)) 
 	wctx, lost := context.WithCancel(ctx)
 	defer lost()
 	done := make(chan struct{})
-	go l.renew(wctx, name, rev, lost, done)
+	go l.renew(wctx, kv, name, rev, lost, done)
 	fn(wctx)
 	lost()
 	<-done
@@ -72,7 +105,7 @@ func (l *Leases) Do(ctx context.Context, name string, fn func(context.Context)) 
 }
 
 // renew keeps the lease until ctx ends; a failed renewal calls lost.
-func (l *Leases) renew(ctx context.Context, name string, rev uint64, lost context.CancelFunc, done chan<- struct{}) {
+func (l *Leases) renew(ctx context.Context, kv jetstream.KeyValue, name string, rev uint64, lost context.CancelFunc, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(l.ttl / 3)
 	defer t.Stop()
@@ -83,7 +116,7 @@ func (l *Leases) renew(ctx context.Context, name string, rev uint64, lost contex
 		case <-t.C:
 		}
 		rctx, cancel := context.WithTimeout(ctx, l.ttl/3)
-		next, err := l.kv.Update(rctx, name, []byte(l.c.Node), rev)
+		next, err := kv.Update(rctx, name, []byte(l.c.Node), rev)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,7 +24,7 @@ const missBucketTTL = 24 * time.Hour
 // write the bucket (and the mirror at once).
 type Misses struct {
 	c  *Conn
-	kv jetstream.KeyValue
+	kv atomic.Pointer[jetstream.KeyValue]
 	w  jetstream.KeyWatcher
 
 	mu    sync.RWMutex
@@ -34,17 +35,29 @@ type Misses struct {
 // NewMisses creates (or joins) the bucket and starts mirroring it; Close
 // stops.
 func NewMisses(ctx context.Context, c *Conn) (*Misses, error) {
-	kv, err := c.bucket(ctx, "CRM_MISSES", missBucketTTL, 1)
+	ms := newMisses(c)
+	return ms, ms.attach(ctx)
+}
+
+// newMisses returns a cache that stays on this node until attach.
+func newMisses(c *Conn) *Misses {
+	return &Misses{c: c, m: map[string]map[string]time.Time{}, ready: make(chan struct{})}
+}
+
+// attach creates (or joins) the bucket and starts mirroring it.
+func (ms *Misses) attach(ctx context.Context) error {
+	kv, err := ms.c.bucket(ctx, "CRM_MISSES", missBucketTTL, 1)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	w, err := kv.WatchAll(context.Background())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ms := &Misses{c: c, kv: kv, w: w, m: map[string]map[string]time.Time{}, ready: make(chan struct{})}
+	ms.w = w
+	ms.kv.Store(&kv)
 	go ms.mirror()
-	return ms, nil
+	return nil
 }
 
 func missKey(integration, key string) string {
@@ -93,7 +106,12 @@ func (ms *Misses) For(integration string) service.MissCache {
 }
 
 // Close stops the mirror.
-func (ms *Misses) Close() error { return ms.w.Stop() }
+func (ms *Misses) Close() error {
+	if ms.kv.Load() == nil {
+		return nil
+	}
+	return ms.w.Stop()
+}
 
 type missView struct {
 	ms    *Misses
@@ -111,8 +129,8 @@ func (v missView) Put(key string, exp time.Time) {
 	v.ms.mu.Lock()
 	v.ms.set(v.integ, key, exp)
 	v.ms.mu.Unlock()
-	v.write(func(ctx context.Context, k string) error {
-		_, err := v.ms.kv.Put(ctx, k, []byte(exp.UTC().Format(time.RFC3339Nano)))
+	v.write(func(ctx context.Context, kv jetstream.KeyValue, k string) error {
+		_, err := kv.Put(ctx, k, []byte(exp.UTC().Format(time.RFC3339Nano)))
 		return err
 	}, key)
 }
@@ -121,15 +139,19 @@ func (v missView) Del(key string) {
 	v.ms.mu.Lock()
 	delete(v.ms.m[v.integ], key)
 	v.ms.mu.Unlock()
-	v.write(func(ctx context.Context, k string) error { return v.ms.kv.Delete(ctx, k) }, key)
+	v.write(func(ctx context.Context, kv jetstream.KeyValue, k string) error { return kv.Delete(ctx, k) }, key)
 }
 
 // write runs one bucket write, bounded; a failure leaves the miss to this
 // node only (the other nodes ask the CRM once more).
-func (v missView) write(f func(context.Context, string) error, key string) {
+func (v missView) write(f func(context.Context, jetstream.KeyValue, string) error, key string) {
+	kv := v.ms.kv.Load()
+	if kv == nil {
+		return // not attached yet: this node only
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := f(ctx, missKey(v.integ, key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := f(ctx, *kv, missKey(v.integ, key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		v.ms.c.log.Warn("crm miss cache: bucket write failed", "integration", v.integ, "err", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -86,29 +87,42 @@ func (f *Fanout) Close() error { return f.sub.Unsubscribe() }
 
 // Claims is the cluster's stream.Claimer: a put-if-absent in a key-value
 // bucket (claims expire after an hour), so one browser tab on any node
-// opens a popup.
+// opens a popup. Until the bucket is set up, claims are this node's.
 type Claims struct {
-	c  *Conn
-	kv jetstream.KeyValue
+	c     *Conn
+	kv    atomic.Pointer[jetstream.KeyValue]
+	local *stream.MemClaims
 }
 
 var _ stream.Claimer = (*Claims)(nil)
 
 // NewClaims creates (or joins) the claims bucket.
 func NewClaims(ctx context.Context, c *Conn) (*Claims, error) {
-	kv, err := c.bucket(ctx, "POPUP_CLAIMS", time.Hour, 1)
+	cl := newClaims(c)
+	return cl, cl.attach(ctx)
+}
+
+func newClaims(c *Conn) *Claims { return &Claims{c: c, local: stream.NewMemClaims(time.Now)} }
+
+func (cl *Claims) attach(ctx context.Context) error {
+	kv, err := cl.c.bucket(ctx, "POPUP_CLAIMS", time.Hour, 1)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Claims{c: c, kv: kv}, nil
+	cl.kv.Store(&kv)
+	return nil
 }
 
 // Claim implements stream.Claimer.
 func (cl *Claims) Claim(ctx context.Context, key string) (bool, error) {
+	kv := cl.kv.Load()
+	if kv == nil {
+		return cl.local.Claim(ctx, key)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	h := sha256.Sum256([]byte(key))
-	_, err := cl.kv.Create(ctx, hex.EncodeToString(h[:16]), []byte(cl.c.Node))
+	_, err := (*kv).Create(ctx, hex.EncodeToString(h[:16]), []byte(cl.c.Node))
 	switch {
 	case err == nil:
 		return true, nil

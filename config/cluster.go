@@ -16,6 +16,10 @@ type Cluster struct {
 	// StreamReplicas is the replica count of the streams and buckets: 1 or
 	// 3 (3 survives one NATS server down). Default 1.
 	StreamReplicas int `yaml:"stream_replicas"`
+	// Prefix names the cluster's streams, buckets (upper-cased) and
+	// subjects, so several clusters can share NATS servers. Default
+	// "cidproxy".
+	Prefix string `yaml:"prefix"`
 }
 
 // NATS is how the node reaches the NATS servers. At most one of token,
@@ -51,7 +55,10 @@ func (c *Cluster) Replicas() int {
 	return c.StreamReplicas
 }
 
-var reNodeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+var (
+	reNodeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+	rePrefix   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
+)
 
 func (c *Config) validateCluster(bad func(key, format string, a ...any)) {
 	cl := c.Cluster
@@ -60,6 +67,9 @@ func (c *Config) validateCluster(bad func(key, format string, a ...any)) {
 	}
 	if !reNodeName.MatchString(cl.Node) {
 		bad("cluster.node", "%q: use 1-40 lower-case letters, digits, - or _", cl.Node)
+	}
+	if cl.Prefix != "" && !rePrefix.MatchString(cl.Prefix) {
+		bad("cluster.prefix", "%q: use 1-31 lower-case letters, digits or _, starting with a letter", cl.Prefix)
 	}
 	if cl.StreamReplicas != 0 && cl.StreamReplicas != 1 && cl.StreamReplicas != 3 {
 		bad("cluster.stream_replicas", "%d: use 1 or 3", cl.StreamReplicas)

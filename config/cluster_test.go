@@ -50,6 +50,7 @@ func TestClusterInvalid(t *testing.T) {
 		{`token: "${env:NATS_TOKEN}"`, `user: u`, `key cluster.nats.password: user and password go together`},
 		{`tls: {ca: /etc/ca.pem}`, `tls: {cert: /etc/c.pem}`, `key cluster.nats.tls.key: cert and key go together`},
 		{"stream_replicas: 3", "replicas: 3", `replicas`},
+		{"stream_replicas: 3", "prefix: Cid.Proxy", `key cluster.prefix: "Cid.Proxy": use 1-31 lower-case`},
 	}
 	for _, tc := range cases {
 		y := strings.Replace(clusterGood, tc.replace, tc.with, 1)

@@ -23,10 +23,14 @@ func (m *Main) startCRM(ctx context.Context) (lookup.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := service.New(ctx, cfg.CRM.Integrations, service.Options{
+	opts := service.Options{
 		Store: m.DB, KV: service.StoreKV(m.DB.KV("crm")), Sealer: sealer, Normalize: m.DB.Normalizer().Key,
 		Logger: m.Log, Registerer: m.Registry, Location: time.Local,
-	})
+	}
+	if m.Cluster != nil { // the journal and the miss cache are the cluster's
+		opts.Outbox, opts.Misses = m.Cluster.Outbox, m.Cluster.Misses.For
+	}
+	svc, err := service.New(ctx, cfg.CRM.Integrations, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 
 	"cidproxy/api/stream"
 	"cidproxy/config"
@@ -42,17 +43,26 @@ const popupQueue = 8192
 // startPopups builds the popup hub from crm.integrations[].popup and
 // extensions[].popup (Reload swaps the policy) and feeds it from the bus.
 // The CRM service gives the new-contact pages (popup.new_contact_url).
-func (m *Main) startPopups(ctx context.Context, crm *service.Service) {
+func (m *Main) startPopups(ctx context.Context, crm *service.Service) error {
 	var newContact stream.NewContactURLer
 	if crm != nil { // a nil *service.Service must not become a non-nil interface
 		newContact = crm
 	}
+	var hub atomic.Pointer[stream.Hub]
+	fan, claims, err := m.popupFanout(&hub)
+	if err != nil {
+		return err
+	}
 	m.Popups = stream.New(stream.Options{
 		Policy:     m.popupPolicy(),
 		NewContact: newContact,
+		Fanout:     fan,
+		Claims:     claims,
 		Logger:     m.Log.With("component", "popup"),
 		Registerer: m.Registry,
 	})
+	hub.Store(m.Popups)
 	sub := m.Bus.Subscribe("popup", popupQueue)
 	m.consume(func() { m.Popups.Run(context.WithoutCancel(ctx), sub) })
+	return nil
 }

@@ -12,6 +12,10 @@ import (
 // bound, and not once shutdown has begun.
 type readiness struct {
 	store, sip, closing atomic.Bool
+	// cluster, set before the admin listener starts in cluster mode, says
+	// why the node is not in the cluster (not connected to NATS, streams
+	// not set up), nil when it is.
+	cluster func() error
 }
 
 // state returns whether the daemon is ready, or what it waits for.
@@ -23,6 +27,11 @@ func (r *readiness) state() (bool, string) {
 		return false, "store not open"
 	case !r.sip.Load():
 		return false, "SIP listeners not bound"
+	}
+	if r.cluster != nil {
+		if err := r.cluster(); err != nil {
+			return false, "cluster: " + err.Error()
+		}
 	}
 	return true, "ready"
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +34,11 @@ func TestReadinessTransitions(t *testing.T) {
 	check("store open", 503, "SIP listeners not bound", 0)
 	r.sip.Store(true)
 	check("listening", 200, "ready", 1)
+	var clusterErr error = errors.New("not connected to NATS")
+	r.cluster = func() error { return clusterErr }
+	check("cluster down", 503, "cluster: not connected to NATS", 0)
+	clusterErr = nil
+	check("cluster up", 200, "ready", 1)
 	r.closing.Store(true)
 	check("closing", 503, "shutting down", 0)
 }

@@ -17,6 +17,7 @@ import (
 
 	"cidproxy/api"
 	"cidproxy/api/stream"
+	"cidproxy/cluster"
 	"cidproxy/config"
 	"cidproxy/crm/service"
 	"cidproxy/lookup"
@@ -101,6 +102,8 @@ type Main struct {
 	// Popups feeds the extensions' event streams and the popup page.
 	Popups *stream.Hub
 	SQL    *sqlsync.Syncer // the SQL contact sync (sql.sources)
+	// Cluster is the node's part of a cluster (nil without cluster:).
+	Cluster *cluster.Node
 
 	// Level, if set, is the log level a reload changes.
 	Level *slog.LevelVar
@@ -179,13 +182,18 @@ func (m *Main) Run(ctx context.Context) error {
 		m.consume(func() { event.Log(context.WithoutCancel(ctx), sub, m.Log.With("component", "events")) })
 	}
 	m.workCtx, m.stopWorkers = context.WithCancel(context.WithoutCancel(ctx))
+	if err := m.startCluster(); err != nil {
+		return err
+	}
 
 	resolver, err := m.startCRM(ctx)
 	if err != nil {
 		return err
 	}
 	m.resolver = resolver
-	m.startPopups(ctx, m.CRM)
+	if err := m.startPopups(ctx, m.CRM); err != nil {
+		return err
+	}
 	if err := m.startSQL(); err != nil {
 		return err
 	}
@@ -232,6 +240,9 @@ func (m *Main) startSQL() error {
 		return err
 	}
 	m.SQL = s
+	if m.Cluster != nil {
+		s.SetLeaser(m.Cluster.Leases) // scheduled syncs run on one node
+	}
 	m.work("sqlsync", s.Run)
 	return nil
 }
@@ -334,6 +345,9 @@ func (m *Main) close() error {
 		m.stopWorkers()
 	}
 	m.workers.Wait()
+	if m.Cluster != nil {
+		m.Cluster.Close()
+	}
 	if m.stopBG != nil {
 		m.stopBG()
 	}
