@@ -169,7 +169,11 @@ func (p *Proxy) answered(a answer) (lookup.Result, bool) {
 // caller's CANCEL, 2xx retransmissions and the ring timeout (Timer C).
 // c is nil for re-INVITEs: only the initial INVITE drives call events.
 func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.Request, clTx sip.ClientTransaction, c *call) {
-	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(res, in) })
+	var from *sip.FromHeader // the caller's own From, when we rewrote it
+	if c != nil && c.ev.ContactName != "" {
+		from = in.From()
+	}
+	clTx.OnRetransmission(func(res *sip.Response) { p.relayRetransmission(restoreFrom(res, from), in) })
 	prov := newSignal()
 	var cancelOnce sync.Once // one CANCEL per INVITE, whichever path asks first
 	cancelWith := func(wait <-chan struct{}, reason sip.Header) {
@@ -208,7 +212,7 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 			if res.StatusCode == 100 {
 				continue
 			}
-			p.relayResponse(tx, res)
+			p.relayResponse(tx, restoreFrom(res, from))
 			if res.StatusCode >= 200 {
 				return // clTx lives on to absorb retransmissions
 			}
@@ -232,6 +236,16 @@ func (p *Proxy) relayInvite(in *sip.Request, tx sip.ServerTransaction, fwd *sip.
 			return
 		}
 	}
+}
+
+// restoreFrom gives a response toward the caller the caller's own From
+// back (the callee answered the rewritten one): the display name we set is
+// for the callee, the caller keeps what it sent. from nil: unchanged.
+func restoreFrom(res *sip.Response, from *sip.FromHeader) *sip.Response {
+	if from != nil && res.From() != nil {
+		res.ReplaceHeader(sip.HeaderClone(from))
+	}
+	return res
 }
 
 // txErrReason names why a client transaction ended without a final response.

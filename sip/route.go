@@ -154,6 +154,11 @@ func (p *Proxy) relayResponse(tx sip.ServerTransaction, res *sip.Response) {
 	if res.Via() == nil {
 		return
 	}
+	if res.StatusCode == 503 {
+		// RFC 3261 16.7 step 6: a proxy SHOULD NOT forward a 503 (the caller
+		// would take this proxy for overloaded and avoid it); 500 instead.
+		res.StatusCode, res.Reason = 500, "Server Internal Error"
+	}
 	p.m.response(res.StatusCode)
 	if err := tx.Respond(res); err != nil && !errors.Is(err, sip.ErrTransactionCanceled) {
 		p.log.Debug("relay response failed", "status", res.StatusCode, "error", err)
