@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -78,8 +79,18 @@ func TestServeClusterMode(t *testing.T) {
 			t.Errorf("stream %s: %v\n%s", name, err, out.String())
 		}
 	}
-	if _, m := httpGet(t, base+"/metrics"); !strings.Contains(m, "cidproxy_cluster_nats_connected 1") {
+	_, m := httpGet(t, base+"/metrics")
+	if !strings.Contains(m, "cidproxy_cluster_nats_connected 1") {
 		t.Errorf("metrics lack cidproxy_cluster_nats_connected 1")
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool missing: run scripts/install-deps.sh (Debian package prometheus)")
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(m)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, b)
 	}
 }
 
