@@ -15,18 +15,19 @@ type localOutbox interface {
 	Prune(ctx context.Context, now time.Time) error
 }
 
-// Composite is the journal outbox of a cluster node: records go to the
-// replicated Outbox; when NATS cannot take one (unreachable, no PubAck in
-// time) it waits in the local outbox (Badger, durable) and Run forwards it
-// under the same message id when NATS is back (so a record whose PubAck
-// was lost is not stored twice within the dedup window). Deliveries, dead
-// letters and their management all go through the replicated outbox.
+// Composite is the journal outbox of a cluster node. Add writes the
+// record to the node's Badger outbox (a local write: the event bus calls
+// it synchronously and it must not wait for the network) and wakes Run,
+// which forwards it to the replicated Outbox at once, under its key as
+// message id (a forward retried after a lost PubAck is dropped by the
+// server's dedup), and removes it locally only after the PubAck. While
+// NATS is unreachable records wait locally. Deliveries, dead letters and
+// their management all go through the replicated outbox.
 type Composite struct {
 	conn   *Conn
 	remote atomic.Pointer[Outbox]
 	Local  localOutbox
-	// PublishTimeout bounds one Add to NATS before it falls back (default 5 s).
-	PublishTimeout time.Duration
+	wake   chan struct{}
 }
 
 var _ service.Outbox = (*Composite)(nil)
@@ -35,7 +36,7 @@ var _ service.Outbox = (*Composite)(nil)
 // SetRemote (the journal stream could be set up) every record waits
 // locally.
 func NewComposite(conn *Conn, local localOutbox, remote *Outbox) *Composite {
-	c := &Composite{conn: conn, Local: local}
+	c := &Composite{conn: conn, Local: local, wake: make(chan struct{}, 1)}
 	if remote != nil {
 		c.remote.Store(remote)
 	}
@@ -67,22 +68,17 @@ func (c *Composite) rem() (*Outbox, error) {
 // forwardBatch is how many local records one forwarding pass moves.
 const forwardBatch = 256
 
-// Add implements service.Outbox.
+// Add implements service.Outbox: durable on this node's disk when it
+// returns; forwarded to the replicated journal by Run.
 func (c *Composite) Add(ctx context.Context, e service.Entry) error {
-	if r := c.up(); r != nil {
-		t := c.PublishTimeout
-		if t <= 0 {
-			t = 5 * time.Second
-		}
-		rctx, cancel := context.WithTimeout(ctx, t)
-		err := r.Add(rctx, e)
-		cancel()
-		if err == nil || errors.Is(err, service.ErrDuplicate) {
-			return err
-		}
-		c.conn.log.Warn("journal record kept locally: NATS did not store it", "err", err)
+	if err := c.Local.Add(ctx, e); err != nil {
+		return err
 	}
-	return c.Local.Add(ctx, e)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // Due implements service.Outbox: nothing is due while NATS is unreachable.
@@ -195,7 +191,8 @@ func (c *Composite) Forward(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Run forwards local records every interval until ctx ends.
+// Run forwards local records when Add wakes it, and every interval,
+// until ctx ends.
 func (c *Composite) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -209,6 +206,7 @@ func (c *Composite) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-c.wake:
 		}
 	}
 }

@@ -27,9 +27,10 @@ func badgerOutbox(t *testing.T) *service.KVOutbox {
 	return service.NewKVOutbox(service.StoreKV(db.KV("crm")), testSealer(t))
 }
 
-// TestCompositeWaitsForNATS: with the NATS server down, records go to the
-// local outbox (durable, nothing due from NATS); when the server is back
-// (same store), Forward moves them, and the journal gets each once.
+// TestCompositeWaitsForNATS: Add is a local write that Run forwards at
+// once; with the NATS server down, records wait in the local outbox
+// (durable, nothing due from NATS); when the server is back (same store)
+// they are forwarded, and the journal gets each once.
 func TestCompositeWaitsForNATS(t *testing.T) {
 	ctx := ctxT(t, 90*time.Second)
 	srv := startServers(t, 1)[0]
@@ -37,21 +38,31 @@ func TestCompositeWaitsForNATS(t *testing.T) {
 	waitJS(t, c, 20*time.Second)
 	remote := newOutbox(t, c, OutboxOptions{})
 	co := NewComposite(c, badgerOutbox(t), remote)
-	co.PublishTimeout = time.Second
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go co.Run(rctx, time.Hour) // forwards only when Add wakes it
 
 	first := entry("crm1", "call-before", time.Now())
 	if err := co.Add(ctx, first); err != nil {
 		t.Fatal(err)
 	}
+	if !eventually(t, 5*time.Second, func() bool { p, _, _ := remote.Depth(ctx); return p == 1 }) {
+		t.Fatal("the record was not forwarded when Add woke Run")
+	}
+	stop()
 	srv.kill()
 	for deadline := time.Now().Add(10 * time.Second); c.Connected() && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var down []service.Entry
 	for i := range 3 {
-		e := entry("crm1", "call-down-"+string(rune('a'+i)), time.Now())
+		e := entry("crm1", fmt.Sprintf("call-down-%d", i), time.Now())
+		start := time.Now()
 		if err := co.Add(ctx, e); err != nil {
 			t.Fatalf("Add while NATS is down: %v", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Add waited %s while NATS was down", d)
 		}
 		down = append(down, e)
 	}
@@ -63,6 +74,9 @@ func TestCompositeWaitsForNATS(t *testing.T) {
 	}
 	if due, err := co.Due(ctx, time.Now(), 10); err != nil || len(due) != 0 {
 		t.Fatalf("Due while down = %v, %v", keys(due), err)
+	}
+	if n, _ := co.Forward(ctx); n != 0 {
+		t.Fatalf("forwarded %d while down", n)
 	}
 	srv.start()
 	for deadline := time.Now().Add(20 * time.Second); !c.Connected(); time.Sleep(50 * time.Millisecond) {
@@ -95,7 +109,7 @@ func TestCompositeWaitsForNATS(t *testing.T) {
 		}
 	}
 	for _, e := range append(down, first) {
-		if seen[e.Key] != 1 {
+		if seen[e.Event.CallID] != 0 || seen[e.Key] != 1 {
 			t.Errorf("%s delivered %d times; want 1", e.Event.CallID, seen[e.Key])
 		}
 	}
