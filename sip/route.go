@@ -168,6 +168,7 @@ func (p *Proxy) relayResponse(tx sip.ServerTransaction, res *sip.Response) {
 // respondFault answers a request that failed validation (requestFault).
 func (p *Proxy) respondFault(tx sip.ServerTransaction, in *sip.Request, f fault) {
 	res := sip.NewResponseFromRequest(in, f.code, f.reason, nil)
+	res.SipVersion = "SIP/2.0" // ours, also in the 505 to a SIP/7.0 request
 	if f.unsupported != "" {
 		res.AppendHeader(sip.NewHeader("Unsupported", f.unsupported))
 	}

@@ -144,6 +144,7 @@ func tortureRun(t *testing.T, w *wire, uas *recUAS, transport string, data []byt
 	for time.Now().Before(deadline) {
 		select {
 		case m := <-w.msgs:
+			w.lastRaw = m.raw
 			if r := m.res(); r != nil && r.StatusCode >= 200 {
 				finals = append(finals, r.StatusCode)
 				if len(finals) == 1 {
@@ -230,6 +231,9 @@ func TestTortureCorpus(t *testing.T) {
 				got, finals := tortureRun(t, w, uas, tr, corpus[name])
 				if got != want {
 					t.Errorf("%s over %s: got %+v (finals %v), want %+v", name, tr, got, finals, want)
+				}
+				if got.code == 505 && !bytes.Contains(w.lastRaw, []byte("SIP/2.0 505")) {
+					t.Errorf("%s: the 505 must be a SIP/2.0 response", name)
 				}
 				if distinct(finals) > 1 {
 					t.Errorf("%s over %s: more than one final response %v", name, tr, finals)

@@ -65,9 +65,10 @@ func readStream(r io.Reader, out chan<- rawMsg) {
 
 // wire is a raw client connection to the proxy over udp, tcp or tls.
 type wire struct {
-	t    testing.TB
-	conn net.Conn
-	msgs chan rawMsg
+	t       testing.TB
+	conn    net.Conn
+	msgs    chan rawMsg
+	lastRaw []byte // the last message taken by a test (tortureRun)
 }
 
 func dialWire(t testing.TB, transport, addr string) *wire {
