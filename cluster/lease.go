@@ -40,6 +40,9 @@ func newLeases(c *Conn, ttl time.Duration) (*Leases, error) {
 }
 
 func (l *Leases) attach(ctx context.Context) error {
+	if l.kv.Load() != nil {
+		return nil
+	}
 	kv, err := l.c.bucket(ctx, "LEASES", l.ttl, 1)
 	if err != nil {
 		return err

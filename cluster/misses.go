@@ -29,6 +29,8 @@ type Misses struct {
 
 	mu    sync.RWMutex
 	m     map[string]map[string]time.Time // integration -> key -> expiry
+	puts  int                             // since the last sweep
+	wg    sync.WaitGroup                  // bucket writes in flight
 	ready chan struct{}
 }
 
@@ -46,6 +48,9 @@ func newMisses(c *Conn) *Misses {
 
 // attach creates (or joins) the bucket and starts mirroring it.
 func (ms *Misses) attach(ctx context.Context) error {
+	if ms.kv.Load() != nil {
+		return nil
+	}
 	kv, err := ms.c.bucket(ctx, "CRM_MISSES", missBucketTTL, 1)
 	if err != nil {
 		return err
@@ -90,11 +95,27 @@ func (ms *Misses) mirror() {
 	}
 }
 
+// sweepEvery is how many puts pass between sweeps of expired misses (the
+// bucket's own expiry is not seen by the watch).
+const sweepEvery = 4096
+
+// set stores a miss (ms.mu held) and now and then forgets expired ones.
 func (ms *Misses) set(integ, k string, exp time.Time) {
 	if ms.m[integ] == nil {
 		ms.m[integ] = map[string]time.Time{}
 	}
 	ms.m[integ][k] = exp
+	if ms.puts++; ms.puts >= sweepEvery {
+		ms.puts = 0
+		now := time.Now()
+		for _, keys := range ms.m {
+			for key, e := range keys {
+				if now.After(e) {
+					delete(keys, key)
+				}
+			}
+		}
+	}
 }
 
 // Ready is closed when the mirror holds the bucket's contents.
@@ -105,8 +126,9 @@ func (ms *Misses) For(integration string) service.MissCache {
 	return missView{ms, integration}
 }
 
-// Close stops the mirror.
+// Close waits for bucket writes in flight and stops the mirror.
 func (ms *Misses) Close() error {
+	ms.wg.Wait()
 	if ms.kv.Load() == nil {
 		return nil
 	}
@@ -142,18 +164,21 @@ func (v missView) Del(key string) {
 	v.write(func(ctx context.Context, kv jetstream.KeyValue, k string) error { return kv.Delete(ctx, k) }, key)
 }
 
-// write runs one bucket write, bounded; a failure leaves the miss to this
-// node only (the other nodes ask the CRM once more).
+// write runs one bucket write in the background (a CRM search must not
+// wait for NATS), bounded; a failure, or NATS unreachable, leaves the
+// miss to this node only (the other nodes ask the CRM once more).
 func (v missView) write(f func(context.Context, jetstream.KeyValue, string) error, key string) {
 	kv := v.ms.kv.Load()
-	if kv == nil {
-		return // not attached yet: this node only
+	if kv == nil || !v.ms.c.Connected() {
+		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := f(ctx, *kv, missKey(v.integ, key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		v.ms.c.log.Warn("crm miss cache: bucket write failed", "integration", v.integ, "err", err)
-	}
+	v.ms.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := f(ctx, *kv, missKey(v.integ, key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			v.ms.c.log.Warn("crm miss cache: bucket write failed", "integration", v.integ, "err", err)
+		}
+	})
 }
 
 func (v missView) Len() int {

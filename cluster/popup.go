@@ -105,6 +105,9 @@ func NewClaims(ctx context.Context, c *Conn) (*Claims, error) {
 func newClaims(c *Conn) *Claims { return &Claims{c: c, local: stream.NewMemClaims(time.Now)} }
 
 func (cl *Claims) attach(ctx context.Context) error {
+	if cl.kv.Load() != nil {
+		return nil
+	}
 	kv, err := cl.c.bucket(ctx, "POPUP_CLAIMS", time.Hour, 1)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -152,6 +153,7 @@ func TestMissesShared(t *testing.T) {
 		t.Fatal("mirror never loaded")
 	}
 	zb := mb.For("zoho")
+	eventually(t, 5*time.Second, func() bool { return zb.Has("+49301", time.Now()) }) // A writes in the background
 	if !zb.Has("+49301", time.Now()) || zb.Has("+49302", time.Now()) || mb.For("hubspot").Has("+49301", time.Now()) {
 		t.Fatalf("B: has 301 %v, 302 (expired) %v, other integration %v", zb.Has("+49301", time.Now()), zb.Has("+49302", time.Now()), mb.For("hubspot").Has("+49301", time.Now()))
 	}
@@ -234,5 +236,26 @@ func TestLeaseOneHolderAndTakeover(t *testing.T) {
 		return ok
 	}) || !took {
 		t.Fatal("B never took over the lease")
+	}
+}
+
+// TestMissesLocalUntilAttachedAndSwept: before the bucket is set up the
+// cache works on this node alone, and expired misses are swept from
+// memory (the bucket's own expiry is not seen by the watch).
+func TestMissesLocalUntilAttachedAndSwept(t *testing.T) {
+	ms := newMisses(shared(t))
+	v := ms.For("zoho")
+	v.Put("+49301", time.Now().Add(time.Hour))
+	if !v.Has("+49301", time.Now()) || ms.For("other").Has("+49301", time.Now()) {
+		t.Fatal("local miss cache")
+	}
+	for i := range sweepEvery {
+		v.Put(fmt.Sprintf("+4940%07d", i), time.Now().Add(-time.Second))
+	}
+	if n := v.Len(); n > 2 || !v.Has("+49301", time.Now()) {
+		t.Fatalf("Len after a sweep = %d; want the unexpired miss and at most the one expired put after the sweep", n)
+	}
+	if err := ms.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
