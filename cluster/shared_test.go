@@ -3,11 +3,14 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"cidproxy/api/stream"
+	"cidproxy/sip/event"
 )
 
 // hubRec records delivered popup stream messages.
@@ -257,5 +260,64 @@ func TestMissesLocalUntilAttachedAndSwept(t *testing.T) {
 	}
 	if err := ms.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// lateHub lets a Fanout be built before its hub.
+type lateHub struct{ h atomic.Pointer[stream.Hub] }
+
+func (l *lateHub) Deliver(m stream.Message) {
+	if h := l.h.Load(); h != nil {
+		h.Deliver(m)
+	}
+}
+
+// clusterHub is one node's popup hub on c.
+func clusterHub(t *testing.T, c *Conn) *stream.Hub {
+	t.Helper()
+	var late lateHub
+	f, err := NewFanout(c, &late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	cl, err := NewClaims(ctxT(t, 10*time.Second), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := stream.New(stream.Options{Fanout: f, Claims: cl})
+	late.h.Store(h)
+	return h
+}
+
+// TestPopupHubsAcrossNodes: a call handled by node A's hub reaches a
+// browser stream on node B (and one on A), once each.
+func TestPopupHubsAcrossNodes(t *testing.T) {
+	a := shared(t)
+	b := connect(t, a.Prefix, 1, sharedURL)
+	b.Node = "node-b"
+	ha, hb := clusterHub(t, a), clusterHub(t, b)
+	ca, _ := ha.Subscribe("1001", "")
+	cb, _ := hb.Subscribe("1001", "")
+	if err := b.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ha.HandleEvent(context.Background(), event.Event{Kind: event.Ringing, CallID: "call-x", Direction: event.Inbound,
+		Caller: event.Party{Number: "+4930111"}, Callee: event.Party{Number: "1001"}, Start: now, At: now})
+	for name, c := range map[string]*stream.Client{"A": ca, "B": cb} {
+		select {
+		case f := <-c.C():
+			if f.Type != stream.TypeCall || !strings.Contains(string(f.Data), `"call_id":"call-x"`) {
+				t.Errorf("node %s frame %s %s", name, f.Type, f.Data)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("node %s's browser got nothing", name)
+		}
+	}
+	select {
+	case f := <-cb.C():
+		t.Fatalf("node B got a second frame %s %s", f.Type, f.Data)
+	case <-time.After(300 * time.Millisecond):
 	}
 }
