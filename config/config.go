@@ -70,6 +70,10 @@ type SIP struct {
 	// Upstream is the next hop for initial requests (sip:HOST:PORT[;transport=tcp]).
 	// Empty routes by Request-URI.
 	Upstream string `yaml:"upstream"`
+	// RouteAllow lists the next hops a Route header may send a request to
+	// besides Upstream and this proxy's own Record-Route: "host" (any port)
+	// or "host:port". Others get 403 (no open relay). "*" allows any.
+	RouteAllow []string `yaml:"route_allow"`
 	// Hostname is the host written into Via and Record-Route. Empty uses the
 	// IP of the first listen address.
 	Hostname string `yaml:"hostname"`

@@ -178,6 +178,15 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.UDPReaders < 0 || s.UDPReaders > 64 {
 		bad("sip.udp_readers", "%d is out of range 0..64", s.UDPReaders)
 	}
+	for _, h := range s.RouteAllow {
+		host := h
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			host = hh
+		}
+		if h != "*" && (host == "" || strings.ContainsAny(host, " \t;,<>@/")) {
+			bad("sip.route_allow", "%q: use a host, host:port or \"*\"", h)
+		}
+	}
 	if s.DialogExpiry.D() < 60e9 {
 		bad("sip.dialog_expiry", "must be at least 1m")
 	}

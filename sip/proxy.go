@@ -65,6 +65,8 @@ type Proxy struct {
 	tp       *sip.TransportLayer
 	parser   *sip.Parser // the UDP read loops' own (takeAck)
 	upstream *hop
+	// routeAllow is sip.route_allow: where a Route header may send a request.
+	routeAllow hopSet
 	exts     extensions
 	calls    *tracker
 	tlsConf  *tls.Config
@@ -111,6 +113,7 @@ func New(cfg config.SIP, opts Options) (*Proxy, error) {
 	if p.upstream, err = parseHop(cfg.Upstream); err != nil {
 		return nil, err
 	}
+	p.routeAllow = newHopSet(cfg.RouteAllow)
 	if p.exts, err = parseExtensions(cfg.Extensions); err != nil {
 		return nil, err
 	}

@@ -72,10 +72,57 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 	p.forward(in, tx, fwd, c)
 }
 
+// routeAllowed reports whether a Route header may send a request to dest
+// (issue 15 item 8, no open relay): the configured upstream, an entry of
+// sip.route_allow, or the route set of a call we track (an in-dialog
+// request follows the Record-Route its peers inserted).
+func (p *Proxy) routeAllowed(dest string, initial bool, c *call) bool {
+	if p.upstream != nil && strings.EqualFold(dest, p.upstream.dest) {
+		return true
+	}
+	if !initial && c != nil {
+		return true
+	}
+	if p.routeAllow.any {
+		return true
+	}
+	dest = strings.ToLower(dest)
+	if _, ok := p.routeAllow.hops[dest]; ok {
+		return true
+	}
+	host, _, err := net.SplitHostPort(dest)
+	_, ok := p.routeAllow.hops[host]
+	return err == nil && ok
+}
+
+// hopSet is sip.route_allow: "host" and "host:port" entries, lower case.
+type hopSet struct {
+	hops map[string]struct{}
+	any  bool
+}
+
+func newHopSet(entries []string) hopSet {
+	h := hopSet{hops: map[string]struct{}{}}
+	for _, e := range entries {
+		if e == "*" {
+			h.any = true
+		}
+		h.hops[strings.ToLower(strings.Trim(e, "[]"))] = struct{}{}
+		if host, port, err := net.SplitHostPort(e); err == nil {
+			h.hops[strings.ToLower(net.JoinHostPort(host, port))] = struct{}{}
+		}
+	}
+	return h
+}
+
 // reject answers a request the proxy cannot route.
 func (p *Proxy) reject(tx sip.ServerTransaction, in *sip.Request, code int) {
-	if code == 482 {
+	switch code {
+	case 482:
 		p.respond(tx, in, 482, "Loop Detected")
+		return
+	case 403:
+		p.respond(tx, in, 403, "Forbidden (Route to a next hop that is not allowed)")
 		return
 	}
 	p.respond(tx, in, 481, "Call/Transaction Does Not Exist")
@@ -306,6 +353,9 @@ func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller 
 	if r != nil {
 		transport = uriTransport(&r.Address)
 		dest = hostPort(&r.Address, transport)
+		if !p.routeAllowed(dest, initial, c) {
+			return "", "", 403
+		}
 	} else if initial && p.upstream != nil {
 		dest, transport = p.upstream.dest, p.upstream.transport
 	} else {

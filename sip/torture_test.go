@@ -43,12 +43,12 @@ var tortureExpect = map[string]tortureOutcome{
 	"valid/intmeth":    fwd,
 	"valid/longreq":    fwd,
 	"valid/lwsdisp":    fwd,
-	"valid/mpart01":    dropped, // its Route sends it to 127.0.0.1:5080, nobody there (an answer only after Timer F)
+	"valid/mpart01":    answered(403), // its Route names 127.0.0.1:5080: not a next hop we may relay to
 	"valid/noreason":   dropped, // a response matching nothing
 	"valid/semiuri":    fwd,
 	"valid/transports": fwd,
 	"valid/unreason":   dropped,
-	"valid/wsinv":      answered(503), // routed by its Route to services.example.com, which does not resolve here
+	"valid/wsinv":      answered(403), // its Route names services.example.com: not allowed
 	// invalid
 	"invalid/badaspec":   answered(400),
 	"invalid/badbranch":  fwd, // a branch without the cookie is RFC 2543 style, legal
