@@ -112,6 +112,10 @@ type SIP struct {
 	// CPU) above which the listeners pause reading, so an overload waits in
 	// the socket buffers instead of in the process (0 = never pause).
 	MaxBacklog int `yaml:"max_backlog"`
+	// MaxPending caps the requests being handled at once (calls waiting for
+	// the next hop included); a new out-of-dialog request past it gets 503
+	// with Retry-After (0 = no cap).
+	MaxPending int `yaml:"max_pending"`
 	// Extensions lists the numbering of local extensions as patterns:
 	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
 	// It decides call direction (inbound, outbound, internal).

@@ -172,6 +172,9 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.UDPBuffer != 0 && (s.UDPBuffer < 64<<10 || s.UDPBuffer > 1<<30) {
 		bad("sip.udp_buffer", "%d bytes: use 0 (kernel default) or 64KiB..1GiB", int64(s.UDPBuffer))
 	}
+	if s.MaxPending < 0 {
+		bad("sip.max_pending", "%d: use 0 (no cap) or a positive number of requests", s.MaxPending)
+	}
 	if s.MaxBacklog < 0 {
 		bad("sip.max_backlog", "%d: use 0 (off) or a positive number of goroutines", s.MaxBacklog)
 	}

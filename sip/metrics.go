@@ -27,6 +27,7 @@ type metrics struct {
 	lookupTimeouts prometheus.Counter
 	malformed      prometheus.Counter
 	readPauses     prometheus.Counter
+	overloaded     prometheus.Counter
 }
 
 var knownMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.OPTIONS, sip.REGISTER,
@@ -82,6 +83,9 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFligh
 		malformed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_sip_malformed_total", Help: "SIP messages dropped or rejected because they could not be parsed.",
 		}),
+		overloaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cidproxy_sip_overload_rejects_total", Help: "Requests answered 503 because sip.max_pending requests were already being handled.",
+		}),
 		readPauses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_sip_read_pauses_total",
 			Help: "Times the SIP listeners paused reading because the proxy was behind (sip.max_backlog); packets wait in the socket buffers meanwhile.",
@@ -111,7 +115,7 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFligh
 		m.retransByMeth[meth] = retrans.WithLabelValues(string(meth))
 	}
 	m.retransOther = retrans.WithLabelValues("other")
-	collectors := []prometheus.Collector{retrans, m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, active,
+	collectors := []prometheus.Collector{retrans, m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, m.overloaded, active,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "cidproxy_sip_backlog_goroutines",
 			Help: "Runnable goroutines waiting for a CPU: the backlog the listeners pause at (sip.max_backlog).",

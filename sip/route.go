@@ -22,6 +22,13 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, in, 503, "Service Unavailable")
 		return
 	}
+	if initial && p.cfg.MaxPending > 0 && p.active.Load() > int64(p.cfg.MaxPending) {
+		// Issue 15 item 7: each pending request holds a goroutine and its
+		// transactions; past the cap, callers retry later (RFC 3261 21.5.4).
+		p.m.overloaded.Inc()
+		p.respondFault(tx, in, fault{code: 503, reason: "Service Unavailable", retryAfter: "5"})
+		return
+	}
 	if f := requestFault(in); f.code != 0 {
 		p.m.malformed.Inc()
 		p.respondFault(tx, in, f)
@@ -218,6 +225,9 @@ func (p *Proxy) respondFault(tx sip.ServerTransaction, in *sip.Request, f fault)
 	res.SipVersion = "SIP/2.0" // ours, also in the 505 to a SIP/7.0 request
 	if f.unsupported != "" {
 		res.AppendHeader(sip.NewHeader("Unsupported", f.unsupported))
+	}
+	if f.retryAfter != "" {
+		res.AppendHeader(sip.NewHeader("Retry-After", f.retryAfter))
 	}
 	p.m.response(f.code)
 	if err := tx.Respond(res); err != nil {

@@ -40,6 +40,8 @@ type fault struct {
 	reason string
 	// unsupported lists the Proxy-Require option tags of a 420.
 	unsupported string
+	// retryAfter is the Retry-After of a 503, in seconds.
+	retryAfter string
 }
 
 // requestFault runs the checks of RFC 3261 16.3 (and RFC 4475's
