@@ -116,6 +116,15 @@ type SIP struct {
 	// the next hop included); a new out-of-dialog request past it gets 503
 	// with Retry-After (0 = no cap).
 	MaxPending int `yaml:"max_pending"`
+	// TCPIdleTimeout closes a TCP/TLS connection that received nothing for
+	// so long; TCPMessageTimeout one whose started message is incomplete so
+	// long after its first bytes (0 = never).
+	TCPIdleTimeout    Duration `yaml:"tcp_idle_timeout"`
+	TCPMessageTimeout Duration `yaml:"tcp_message_timeout"`
+	// TCPMaxConns and TCPMaxConnsPerIP cap accepted TCP/TLS connections in
+	// total and per source IP (0 = no cap).
+	TCPMaxConns      int `yaml:"tcp_max_conns"`
+	TCPMaxConnsPerIP int `yaml:"tcp_max_conns_per_ip"`
 	// Extensions lists the numbering of local extensions as patterns:
 	// "1001", "1000-1999" (numeric range), "2XXX" (X = any digit).
 	// It decides call direction (inbound, outbound, internal).

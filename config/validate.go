@@ -172,6 +172,12 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.UDPBuffer != 0 && (s.UDPBuffer < 64<<10 || s.UDPBuffer > 1<<30) {
 		bad("sip.udp_buffer", "%d bytes: use 0 (kernel default) or 64KiB..1GiB", int64(s.UDPBuffer))
 	}
+	if s.TCPIdleTimeout < 0 || s.TCPMessageTimeout < 0 {
+		bad("sip.tcp_idle_timeout", "timeouts must not be negative (0 = never)")
+	}
+	if s.TCPMaxConns < 0 || s.TCPMaxConnsPerIP < 0 {
+		bad("sip.tcp_max_conns", "caps must not be negative (0 = no cap)")
+	}
 	if s.MaxPending < 0 {
 		bad("sip.max_pending", "%d: use 0 (no cap) or a positive number of requests", s.MaxPending)
 	}

@@ -81,6 +81,7 @@ func (p *Proxy) open(cl config.Listener) (listener, net.Addr, error) {
 		if err != nil {
 			return listener{}, nil, err
 		}
+		l = newLimitListener(l, p.tcpLimits())
 		return listener{serve: func() error { return p.srv.ServeTCP(l) }, close: func() { l.Close() }}, l.Addr(), nil
 	case "tls":
 		if p.tlsConf == nil {
@@ -90,6 +91,7 @@ func (p *Proxy) open(cl config.Listener) (listener, net.Addr, error) {
 		if err != nil {
 			return listener{}, nil, err
 		}
+		l = newLimitListener(l, p.tcpLimits())
 		return listener{serve: func() error { return p.srv.ServeTLS(l) }, close: func() { l.Close() }}, l.Addr(), nil
 	}
 	return listener{}, nil, fmt.Errorf("unknown transport %q", cl.Transport)
@@ -257,4 +259,9 @@ func parseHop(s string) (*hop, error) {
 	}
 	t := uriTransport(&u)
 	return &hop{dest: hostPort(&u, t), transport: t}, nil
+}
+
+// tcpLimits are the connection caps of the TCP and TLS listeners.
+func (p *Proxy) tcpLimits() tcpLimits {
+	return tcpLimits{perIP: p.cfg.TCPMaxConnsPerIP, total: p.cfg.TCPMaxConns, rejected: p.m.tcpRejected}
 }

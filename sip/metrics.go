@@ -28,6 +28,7 @@ type metrics struct {
 	malformed      prometheus.Counter
 	readPauses     prometheus.Counter
 	overloaded     prometheus.Counter
+	tcpRejected    prometheus.Counter
 }
 
 var knownMethods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.OPTIONS, sip.REGISTER,
@@ -83,6 +84,9 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFligh
 		malformed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_sip_malformed_total", Help: "SIP messages dropped or rejected because they could not be parsed.",
 		}),
+		tcpRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cidproxy_sip_tcp_rejected_total", Help: "TCP/TLS connections closed at accept: over sip.tcp_max_conns or sip.tcp_max_conns_per_ip.",
+		}),
 		overloaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cidproxy_sip_overload_rejects_total", Help: "Requests answered 503 because sip.max_pending requests were already being handled.",
 		}),
@@ -115,7 +119,7 @@ func newMetrics(reg prometheus.Registerer, activeDialogs func() float64, inFligh
 		m.retransByMeth[meth] = retrans.WithLabelValues(string(meth))
 	}
 	m.retransOther = retrans.WithLabelValues("other")
-	collectors := []prometheus.Collector{retrans, m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, m.overloaded, active,
+	collectors := []prometheus.Collector{retrans, m.requests, responses, m.rewrittenVec, lookupDur, m.lookupMisses, m.lookupTimeouts, m.malformed, m.readPauses, m.overloaded, m.tcpRejected, active,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "cidproxy_sip_backlog_goroutines",
 			Help: "Runnable goroutines waiting for a CPU: the backlog the listeners pause at (sip.max_backlog).",

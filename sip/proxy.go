@@ -67,9 +67,9 @@ type Proxy struct {
 	upstream *hop
 	// routeAllow is sip.route_allow: where a Route header may send a request.
 	routeAllow hopSet
-	exts     extensions
-	calls    *tracker
-	tlsConf  *tls.Config
+	exts       extensions
+	calls      *tracker
+	tlsConf    *tls.Config
 
 	ctx    context.Context // lives until Serve has shut down
 	cancel context.CancelFunc
@@ -158,6 +158,7 @@ func (p *Proxy) build() error {
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(sl),
 			sip.WithTransportLayerReadFilter((&backlog{max: uint64(p.cfg.MaxBacklog), pauses: p.m.readPauses}).filter),
+			sip.WithTransportLayerTCPTimeouts(p.cfg.TCPIdleTimeout.D(), p.cfg.TCPMessageTimeout.D()),
 		),
 	}
 	if p.cfg.Hostname != "" {

@@ -44,7 +44,7 @@ var tortureExpect = map[string]tortureOutcome{
 	"valid/longreq":    fwd,
 	"valid/lwsdisp":    fwd,
 	"valid/mpart01":    answered(403), // its Route names 127.0.0.1:5080: not a next hop we may relay to
-	"valid/noreason":   dropped, // a response matching nothing
+	"valid/noreason":   dropped,       // a response matching nothing
 	"valid/semiuri":    fwd,
 	"valid/transports": fwd,
 	"valid/unreason":   dropped,

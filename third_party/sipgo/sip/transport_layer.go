@@ -41,6 +41,7 @@ type TransportLayer struct {
 	// connectionReuse will force connection reuse when passing request
 	connectionReuse bool
 	readFilter      TransportReadFilter
+	tcpIdle, tcpMsg time.Duration // WithTransportLayerTCPTimeouts
 
 	// dnsPreferSRV does always SRV lookup first
 	dnsPreferSRV bool
@@ -72,6 +73,15 @@ func WithTransportLayerDNSLookupSRV(preferSRV bool) TransportLayerOption {
 func WithTransportLayerReadFilter(f TransportReadFilter) TransportLayerOption {
 	return func(l *TransportLayer) {
 		l.readFilter = f
+	}
+}
+
+// WithTransportLayerTCPTimeouts closes a TCP/TLS connection that received
+// nothing for idle, and one whose started message is still incomplete
+// message after its first bytes (a peer sending slowly). Zero disables each.
+func WithTransportLayerTCPTimeouts(idle, message time.Duration) TransportLayerOption {
+	return func(l *TransportLayer) {
+		l.tcpIdle, l.tcpMsg = idle, message
 	}
 }
 
@@ -187,11 +197,13 @@ func (l *TransportLayer) withTransports(conf TransportsConfig) {
 		l.tcp = conf.TCP
 		l.tcp.connectionReuse = l.connectionReuse
 		l.tcp.readFilter = l.readFilter
+		l.tcp.idleTimeout, l.tcp.messageTimeout = l.tcpIdle, l.tcpMsg
 	}
 	if conf.TLS != nil && l.tls == nil {
 		l.tls = conf.TLS
 		l.tls.connectionReuse = l.connectionReuse
 		l.tls.readFilter = l.readFilter
+		l.tls.idleTimeout, l.tls.messageTimeout = l.tcpIdle, l.tcpMsg
 	}
 	if conf.WS != nil && l.ws == nil {
 		l.ws = conf.WS

@@ -20,6 +20,9 @@ type TransportTCP struct {
 	connectionReuse bool
 	readFilter      TransportReadFilter
 
+	// idleTimeout and messageTimeout: WithTransportLayerTCPTimeouts.
+	idleTimeout, messageTimeout time.Duration
+
 	// ReadTimeout limits how long a TCP or TLS connection may block waiting
 	// for data. It is copied when the connection is created. A non-positive
 	// value disables the timeout.
@@ -178,9 +181,26 @@ func (t *TransportTCP) readConnection(conn *TCPConnection, laddr string, raddr s
 	// Create stream parser context
 	par := t.parser.NewSIPStream()
 
+	var partialSince time.Time // when the buffered incomplete message began
 	for {
+		switch {
+		case par.Buffer().Len() > 0 && t.messageTimeout > 0:
+			if partialSince.IsZero() {
+				partialSince = time.Now()
+			}
+			conn.SetReadDeadline(partialSince.Add(t.messageTimeout))
+		case t.idleTimeout > 0:
+			partialSince = time.Time{}
+			conn.SetReadDeadline(time.Now().Add(t.idleTimeout))
+		default:
+			partialSince = time.Time{}
+		}
 		num, err := conn.Read(buf)
 		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.log.Debug("connection idle or message incomplete for too long, closing", "raddr", raddr)
+				return
+			}
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
 				t.log.Debug("connection was closed", "error", err)
 				return
