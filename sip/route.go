@@ -356,6 +356,7 @@ func (p *Proxy) onUnmatchedCancel(in *sip.Request, tx sip.ServerTransaction) {
 func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller bool) (dest, transport string, code int) {
 	var r *sip.RouteHeader
 	if hasRoute(fwd) { // Route() allocates even when there is none
+		p.undoStrictRoute(fwd)
 		for r = fwd.Route(); r != nil && p.isMeURI(&r.Address); r = fwd.Route() {
 			fwd.RemoveHeader("Route")
 		}
@@ -388,6 +389,32 @@ func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller 
 		transport = strings.ToUpper(in.Transport()) // no listener for it: stay on the incoming one
 	}
 	return dest, transport, 0
+}
+
+// undoStrictRoute handles a request from a strict router (RFC 3261 16.4):
+// its Request-URI is our own Record-Route address and the real target is
+// the last Route entry. That entry becomes the Request-URI again and
+// leaves the Route set.
+func (p *Proxy) undoStrictRoute(fwd *sip.Request) {
+	if !p.isMeURI(&fwd.Recipient) || fwd.Recipient.User != "" {
+		return // our Record-Route URI has no user part
+	}
+	var routes []*sip.RouteHeader
+	for _, h := range fwd.GetHeaders("Route") {
+		if rh, ok := h.(*sip.RouteHeader); ok {
+			routes = append(routes, rh)
+		}
+	}
+	if len(routes) == 0 {
+		return
+	}
+	last := routes[len(routes)-1]
+	fwd.Recipient = *last.Address.Clone()
+	for fwd.RemoveHeader("Route") {
+	}
+	for _, rh := range routes[:len(routes)-1] {
+		fwd.AppendHeader(rh)
+	}
 }
 
 // prepare turns the clone into the forwarded request: Max-Forwards
