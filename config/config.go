@@ -116,6 +116,10 @@ type SIP struct {
 	// the next hop included); a new out-of-dialog request past it gets 503
 	// with Retry-After (0 = no cap).
 	MaxPending int `yaml:"max_pending"`
+	// UDPMaxSize: a request that would leave over UDP larger than this
+	// (bytes) goes over TCP instead (RFC 3261 18.1.1; 1300 when the path
+	// MTU is unknown). 0 keeps every request on UDP.
+	UDPMaxSize Size `yaml:"udp_max_size"`
 	// TCPIdleTimeout closes a TCP/TLS connection that received nothing for
 	// so long; TCPMessageTimeout one whose started message is incomplete so
 	// long after its first bytes (0 = never).

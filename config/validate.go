@@ -178,6 +178,9 @@ func (c *Config) validateSIP(bad func(key, format string, a ...any)) {
 	if s.TCPMaxConns < 0 || s.TCPMaxConnsPerIP < 0 {
 		bad("sip.tcp_max_conns", "caps must not be negative (0 = no cap)")
 	}
+	if s.UDPMaxSize != 0 && (s.UDPMaxSize < 500 || s.UDPMaxSize > 65000) {
+		bad("sip.udp_max_size", "%d bytes: use 0 (always UDP) or 500..65000 (1300 per RFC 3261 18.1.1)", int64(s.UDPMaxSize))
+	}
 	if s.MaxPending < 0 {
 		bad("sip.max_pending", "%d: use 0 (no cap) or a positive number of requests", s.MaxPending)
 	}

@@ -63,6 +63,7 @@ func (p *Proxy) handle(in *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
+	tr = p.sizeTransport(fwd, tr)
 	p.prepare(fwd, in, dest, tr, initial && createsDialog(in.Method))
 	if initial && c != nil {
 		c.setCallee(dest, tr)
@@ -389,6 +390,22 @@ func (p *Proxy) nextHop(fwd, in *sip.Request, initial bool, c *call, fromCaller 
 		transport = strings.ToUpper(in.Transport()) // no listener for it: stay on the incoming one
 	}
 	return dest, transport, 0
+}
+
+// sizeTransport moves a request that would be too large for UDP to TCP
+// (RFC 3261 18.1.1, sip.udp_max_size; 200 bytes kept for our Via and
+// Record-Route). It measures only when the limit is set and TCP is there.
+func (p *Proxy) sizeTransport(fwd *sip.Request, tr string) string {
+	if tr != "UDP" || p.cfg.UDPMaxSize <= 0 {
+		return tr
+	}
+	if _, ok := p.local.out["TCP"]; !ok {
+		return tr
+	}
+	if len(fwd.String())+200 > int(p.cfg.UDPMaxSize) {
+		return "TCP"
+	}
+	return tr
 }
 
 // undoStrictRoute handles a request from a strict router (RFC 3261 16.4):

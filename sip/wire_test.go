@@ -158,9 +158,19 @@ type recUAS struct {
 func newRecUAS(t testing.TB, host string) *recUAS {
 	t.Helper()
 	u := &recUAS{t: t, got: make(chan rawMsg, 4096), reply: burstReply}
-	pc, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
-	mustf(t, err, "uas udp")
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	// UDP and TCP on one port when it is free on both (like a real UA).
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for range 20 {
+		pc, err = net.ListenPacket("udp", net.JoinHostPort(host, "0"))
+		mustf(t, err, "uas udp")
+		_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+		if ln, err = net.Listen("tcp", net.JoinHostPort(host, port)); err == nil {
+			break
+		}
+		pc.Close()
+	}
 	mustf(t, err, "uas tcp")
 	t.Cleanup(func() { pc.Close(); ln.Close() })
 	u.udp, u.tcp = pc.LocalAddr().String(), ln.Addr().String()
