@@ -12,7 +12,7 @@ DESTDIR  ?=
 FUZZTIME ?= 30s
 FUZZSMOKE ?= 2s
 
-.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm bench-popup lint fuzz deps clean man install
+.PHONY: all build run test unit e2e bench bench-go bench-load bench-sql bench-crm bench-popup bench-soak lint fuzz deps clean man install
 
 all: build
 
@@ -56,8 +56,8 @@ test: deps
 	$(GO) test -count=1 -timeout 8m ./e2e/...
 	GO=$(GO) bash scripts/fuzz.sh $(FUZZSMOKE)
 
-## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio), the CRM-in-the-call load and the SQL sync
-bench: deps bench-go bench-load bench-crm bench-sql bench-popup
+## bench: Go benchmarks, the SIPp load comparison (direct / cidproxy / Kamailio), the CRM-in-the-call load, the SQL sync and the soak
+bench: deps bench-go bench-load bench-crm bench-sql bench-popup bench-soak
 
 bench-go:
 	bash bench/go-bench.sh
@@ -71,6 +71,10 @@ bench-sql: build
 
 bench-crm:
 	bash bench/crm-load.sh
+
+## bench-soak: 10 min at 80 % of the max rate, 5 % malformed SIP, a flapping callee (DURATION, RATE, FLAP_EVERY, FLAP_FOR)
+bench-soak: build
+	bash bench/soak.sh
 
 ## bench-popup: 100 popup event streams on 100 extensions at 200 calls/s (RATE, SECS, CLIENTS)
 bench-popup:
