@@ -25,6 +25,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/sipp-lib.sh
+. "$here/sipp-lib.sh"
 root=$(cd "$here/.." && pwd)
 RATES=${RATES:-"200 500 1000 2000 3000 3500 4000 4500 5000 6000 8000 10000"}
 STEP_SECS=${STEP_SECS:-20}
@@ -41,7 +43,7 @@ MAX_FAIL_PCT=0.5
 # receive buffer), cidproxy sip.udp_buffer): the same for all, and within
 # net.core.rmem_max so that the kernel grants it without privileges.
 UDP_READERS=${UDP_READERS:-0} # cidproxy sip.udp_readers (0 = one per CPU)
-UDP_BUF=${UDP_BUF:-$(($(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304) < 4194304 ? $(cat /proc/sys/net/core/rmem_max) : 4194304))}
+UDP_BUF=${UDP_BUF:-$(default_udp_buf)}
 
 PROXY_PORT=$PORT_BASE
 UAS_PORT=$((PORT_BASE + 10))
@@ -79,31 +81,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# port_busy PROTO PORT: something is bound to 127.0.0.1:PORT (or *:PORT);
-# for TCP only a listener counts (TIME-WAIT entries of the last run do not).
-port_busy() {
-	local hex
-	hex=$(printf ':%04X' "$2")
-	awk -v h="$hex" -v p="$1" 'NR > 1 && substr($2, length($2) - 4) == h && (p != "tcp" || $4 == "0A") { f = 1 } END { exit !f }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
-}
 for p in $PROXY_PORT $UAS_PORT $UAC_PORT $KAM_PORT; do
 	port_busy udp "$p" && die "UDP port $p busy (set PORT_BASE)"
 done
 port_busy tcp "$ADMIN_PORT" && die "TCP port $ADMIN_PORT busy (set PORT_BASE)"
 
-wait_port() { # PROTO PORT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		port_busy "$1" "$2" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
-# stat_field FILE NAME: the last value of column NAME of a SIPp -trace_stat CSV.
-stat_field() {
-	awk -F';' -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next } { v = $c } END { print (c && v != "" ? v : 0) }' "$1" 2>/dev/null || echo 0
-}
 
 # percentiles FILE...: p50 p90 p99 max count of the INVITE->180 times (ms)
 # in SIPp rtt traces.
@@ -137,7 +120,6 @@ cpu_ticks() { # PID: utime+stime of the process and its threads (or children for
 }
 # box_ticks: "busy total" jiffies of all CPUs (/proc/stat).
 box_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
-rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- data

@@ -32,7 +32,9 @@ MALFORMED_PCT=${MALFORMED_PCT:-5}
 CONTACTS=${CONTACTS:-200000}
 BIN=${BIN:-$root/bin/cidproxy}
 PORT_BASE=${PORT_BASE:-26060}
-UDP_BUF=${UDP_BUF:-$(($(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304) < 4194304 ? $(cat /proc/sys/net/core/rmem_max) : 4194304))}
+# shellcheck source=bench/sipp-lib.sh
+. "$here/sipp-lib.sh"
+UDP_BUF=${UDP_BUF:-$(default_udp_buf)}
 PROXY_PORT=$PORT_BASE
 UAS_PORT=$((PORT_BASE + 10))
 UAC_PORT=$((PORT_BASE + 20))
@@ -68,22 +70,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# port_busy PROTO PORT: something is bound to PORT (TCP: a listener).
-port_busy() {
-	local hex
-	hex=$(printf ':%04X' "$2")
-	awk -v h="$hex" -v p="$1" 'NR > 1 && substr($2, length($2) - 4) == h && (p != "tcp" || $4 == "0A") { f = 1 } END { exit !f }' "/proc/net/$1" "/proc/net/${1}6" 2>/dev/null
-}
 for p in $PROXY_PORT $UAS_PORT $UAC_PORT; do port_busy udp "$p" && die "UDP port $p busy (set PORT_BASE)"; done
 port_busy tcp "$ADMIN_PORT" && die "TCP port $ADMIN_PORT busy (set PORT_BASE)"
-wait_port() { # PROTO PORT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		port_busy "$1" "$2" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 stop_pid() { # SIGTERM, SIGKILL after 5 s
 	local i
 	kill "$1" 2>/dev/null || return 0
@@ -94,16 +82,11 @@ stop_pid() { # SIGTERM, SIGKILL after 5 s
 	kill -9 "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
-# stat_field FILE NAME: the last value of column NAME of a SIPp -trace_stat CSV.
-stat_field() {
-	awk -F';' -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next } { v = $c } END { print (c && v != "" ? v : 0) }' "$1" 2>/dev/null || echo 0
-}
 # metric NAME: the sum of a metric's samples on /metrics (all labels).
 metric() {
 	curl -fsS --max-time 3 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null |
 		awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 } END { if (f) printf "%.0f", s; else print "-" }'
 }
-rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
 # ---------------------------------------------------------------- set-up
