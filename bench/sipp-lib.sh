@@ -31,3 +31,10 @@ default_udp_buf() {
 	max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304)
 	echo $((max < 4194304 ? max : 4194304))
 }
+
+# regexp_failures FILE...: one line per failed check_it regexp in SIPp error
+# logs (-trace_err), the text it looked in. SIPp 3.6 logs the failure as a
+# warning and goes on with the call: its FailedRegexp* counters stay 0.
+regexp_failures() {
+	cat "$@" 2>/dev/null | grep -ao "Failed regexp match: looking in '[^']*'" || true
+}

@@ -136,7 +136,7 @@ start_uas() {
 	local n=$1
 	(cd "$WORK" && exec sipp -buff_size "$UDP_BUF" -sf "$WORK/uas-check.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -nostdin \
 		-m "$((RATE * (DURATION + 60) * 2))" -timeout "$((DURATION + 60))s" \
-		-trace_stat -stf "$WORK/uas-$n.csv" -fd 1 >/dev/null 2>&1) &
+		-trace_stat -stf "$WORK/uas-$n.csv" -fd 1 -trace_err -error_file "$WORK/uas-$n-err.log" >/dev/null 2>&1) &
 	UAS_PID=$!
 	echo "$UAS_PID" >"$WORK/uas.pid"
 }
@@ -174,7 +174,7 @@ pids+=("$UAC_PID")
 
 mal_rate=$(((RATE * MALFORMED_PCT + 99) / 100))
 "$WORK/malformed" -target "127.0.0.1:$PROXY_PORT" -rate "$mal_rate" -duration "${DURATION}s" \
-	-torture "$root/sip/testdata/torture/invalid" >"$WORK/malformed.out" 2>&1 &
+	-torture "$root/sip/testdata/torture/invalid" -replies "$WORK/malformed-replies.txt" >"$WORK/malformed.out" 2>&1 &
 MAL_PID=$!
 pids+=("$MAL_PID")
 
@@ -224,10 +224,10 @@ in_flaps=$(awk -F';' -v g="$FLAP_GRACE" '
 	FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "FailedCall(P)") c = i; if ($i == "CurrentTime") t = i }; next }
 	{ k = split($t, a, "\t"); now = a[k]; for (j = 1; j <= n; j++) if (now >= s[j] && now <= e[j] + 1) { f += $c; break } }
 	END { print f + 0 }' FS=' ' "$WORK/flaps.txt" FS=';' "$WORK/uac.csv")
-unnamed=0
-for f in "$WORK"/uas-*.csv; do
-	unnamed=$((unnamed + $(stat_field "$f" "FailedRegexpDoesntMatch(C)") + $(stat_field "$f" "FailedRegexpHdrNotFound(C)")))
-done
+# The SIPp caller's From tags hold "SIPpTag"; any other INVITE without a
+# display name is a malformed message (torture or garbled) the daemon forwarded.
+unnamed=$(regexp_failures "$WORK"/uas-*-err.log | grep -ac 'SIPpTag' || true)
+unnamed_mal=$(regexp_failures "$WORK"/uas-*-err.log | grep -avc 'SIPpTag' || true)
 flaps=$(wc -l <"$WORK/flaps.txt")
 
 col_stats() { # COLUMN: start peak end (last sample under load), end+10
@@ -251,7 +251,8 @@ echo "| well-formed calls placed / succeeded | $created / $ok |"
 echo "| well-formed calls failed (SIPp caller) | $failed |"
 echo "| … of which in a flap window ($flaps flaps, stop → restart + $FLAP_GRACE s) | $in_flaps |"
 echo "| … outside any flap window | $((failed - in_flaps)) |"
-echo "| callee saw no display name in From | $unnamed |"
+echo "| well-formed calls reaching the callee without a display name | $unnamed |"
+echo "| malformed messages forwarded to the callee as INVITEs (no display name) | $unnamed_mal |"
 echo "| malformed messages sent (bench/malformed) | $(sed -n 's/.*sent=\([0-9]*\).*/\1/p' "$WORK/malformed.out") |"
 if [ -s "$WORK/metrics-end.txt" ]; then
 	while read -r m v; do echo "| daemon \`$m\` at the end | $v |"; done <"$WORK/metrics-end.txt"

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -32,8 +33,9 @@ func main() {
 	maxMsgs := flag.Int("max", 0, "stop after this many messages (0: rate × duration)")
 	torture := flag.String("torture", "", "directory of RFC 4475 invalid messages (*.dat); empty: variants only")
 	seed := flag.Uint64("seed", 4475, "random seed (the same seed sends the same messages)")
+	replyLog := flag.String("replies", "", "append each reply's status line and Call-ID to this file")
 	flag.Parse()
-	if err := run(*target, *rate, *dur, *maxMsgs, *torture, *seed); err != nil {
+	if err := run(*target, *rate, *dur, *maxMsgs, *torture, *seed, *replyLog); err != nil {
 		fmt.Fprintln(os.Stderr, "malformed:", err)
 		os.Exit(1)
 	}
@@ -42,7 +44,7 @@ func main() {
 // kinds of messages, in the order they are cycled through.
 var kinds = []string{"torture", "truncated", "garbled", "junk"}
 
-func run(target string, rate int, dur time.Duration, maxMsgs int, dir string, seed uint64) error {
+func run(target string, rate int, dur time.Duration, maxMsgs int, dir string, seed uint64, replyLog string) error {
 	ap, err := netip.ParseAddrPort(target)
 	if err != nil || !ap.Addr().IsLoopback() {
 		return fmt.Errorf("target %q: need a loopback ip:port", target)
@@ -65,7 +67,16 @@ func run(target string, rate int, dur time.Duration, maxMsgs int, dir string, se
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
 	var replies [7]atomic.Int64 // index = status class (1..6), 0 = not a response
-	go readReplies(conn, &replies)
+	var logw io.Writer = io.Discard
+	if replyLog != "" {
+		f, err := os.OpenFile(replyLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logw = f
+	}
+	go readReplies(conn, &replies, logw)
 
 	rng := rand.New(rand.NewPCG(seed, seed))
 	local := conn.LocalAddr().(*net.UDPAddr)
@@ -162,7 +173,7 @@ func invite(n int, target string, port int) string {
 	}, "\r\n")
 }
 
-func readReplies(conn *net.UDPConn, replies *[7]atomic.Int64) {
+func readReplies(conn *net.UDPConn, replies *[7]atomic.Int64, logw io.Writer) {
 	buf := make([]byte, 65536)
 	for {
 		n, _, err := conn.ReadFromUDP(buf)
@@ -174,5 +185,21 @@ func readReplies(conn *net.UDPConn, replies *[7]atomic.Int64) {
 			class = int(s[8] - '0')
 		}
 		replies[class].Add(1)
+		fmt.Fprintf(logw, "%s | %s\n", firstLine(buf[:n]), header(buf[:n], "Call-ID"))
 	}
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\r\n")
+	return s
+}
+
+// header returns the first value of header name (case-insensitive), or "".
+func header(b []byte, name string) string {
+	for _, l := range strings.Split(string(b), "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
