@@ -193,13 +193,16 @@ for ((t = 0; ; t += 10)); do
 	echo "$t $(rss_mb "$CID_PID") $(metric go_goroutines) $(fds "$CID_PID")" >>"$WORK/samples.txt"
 	kill -0 "$UAC_PID" 2>/dev/null || break
 	((t < DURATION + 60)) || break
-	sleep $((start + t + 10 - $(date +%s) > 0 ? start + t + 10 - $(date +%s) : 0))
+	# In the background: bash runs a trap (Ctrl-C) only once a foreground
+	# command ends, but interrupts a wait at once.
+	sleep $((start + t + 10 - $(date +%s) > 0 ? start + t + 10 - $(date +%s) : 0)) &
+	wait $! || true
 done
 wait "$UAC_PID" 2>/dev/null || true
 touch "$WORK/done"
 wait "$MAL_PID" 2>/dev/null || true
 # A quiet 10 s after the load: what the daemon holds once its transactions end.
-[ "$crashed" = 1 ] || sleep 10
+[ "$crashed" = 1 ] || { sleep 10 & wait $! || true; }
 if kill -0 "$CID_PID" 2>/dev/null; then
 	echo "end+10 $(rss_mb "$CID_PID") $(metric go_goroutines) $(fds "$CID_PID")" >>"$WORK/samples.txt"
 	for m in cidproxy_sip_malformed_total cidproxy_sip_requests_total cidproxy_sip_responses_total \
