@@ -494,11 +494,11 @@ func newAckRequestUAC(inviteRequest *sip.Request, inviteResponse *sip.Response, 
 	ackRequest.SipVersion = inviteRequest.SipVersion
 
 	// ACK to 2xx response should not copy over Route header(s) from original INVITE request.
-	// Instead the ACK should include Route header(s) derived from reversing the order of 
-	// Record-Route header(s) in the 2xx response. 
+	// Instead the ACK should include Route header(s) derived from reversing the order of
+	// Record-Route header(s) in the 2xx response.
 	// https://datatracker.ietf.org/doc/html/rfc3261#section-12.1.2
 	// https://datatracker.ietf.org/doc/html/rfc3261#section-12.2.1.1
-	
+
 	if h := inviteRequest.From(); h != nil {
 		ackRequest.AppendHeader(sip.HeaderClone(h))
 	}
@@ -559,9 +559,9 @@ func newByeRequestUAC(inviteRequest *sip.Request, inviteResponse *sip.Response, 
 	)
 	byeRequest.SipVersion = inviteRequest.SipVersion
 
-	// For the UAC side, the Route header field(s) in the BYE request are constructed from reversing the order 
+	// For the UAC side, the Route header field(s) in the BYE request are constructed from reversing the order
 	// of Record-Route header field(s) in the dialogue-establishing INVITE response such as a 2xx response.
-	// For the UAS side, the dialog route set is the list of Record-Route header fields from the 
+	// For the UAS side, the dialog route set is the list of Record-Route header fields from the
 	// dialogue-establishing INVITE request, taken in the same order.
 	// https://datatracker.ietf.org/doc/html/rfc3261#section-12.1.1
 	// https://datatracker.ietf.org/doc/html/rfc3261#section-12.1.2
