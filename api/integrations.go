@@ -142,11 +142,7 @@ func (s *Server) storeIntegration(w http.ResponseWriter, r *http.Request, cm CRM
 	if err != nil {
 		return err
 	}
-	code := http.StatusOK
-	if created {
-		code = http.StatusCreated
-	}
-	return writeJSON(w, code, st)
+	return writePut(w, created, st)
 }
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -295,3 +291,12 @@ func crmProblem(err error, id string) error {
 
 // SetCRM installs the running integrations (before the server serves).
 func (s *Server) SetCRM(c CRM) { s.opts.CRM = c }
+
+// writePut answers a PUT or POST that stores a resource: 201 when it was
+// created, 200 when it replaced one.
+func writePut(w http.ResponseWriter, created bool, v any) error {
+	if created {
+		return writeJSON(w, http.StatusCreated, v)
+	}
+	return writeJSON(w, http.StatusOK, v)
+}

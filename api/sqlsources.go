@@ -130,11 +130,7 @@ func (s *Server) putSQLSource(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	code := http.StatusOK
-	if created {
-		code = http.StatusCreated
-	}
-	return writeJSON(w, code, st)
+	return writePut(w, created, st)
 }
 
 // deleteSQLSource removes a source managed through the API and the
